@@ -1,0 +1,136 @@
+/*
+ * kernel - one MicronOS instance.
+ *
+ * struct mn_kernel owns every module of the core: clock, event bus, logger,
+ * configuration, statistics, memory, scheduler, process table, signals,
+ * timers, IPC, health monitor, drivers and the syscall dispatcher, plus the
+ * layers that plug in later (VFS, network, FUSE).  Boot runs ordered, named
+ * stages (core, memory, scheduler, drivers, services, vfs, net, fuse, ready);
+ * each is timed and published as an event.  Shutdown runs the stages that
+ * started in reverse.  A stage that fails stops boot: the error names the
+ * stage, and the stages already started are stopped again.
+ *
+ * Adapters (FUSE, sandbox) and later layers attach to a stage with
+ * mn_kernel_stage_hook() before boot; the hook runs inside that stage.
+ */
+#ifndef MICRONOS_KERNEL_H
+#define MICRONOS_KERNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <micronos/strbuf.h>
+
+struct mn_kernel;
+struct mn_clock;
+struct mn_evbus;
+struct mn_log;
+struct mn_config;
+struct mn_stats;
+struct mn_mem;
+struct mn_sched;
+struct mn_proctab;
+struct mn_signals;
+struct mn_timers;
+struct mn_ipc;
+struct mn_health;
+struct mn_drivers;
+struct mn_syscalls;
+
+enum mn_boot_stage {
+	MN_STAGE_CORE,
+	MN_STAGE_MEMORY,
+	MN_STAGE_SCHEDULER,
+	MN_STAGE_DRIVERS,
+	MN_STAGE_SERVICES,
+	MN_STAGE_VFS,
+	MN_STAGE_NET,
+	MN_STAGE_FUSE,
+	MN_STAGE_READY,
+	MN_STAGE__COUNT
+};
+
+struct mn_kernel_opts {
+	const char *name;	/* instance name; "default" if NULL */
+	const char *data_dir;	/* config + storage; NULL: memory only */
+	const char *runtime_dir;/* control socket etc.; may be NULL */
+	int deterministic;	/* seeded random driver, for tests */
+};
+
+struct mn_stage_info {
+	const char *name;
+	int started;		/* 1 once its start returned 0 */
+	uint64_t duration_ns;	/* time its start took */
+	int error;		/* -errno of a failed start, else 0 */
+};
+
+/* A layer's part of one boot stage. */
+struct mn_stage_hook {
+	const char *name;	/* for messages: "fuse mount" */
+	int (*start)(struct mn_kernel *k, void *arg, struct mn_strbuf *err);
+	void (*stop)(struct mn_kernel *k, void *arg);
+	void *arg;		/* borrowed */
+};
+
+/* Allocates an instance; nothing runs until mn_kernel_boot(). */
+int mn_kernel_create(struct mn_kernel **out, const struct mn_kernel_opts *opts);
+/* Shuts down if needed, then frees; accepts NULL. */
+void mn_kernel_destroy(struct mn_kernel *k);
+
+/*
+ * Attaches a hook to a stage (at most 4 per stage), before boot.
+ * -EBUSY after boot, -ENOSPC if the stage is full.
+ */
+int mn_kernel_stage_hook(struct mn_kernel *k, enum mn_boot_stage stage,
+			 const struct mn_stage_hook *hook);
+
+/*
+ * Runs every stage in order.  On failure returns -errno, appends
+ * "stage NAME: message" to err (may be NULL) and stops what had started.
+ */
+int mn_kernel_boot(struct mn_kernel *k, struct mn_strbuf *err);
+/* Stops started stages in reverse order.  Idempotent. */
+void mn_kernel_shutdown(struct mn_kernel *k);
+int mn_kernel_is_up(const struct mn_kernel *k);
+
+const char *mn_kernel_name(const struct mn_kernel *k);
+const char *mn_kernel_data_dir(const struct mn_kernel *k);
+const char *mn_kernel_runtime_dir(const struct mn_kernel *k);
+const char *mn_stage_name(enum mn_boot_stage stage);
+void mn_kernel_stage_info(const struct mn_kernel *k, enum mn_boot_stage stage,
+			  struct mn_stage_info *out);
+/* MicronOS monotonic ns since boot. */
+uint64_t mn_kernel_uptime_ns(const struct mn_kernel *k);
+
+/* Borrowed module handles, valid from create to destroy. */
+const struct mn_clock *mn_kernel_clock(struct mn_kernel *k);
+struct mn_evbus *mn_kernel_evbus(struct mn_kernel *k);
+struct mn_log *mn_kernel_log(struct mn_kernel *k);
+struct mn_config *mn_kernel_config(struct mn_kernel *k);
+struct mn_stats *mn_kernel_stats(struct mn_kernel *k);
+struct mn_mem *mn_kernel_mem(struct mn_kernel *k);
+struct mn_sched *mn_kernel_sched(struct mn_kernel *k);
+struct mn_proctab *mn_kernel_procs(struct mn_kernel *k);
+struct mn_signals *mn_kernel_signals(struct mn_kernel *k);
+struct mn_timers *mn_kernel_timers(struct mn_kernel *k);
+struct mn_ipc *mn_kernel_ipc(struct mn_kernel *k);
+struct mn_health *mn_kernel_health(struct mn_kernel *k);
+struct mn_drivers *mn_kernel_drivers(struct mn_kernel *k);
+struct mn_syscalls *mn_kernel_syscalls(struct mn_kernel *k);
+
+/*
+ * Slots for the layers that plug in (VFS, network, sandbox): each layer
+ * stores its own handle here when its stage starts.  Borrowed.
+ */
+enum mn_kernel_slot {
+	MN_SLOT_VFS,
+	MN_SLOT_NET,
+	MN_SLOT_FUSE,
+	MN_SLOT_SANDBOX,
+	MN_SLOT__COUNT
+};
+void mn_kernel_set_slot(struct mn_kernel *k, enum mn_kernel_slot slot,
+			void *handle);
+void *mn_kernel_slot(struct mn_kernel *k, enum mn_kernel_slot slot);
+
+#endif
