@@ -85,10 +85,14 @@ struct mn_event {
 	char text[MN_EVENT_TEXT_MAX];	/* NUL-terminated, truncated */
 };
 
-/* A filter: a zero mask means "all". */
+/*
+ * A filter: a zero mask means "all".  An event passes when it passes every
+ * nonzero mask.
+ */
 struct mn_evfilter {
 	uint32_t class_mask;	/* bit (1 << enum mn_event_class) */
 	uint32_t source_mask;	/* bit (1 << enum mn_event_source) */
+	uint32_t type_mask;	/* bit (1 << enum mn_event_type) */
 };
 
 struct mn_evstats {
@@ -113,10 +117,23 @@ struct mn_evsub;
  */
 int mn_evbus_create(struct mn_evbus **out, size_t capacity,
 		    const struct mn_clock *clock);
-/* Wakes and detaches every subscriber first; accepts NULL. */
+/*
+ * Wakes every thread blocked in mn_evsub_next (they return -ESHUTDOWN) and
+ * waits for them to leave, detaches every subscriber, then frees; accepts
+ * NULL.  Subscribers stay owned by whoever created them: their owners must
+ * still mn_evsub_destroy() them (before or after the bus; a detached one
+ * only answers -ESHUTDOWN).  No other call on the bus, and no call on a
+ * subscriber other than an already blocked mn_evsub_next, may run while
+ * destroy runs.
+ */
 void mn_evbus_destroy(struct mn_evbus *bus);
 
-/* Publishes one event; returns its sequence number (> 0), or -errno. */
+/*
+ * Publishes one event (text formatted printf-style, cut at
+ * MN_EVENT_TEXT_MAX - 1 bytes); returns its sequence number (> 0), or
+ * -EINVAL for a NULL bus or a type/source out of range.  Never blocks on a
+ * subscriber and never allocates.
+ */
 int64_t mn_evbus_publish(struct mn_evbus *bus, enum mn_event_type type,
 			 enum mn_event_source source, int32_t pid,
 			 const char *fmt, ...)
@@ -140,6 +157,16 @@ uint64_t mn_evbus_last_seq(struct mn_evbus *bus);
  */
 size_t mn_evbus_snapshot(struct mn_evbus *bus, const struct mn_evfilter *filter,
 			 struct mn_event *out, size_t max);
+/*
+ * For readers that walk the history in chunks (CSV export, /events files):
+ * copies up to `max` events matching `filter` (NULL: all) whose sequence
+ * number is >= *seq, oldest first, and sets *seq just past the last event
+ * examined.  Events already overwritten are skipped.  Returns how many were
+ * copied; 0 with *seq == last_seq + 1 means the end.
+ */
+size_t mn_evbus_copy_from(struct mn_evbus *bus,
+			  const struct mn_evfilter *filter, uint64_t *seq,
+			  struct mn_event *out, size_t max);
 void mn_evbus_stats(struct mn_evbus *bus, struct mn_evstats *out);
 
 /* CSV of the history (RFC 4180, header row "seq,time_ns,type,source,pid,text"). */
@@ -148,12 +175,29 @@ int mn_evbus_export_csv(struct mn_evbus *bus, const struct mn_evfilter *filter,
 /* One event as a line of text without newline: "[   12.345678] #42 ..." */
 int mn_event_format(const struct mn_event *ev, struct mn_strbuf *out);
 
-/* Names: "ProcessCreated", "Custom(100)" style for type; "kernel" ... */
+/*
+ * Names: "ProcessCreated", ..., "Custom" for MN_EV_CUSTOM, "?" out of range;
+ * "kernel", ... for sources.  Static strings.
+ */
 const char *mn_event_type_name(enum mn_event_type type);
+/*
+ * The type of one event as shown to people: "ProcessCreated" or
+ * "Custom(100)".  Writes into buf (truncated, NUL-terminated) and returns the
+ * length it needed, like snprintf.
+ */
+int mn_event_type_label(const struct mn_event *ev, char *buf, size_t n);
+/* Parses a type name ("ProcessCreated", case-insensitive); -EINVAL. */
+int mn_event_type_parse(const char *name);
+/* 1 if the event passes the filter (NULL passes everything). */
+int mn_evfilter_match(const struct mn_evfilter *filter,
+		      const struct mn_event *ev);
 const char *mn_event_source_name(enum mn_event_source source);
 const char *mn_event_class_name(enum mn_event_class cls);
 enum mn_event_class mn_event_class_of(enum mn_event_type type);
-/* Parses "process", "timer", ... or a type name; -EINVAL if unknown. */
+/*
+ * Parses a class name ("process", "timer", ... case-insensitive) or a type
+ * name, which gives that type's class; -EINVAL if unknown.
+ */
 int mn_event_class_parse(const char *name);
 int mn_event_source_parse(const char *name);
 

@@ -119,6 +119,20 @@ struct mn_drivers *mn_kernel_drivers(struct mn_kernel *k);
 struct mn_syscalls *mn_kernel_syscalls(struct mn_kernel *k);
 
 /*
+ * Registers a kernel task: a process of kind MN_PROC_KTASK, child of init,
+ * named `name`, whose scheduler jobs run at `prio` (enum mn_prio_class).
+ * Services and layers each own one, so that `ps` lists them and `suspend
+ * PID` holds their work.  Returns the pid or -errno.
+ */
+int32_t mn_kernel_ktask(struct mn_kernel *k, const char *name, int prio);
+
+/*
+ * The runner (see runner.h) that queues work on the scheduler for a kernel
+ * task.  Borrowed; valid from create to destroy.
+ */
+const struct mn_runner *mn_kernel_runner(struct mn_kernel *k);
+
+/*
  * Slots for the layers that plug in (VFS, network, sandbox): each layer
  * stores its own handle here when its stage starts.  Borrowed.
  */

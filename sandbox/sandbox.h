@@ -1,0 +1,137 @@
+/*
+ * sandbox - unmodified host programs inside a MicronOS instance.
+ *
+ * One struct mn_sandbox per instance owns the sandbox *world*: a user
+ * namespace (MicronOS uids 0..65535 mapped to an unprivileged host range),
+ * a pid namespace whose pid 1 is our init (MicronOS pids ARE its pids), a
+ * mount namespace pivoted into a root made of read-only host system
+ * directories (later MicronOS's FUSE tree), uts (MicronOS hostname), ipc,
+ * cgroup, net (loopback only unless asked) and time (monotonic and boot
+ * clocks start at MicronOS boot).  The init forks programs on request; each
+ * program runs under a seccomp filter whose trapped calls come to the
+ * supervisor, which translates them into MicronOS syscalls (xlate.c).
+ *
+ * Namespaces are the security boundary; seccomp notification is the
+ * transport.  See DESIGN.md, "The sandbox", and micronos-run(1).
+ *
+ * Threads: mn_sandbox_create() starts a control thread (init's messages,
+ * process exits through pidfds, housekeeping) and one notification thread
+ * per spawned program tree.  All functions are safe from any thread; create
+ * it from a long-lived thread.
+ */
+#ifndef MICRONOS_SANDBOX_H
+#define MICRONOS_SANDBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <micronos/sched.h>
+#include <micronos/strbuf.h>
+
+struct mn_kernel;
+struct mn_sandbox;
+
+enum mn_sandbox_net {
+	MN_SANDBOX_NET_NONE,	/* own network namespace: loopback only */
+	MN_SANDBOX_NET_HOST,	/* the host's network */
+};
+
+/* A host path made visible inside.  Strings borrowed during create. */
+struct mn_sandbox_bind {
+	const char *src;	/* host path */
+	const char *dst;	/* absolute path inside; NULL: same as src */
+	int writable;		/* 0: read-only bind */
+};
+
+#define MN_SANDBOX_MAX_BINDS 32
+#define MN_SANDBOX_UID_BASE 200000	/* host uid of MicronOS uid 0 */
+#define MN_SANDBOX_ID_COUNT 65536	/* MicronOS ids 0..65535 */
+#define MN_SANDBOX_USER_UID 1000	/* the default MicronOS user */
+#define MN_SANDBOX_ARG_MAX (256 * 1024)	/* argv + env + cwd of a spawn */
+
+struct mn_sandbox_opts {
+	const char *hostname;	/* NULL: config kernel.hostname */
+	const char *root_dir;	/* a tree to use as /; NULL: private tmpfs */
+	const char *stage_dir;	/* empty host dir to stage the root on;
+				   NULL: a temporary one under /tmp */
+	enum mn_sandbox_net net;
+	const struct mn_sandbox_bind *binds;	/* borrowed during create */
+	size_t nbinds;
+	uint32_t uid_base;	/* 0: MN_SANDBOX_UID_BASE */
+	int trace_files;	/* publish DiskRead/DiskWrite for each open */
+};
+
+/*
+ * Creates the world and starts the supervisor.  Needs root on the host (the
+ * uid range map).  `k` is borrowed and must be booted and outlive the
+ * sandbox; the sandbox stores itself in MN_SLOT_SANDBOX.  On failure returns
+ * -errno with a message in err (may be NULL) and leaves nothing behind.
+ */
+int mn_sandbox_create(struct mn_sandbox **out, struct mn_kernel *k,
+		      const struct mn_sandbox_opts *opts,
+		      struct mn_strbuf *err);
+/*
+ * Kills every sandboxed process (the pid namespace dies with its init),
+ * joins the threads, frees.  Accepts NULL.
+ */
+void mn_sandbox_destroy(struct mn_sandbox *sb);
+
+/* One program to run.  Everything is copied; pointers are borrowed. */
+struct mn_sandbox_spawn {
+	const char *const *argv;	/* argv[0] looked up in PATH inside */
+	const char *const *envp;	/* NULL: a minimal environment */
+	const char *cwd;	/* NULL or missing inside: the user's home */
+	int cwd_strict;		/* fail if cwd does not exist inside */
+	int fds[3];		/* stdin/out/err; borrowed (dup'd) */
+	uint32_t uid, gid;	/* MicronOS credentials */
+	enum mn_prio_class prio;
+	uint64_t mem_limit;	/* bytes of address space; 0: none */
+	int32_t ppid;		/* MicronOS parent; 0: init */
+};
+
+/*
+ * Starts a program.  Returns its MicronOS pid (which is its pid in the
+ * namespace), or -errno with a message naming what is wrong (missing
+ * program or interpreter, bad cwd, argument list too long, ...).
+ */
+int32_t mn_sandbox_spawn(struct mn_sandbox *sb,
+			 const struct mn_sandbox_spawn *sp,
+			 struct mn_strbuf *err);
+/*
+ * Waits for a program started by mn_sandbox_spawn() to exit; *status gets
+ * its wait status.  timeout_ms < 0 waits forever.  Returns 0, -EAGAIN on
+ * timeout, -ECHILD if pid was not spawned here (or already waited for),
+ * -ESHUTDOWN if the sandbox is going down.
+ */
+int mn_sandbox_wait(struct mn_sandbox *sb, int32_t pid, int *status,
+		    int timeout_ms);
+/*
+ * Sends sig to a spawned program's process group through the signal
+ * service (SignalReceived is published): what a terminal's ^C does.
+ */
+int mn_sandbox_signal(struct mn_sandbox *sb, int32_t pid, int sig);
+
+/* Host pid of the namespace's init (for tests and `micronos status`). */
+int mn_sandbox_init_host_pid(struct mn_sandbox *sb);
+
+/* Counters of the supervisor, for the shell and the benchmark. */
+struct mn_sandbox_stats {
+	uint64_t notifications;	/* trapped calls received */
+	uint64_t answered;	/* answered with a value */
+	uint64_t continued;	/* let the kernel run them */
+	uint64_t injected;	/* fds injected with ADDFD */
+	uint64_t failed;	/* answered with an error by the supervisor */
+	uint64_t stale;		/* the caller was gone (ID_VALID failed) */
+	uint64_t processes;	/* registered since create */
+	uint64_t exits;		/* exits published */
+	uint32_t listeners;	/* notification threads running */
+};
+void mn_sandbox_stats(struct mn_sandbox *sb, struct mn_sandbox_stats *out);
+
+/*
+ * Parses "1G", "512M", "4096" into bytes (K/M/G/T binary suffixes).
+ * -EINVAL for garbage or zero.
+ */
+int mn_sandbox_parse_size(const char *s, uint64_t *out);
+
+#endif

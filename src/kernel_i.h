@@ -1,0 +1,57 @@
+/*
+ * kernel_i.h - the instance struct, shared by kernel.c (boot, stages) and
+ * kernel_svc.c (the services stage: timers, health checks).
+ */
+#ifndef MICRONOS_KERNEL_I_H
+#define MICRONOS_KERNEL_I_H
+
+#include <limits.h>
+#include <stdint.h>
+
+#include <micronos/clock.h>
+#include <micronos/kernel.h>
+#include <micronos/runner.h>
+
+#define MAX_HOOKS 4
+
+struct stage {
+	struct mn_stage_info info;
+	struct mn_stage_hook hooks[MAX_HOOKS];
+	unsigned nhooks;
+	unsigned hooks_started;	/* hooks whose start returned 0 */
+};
+
+struct mn_kernel {
+	char name[64];
+	char data_dir[PATH_MAX];	/* "" when memory only */
+	char runtime_dir[PATH_MAX];
+	int deterministic;
+	int up;				/* boot finished, not shut down */
+	int booted_once;
+	struct mn_clock clock;
+
+	struct mn_evbus *bus;
+	struct mn_log *log;
+	struct mn_stats *stats;
+	struct mn_config *config;
+	struct mn_proctab *procs;
+	struct mn_sched *sched;
+	struct mn_signals *signals;
+	struct mn_syscalls *syscalls;
+	struct mn_timers *timers;
+	struct mn_ipc *ipc;
+	struct mn_health *health;
+	struct mn_mem *mem;		/* from the memory stage on */
+	struct mn_drivers *drivers;	/* from the drivers stage on */
+	struct mn_runner runner;
+
+	int32_t timerd, healthd;	/* kernel task pids */
+	int health_timer;		/* timer id of the periodic check */
+	struct stage stages[MN_STAGE__COUNT];
+	void *slots[MN_SLOT__COUNT];
+};
+
+int mn__kernel_start_services(struct mn_kernel *k, struct mn_strbuf *err);
+void mn__kernel_stop_services(struct mn_kernel *k);
+
+#endif
