@@ -66,7 +66,7 @@ static void errf(struct mn_strbuf *err, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* --- names ------------------------------------------------------------------ */
+/* --- names ---------------------------------------------------------------- */
 
 static int parse_name(const char *const *names, int n, const char *s)
 {
@@ -116,7 +116,7 @@ int mn_drv_op_parse(const char *verb)
 	return parse_name(op_names, MN_DRV_OP__COUNT, verb);
 }
 
-/* --- registry ---------------------------------------------------------------- */
+/* --- registry ------------------------------------------------------------- */
 
 int mn_drivers_create(struct mn_drivers **out, struct mn_evbus *bus,
 		      const struct mn_drivers_opts *opts)
@@ -346,7 +346,7 @@ int mn_drivers_format(struct mn_drivers *drvs, struct mn_strbuf *out)
 	return ret;
 }
 
-/* --- one driver --------------------------------------------------------------- */
+/* --- one driver ----------------------------------------------------------- */
 
 const char *mn_driver_name(const struct mn_driver *drv)
 {
@@ -485,7 +485,7 @@ int mn_driver_control(struct mn_driver *drv, const char *verb,
 	return mn_driver_transition(drv, (enum mn_drv_op)op, err);
 }
 
-/* --- I/O ------------------------------------------------------------------------ */
+/* --- I/O ------------------------------------------------------------------ */
 
 /* Why I/O is refused in a state other than running (see driver.h). */
 static ssize_t io_refusal(enum mn_drv_state state)

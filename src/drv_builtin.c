@@ -49,7 +49,7 @@ static ssize_t write_full(struct mn_driver *drv, void *priv, const void *buf,
 	return -ENOSPC;
 }
 
-/* --- random ------------------------------------------------------------------ */
+/* --- random --------------------------------------------------------------- */
 
 struct rng {
 	int deterministic;
@@ -153,7 +153,7 @@ static struct rng *rng_new(const struct mn_drivers_opts *opts, uint64_t salt)
 	return rng;
 }
 
-/* --- the table ------------------------------------------------------------------ */
+/* --- the table ------------------------------------------------------------ */
 
 static const struct mn_driver_ops null_ops = {
 	.read = read_eof,

@@ -164,7 +164,7 @@ static void free_remove(struct mn_mem *mem, struct node *n)
 	mem->free_regions--;
 }
 
-/* --- allocation map -------------------------------------------------------- */
+/* --- allocation map ------------------------------------------------------- */
 
 static int map_grow(struct mn_mem *mem)
 {
@@ -217,7 +217,7 @@ static void map_remove(struct mn_mem *mem, struct node *n)
 	*pp = n->hnext;
 }
 
-/* --- construction ---------------------------------------------------------- */
+/* --- construction --------------------------------------------------------- */
 
 int mn_mem_create(struct mn_mem **out, uint64_t base, uint64_t size,
 		  struct mn_evbus *bus)
@@ -276,7 +276,7 @@ void mn_mem_destroy(struct mn_mem *mem)
 	mn_mem_destroy_parts(mem);
 }
 
-/* --- alloc ------------------------------------------------------------------ */
+/* --- alloc ---------------------------------------------------------------- */
 
 static int fits(const struct node *n, uint64_t need, uint64_t align)
 {
@@ -435,7 +435,7 @@ int mn_mem_alloc(struct mn_mem *mem, uint64_t size, int32_t owner_pid,
 	return 0;
 }
 
-/* --- free ------------------------------------------------------------------- */
+/* --- free ----------------------------------------------------------------- */
 
 /* Frees used node u; returns the free node it ended up in. */
 static struct node *release_node(struct mn_mem *mem, struct node *u)
@@ -566,7 +566,7 @@ int64_t mn_mem_release_pid(struct mn_mem *mem, int32_t pid,
 	return count;
 }
 
-/* --- queries ---------------------------------------------------------------- */
+/* --- queries -------------------------------------------------------------- */
 
 uint64_t mn_mem_largest_free_locked(struct mn_mem *mem)
 {

@@ -185,7 +185,7 @@ static const struct mn_shell_cmd table[] = {
 	 mn_shell_cmd_syscall_info, 0, 0, ""},
 	{"syscall", "invoke", 1, G_ADV, "syscall invoke NR [ARG...]",
 	 "call system call NR (or its name) as the shell",
-	 mn_shell_cmd_syscall_invoke, 1, 6, "n"},
+	 mn_shell_cmd_syscall_invoke, 1, 7, "n"},
 	{"posix", NULL, 0, G_ADV, "posix [CODE|NAME]",
 	 "the POSIX error table, or one error", mn_shell_cmd_posix, 0, 1,
 	 "o"},
@@ -418,6 +418,22 @@ int mn_shell_errno(struct mn_shell_ctx *c, int err, const char *what)
 
 	return mn_shell_fail(c, "%s: %s", what,
 			     mn_errno_describe(err, buf, sizeof(buf)));
+}
+
+int mn_shell_fail_core(struct mn_shell_ctx *c, int err, struct mn_strbuf *msg,
+		       const char *what)
+{
+	size_t len = msg->len;
+	int ret;
+
+	while (len && (msg->buf[len - 1] == '\n' || msg->buf[len - 1] == ' '))
+		len--;
+	if (len)
+		ret = mn_shell_fail(c, "%.*s", (int)len, msg->buf);
+	else
+		ret = mn_shell_errno(c, err, what);
+	mn_strbuf_release(msg);
+	return ret;
 }
 
 int mn_shell_printf(struct mn_shell_ctx *c, const char *fmt, ...)

@@ -21,6 +21,13 @@ int mn_shell_usage(struct mn_shell_ctx *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* A core error: "NAME: what: ENOENT (no such file or directory)". */
 int mn_shell_errno(struct mn_shell_ctx *c, int err, const char *what);
+/*
+ * A core call failed with err and may have explained itself in msg (the
+ * `err` strbuf most services take): prints that explanation, or the errno
+ * description of `what` when msg is empty.  Releases msg.  MN_SHELL_FAIL.
+ */
+int mn_shell_fail_core(struct mn_shell_ctx *c, int err, struct mn_strbuf *msg,
+		       const char *what);
 int mn_shell_printf(struct mn_shell_ctx *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -60,11 +67,6 @@ void mn_tbl_print(struct mn_tbl *t, struct mn_strbuf *out);
 void mn_tbl_free(struct mn_tbl *t);
 /* Number of complete rows added (header excluded). */
 size_t mn_tbl_rows(const struct mn_tbl *t);
-
-/* --- completion of argument kinds (shell_complete.c) --------------------- */
-
-int mn_shell_complete_kind(struct mn_kernel *k, char kind, const char *word,
-			   struct mn_strbuf *out);
 
 /* --- handlers ------------------------------------------------------------ */
 

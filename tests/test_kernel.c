@@ -177,9 +177,8 @@ static void config_persists_in_the_data_dir(void **state)
 	o.data_dir = dir;
 	assert_int_equal(mn_kernel_create(&k2, &o), 0);
 	assert_int_equal(mn_kernel_boot(k2, NULL), 0);
-	assert_int_equal(mn_config_set(mn_kernel_config(k2), "kernel.hostname",
-				       "saturn", 0, NULL),
-			 0);
+	assert_true(mn_config_set(mn_kernel_config(k2), "kernel.hostname",
+				  "saturn", 0, NULL) >= 0);
 	mn_kernel_destroy(k2);
 
 	assert_int_equal(mn_kernel_create(&k2, &o), 0);
@@ -214,9 +213,8 @@ static void health_checks_run_on_their_own(void **state)
 	struct mn_kernel *k = *state;
 	int i;
 
-	assert_int_equal(mn_config_set(mn_kernel_config(k), "health.period_ms",
-				       "100", 0, NULL),
-			 0);
+	assert_true(mn_config_set(mn_kernel_config(k), "health.period_ms",
+				  "100", 0, NULL) >= 0);
 	assert_int_equal(mn_kernel_boot(k, NULL), 0);
 	for (i = 0; i < 100; i++) {
 		if (mn_health_overall(mn_kernel_health(k)) == MN_HEALTH_OK)

@@ -203,10 +203,11 @@ int mn_config_info(struct mn_config *cfg, const char *key,
  * _table: an aligned table with a header row, sorted by key:
  *   KEY               VALUE     DEFAULT   TYPE
  *   events.history    1000      1000      int 1..1000000
- * (a '*' after the value marks one that differs from the default; an
- * "(restart)" note marks MN_CONFIG_F_RESTART keys).  prefix as in _list.
- * _key: everything about one key, one "field: value" per line (name, type,
- * value, default, range or names, description, flags); -ENOENT.
+ * (the type column notes "(restart)" and "(read-only)" keys).  prefix as in
+ * _list.
+ * _key: everything about one key, one "field: value" per line: key, value,
+ * default, type (as _type), description, flags ("restart", "read-only" or
+ * "-"); -ENOENT.
  * _type: the type of a key as text ("int 1..16", "enum debug|info|...",
  * "string <= 64", "size 1M..64G", "bool") into out; -ENOENT.
  * All return 0 or -ENOMEM (strbuf error).
@@ -244,7 +245,8 @@ int mn_config_unwatch(struct mn_config *cfg, int watch_id);
  * repeated keys (the last one wins) add a "PATH:LINE: warning: ..." line to
  * warn (may be NULL) but do not fail the load.  Lines are at most 1023
  * bytes; files at most 1 MiB.  Changed keys publish events and call watchers
- * as a set would.  Does not save, even when a path is set.
+ * as a set would (pid 0).  Keys the file does not name keep their values.
+ * Read-only keys are set too.  Does not save, even when a path is set.
  */
 int mn_config_load(struct mn_config *cfg, const char *path,
 		   struct mn_strbuf *err, struct mn_strbuf *warn);

@@ -99,7 +99,8 @@ struct mn_evstats {
 	uint64_t published;	/* since create (clear does not reset) */
 	uint64_t in_history;	/* events currently held */
 	uint64_t capacity;
-	uint64_t dropped;	/* overwritten before every reader saw them */
+	uint64_t dropped;	/* overwritten while a subscriber whose
+				 * filter wanted them had not read them */
 	uint64_t by_type[MN_EV__COUNT];
 	uint64_t by_source[MN_SRC__COUNT];
 	uint64_t subscribers;

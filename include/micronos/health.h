@@ -86,8 +86,9 @@ struct mn_health_info {
 	int hung;		/* status is failed because the check hangs */
 	int running;		/* a check or recovery is in progress */
 	char message[MN_HEALTH_MSG_MAX];
-	uint64_t last_check_ns;	/* MicronOS time the last check ended; 0 never */
-	uint64_t last_ok_ns;	/* ... that returned ok; 0 never */
+	/* MicronOS time the last check ended / last returned ok; 0: never */
+	uint64_t last_check_ns;
+	uint64_t last_ok_ns;
 	uint64_t checks;	/* checks completed */
 	uint32_t consecutive_failures;	/* failed checks (and hangs) in a row */
 	uint64_t recoveries;	/* recoveries that returned 0 */

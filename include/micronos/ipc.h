@@ -92,7 +92,8 @@ int mn_ipc_set_max_channels(struct mn_ipc *ipc, size_t max);
  * -ENOSPC (too many channels), -ENOMEM; a message in err (may be NULL).
  */
 int mn_ipc_channel_create(struct mn_ipc *ipc, const char *name,
-			  size_t capacity, int32_t owner, struct mn_strbuf *err);
+			  size_t capacity, int32_t owner,
+			  struct mn_strbuf *err);
 /* Closes (see above).  0, -ENOENT; closing a closed channel is 0. */
 int mn_ipc_channel_close(struct mn_ipc *ipc, int id);
 /* Removes (see above).  0, -ENOENT. */

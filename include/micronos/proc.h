@@ -29,7 +29,7 @@
  * Setting the state a process already has is a no-op returning 0 (the
  * sandbox mirrors host states without checking first).  A dead record is
  * removed from the table as it is reaped; its pid becomes free.  init cannot
- * exit, stop or sleep through this API (-EPERM).
+ * exit or be stopped (-EPERM).
  *
  * Exit: the exiting process's children are reparented to init; zombies among
  * them (and the exiting process itself, if its parent is init) are reaped by

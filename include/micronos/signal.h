@@ -27,8 +27,8 @@
  *
  * Kind by kind:
  *   - user processes with no host process: as above, entirely in MicronOS;
- *   - host-backed processes (host_pid != 0) with a host hook set: the signal
- *     goes to the real program through the hook (outside locks), which
+ *   - host-backed user processes (host_pid != 0) with a host hook set: the
+ *     signal goes to the real program through the hook (outside locks), which
  *     applies its own mask and handlers; MicronOS keeps no pending state for
  *     it.  The sandbox updates the table as the program's fate shows (exit
  *     via mn_proc_exit).  Because SIGSTOP and SIGCONT cannot be caught, a
@@ -39,7 +39,8 @@
  *     handler; a signal whose action would terminate is refused (-EPERM):
  *     services are stopped by the kernel, not killed;
  *   - init: only handled and ignored signals are accepted, others -EPERM
- *     (Linux protects init the same way).
+ *     (Linux protects init the same way); never forwarded to the host hook,
+ *     even when a real program stands behind pid 1.
  *   - zombies: accepted and discarded (Linux).
  *
  * Per-process state is created on first use and tied to the process record

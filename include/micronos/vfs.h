@@ -503,6 +503,26 @@ size_t mn_vfs_files(struct mn_vfs *vfs, struct mn_vfs_file_info *out,
  * needs its own mn_vfs_release(). */
 void mn_vfs_file_get(struct mn_vfs_file *f);
 
+/* --- per-process descriptors (the file syscalls) --------------------------- */
+
+/*
+ * The file syscalls (2000-2004, wired by mn_vfs_attach) keep one descriptor
+ * table per MicronOS process: fd -> open file, offsets shared by dup and
+ * fork as in Unix, at most MN_VFS_FDS_MAX descriptors per process.  The
+ * process layer (or whoever reaps processes) calls these so tables follow
+ * the processes; all accept a kernel without a VFS (no-op, 0).
+ */
+#define MN_VFS_FDS_MAX 1024
+/* Closes every descriptor of pid (exit). */
+void mn_vfs_proc_exit(struct mn_kernel *k, int32_t pid);
+/* Gives child a copy of parent's table (fork); -ENOMEM. */
+int mn_vfs_proc_fork(struct mn_kernel *k, int32_t parent, int32_t child);
+/* Calls emit for each open descriptor of pid, in fd order, with the path
+ * it was opened by; stops when emit returns nonzero.  Returns the count. */
+int mn_vfs_proc_fds(struct mn_kernel *k, int32_t pid,
+		    int (*emit)(void *arg, int fd, const char *path),
+		    void *arg);
+
 /* --- synthetic file systems ---------------------------------------------- */
 
 /*

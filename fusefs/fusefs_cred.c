@@ -1,0 +1,145 @@
+/*
+ * fusefs_cred - who is calling: turns a FUSE request's host credentials
+ * into the struct mn_vfs_cred the VFS checks permissions with.
+ *
+ * uid and gid come from fuse_req_ctx() and are mapped through the mount's
+ * id maps (the sandbox's user namespace: MicronOS ids inside, host ids
+ * outside; identity without a map).  The pid is the MicronOS pid of the
+ * host process when the kernel knows it (a sandboxed program), else 0.
+ *
+ * Supplementary groups are only asked for callers other than root (root
+ * passes every check anyway).  libfuse reads them from /proc/PID/status,
+ * an open+read+close per call, so they are cached per pid for a second:
+ * a process's groups rarely change, and a pid reused within the second by
+ * a process with other groups is the price (default_permissions makes the
+ * Linux kernel check with the real groups first anyway).
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include <micronos/kernel.h>
+#include <micronos/proc.h>
+
+#include "fusefs_i.h"
+
+#define GROUPS_TTL_NS 1000000000ULL
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+int fusefs_idmap_copy(struct idmap *dst, const struct mn_fusefs_idmap *src,
+		      unsigned n)
+{
+	unsigned i;
+
+	memset(dst, 0, sizeof(*dst));
+	if (n > MN_FUSEFS_IDMAP_MAX || (n && !src))
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		if (!src[i].count ||
+		    src[i].inside > UINT32_MAX - src[i].count ||
+		    src[i].outside > UINT32_MAX - src[i].count)
+			return -EINVAL;
+		dst->line[i] = src[i];
+	}
+	dst->n = n;
+	return 0;
+}
+
+uint32_t fusefs_id_in(const struct idmap *m, uint32_t host_id)
+{
+	unsigned i;
+
+	if (!m->n)
+		return host_id;
+	for (i = 0; i < m->n; i++) {
+		const struct mn_fusefs_idmap *l = &m->line[i];
+
+		if (host_id >= l->outside && host_id - l->outside < l->count)
+			return l->inside + (host_id - l->outside);
+	}
+	return MN_FUSEFS_OVERFLOW_ID;
+}
+
+uint32_t fusefs_id_out(const struct idmap *m, uint32_t id)
+{
+	unsigned i;
+
+	if (!m->n)
+		return id;
+	for (i = 0; i < m->n; i++) {
+		const struct mn_fusefs_idmap *l = &m->line[i];
+
+		if (id >= l->inside && id - l->inside < l->count)
+			return l->outside + (id - l->inside);
+	}
+	return MN_FUSEFS_OVERFLOW_ID;
+}
+
+void fusefs_attr_out(const struct mn_fusefs *fs, struct stat *st)
+{
+	st->st_uid = fusefs_id_out(&fs->uidmap, st->st_uid);
+	st->st_gid = fusefs_id_out(&fs->gidmap, st->st_gid);
+}
+
+/* Fills out->groups for a non-root caller; returns how many. */
+static uint32_t caller_groups(struct mn_fusefs *fs, fuse_req_t req, pid_t pid,
+			      uint32_t *out)
+{
+	struct groups_slot *s = &fs->groups[(unsigned)pid % FUSEFS_GROUPS_CACHE];
+	gid_t raw[MN_VFS_GROUPS_MAX];
+	uint64_t now = mono_ns();
+	uint32_t n = 0, i;
+	int rc;
+
+	pthread_mutex_lock(&fs->groups_lock);
+	if (s->pid == pid && now - s->stamp_ns < GROUPS_TTL_NS) {
+		n = s->n;
+		memcpy(out, s->g, n * sizeof(*out));
+		pthread_mutex_unlock(&fs->groups_lock);
+		return n;
+	}
+	pthread_mutex_unlock(&fs->groups_lock);
+
+	/* Outside the lock: this reads /proc. */
+	rc = fuse_req_getgroups(req, MN_VFS_GROUPS_MAX, raw);
+	if (rc <= 0)
+		return 0;
+	n = (uint32_t)rc < MN_VFS_GROUPS_MAX ? (uint32_t)rc : MN_VFS_GROUPS_MAX;
+	for (i = 0; i < n; i++)
+		out[i] = fusefs_id_in(&fs->gidmap, raw[i]);
+
+	pthread_mutex_lock(&fs->groups_lock);
+	s->pid = pid;
+	s->stamp_ns = now;
+	s->n = n;
+	memcpy(s->g, out, n * sizeof(*out));
+	pthread_mutex_unlock(&fs->groups_lock);
+	return n;
+}
+
+void fusefs_req_cred(struct mn_fusefs *fs, fuse_req_t req,
+		     struct req_cred *out)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+
+	memset(&out->cred, 0, sizeof(out->cred));
+	out->cred.uid = fusefs_id_in(&fs->uidmap, ctx->uid);
+	out->cred.gid = fusefs_id_in(&fs->gidmap, ctx->gid);
+	out->cred.groups = out->groups;
+	if (fs->kernel && ctx->pid > 0) {
+		int32_t pid = mn_proc_find_by_host(mn_kernel_procs(fs->kernel),
+						   ctx->pid);
+
+		out->cred.pid = pid > 0 ? pid : 0;
+	}
+	if (out->cred.uid != 0 && ctx->pid > 0)
+		out->cred.ngroups = caller_groups(fs, req, ctx->pid,
+						  out->groups);
+}

@@ -1,0 +1,223 @@
+/*
+ * fusefs_i.h - private definitions shared by the FUSE adapter's files.
+ *
+ * fusefs.c       life cycle: mount, the session loop thread, stop, the
+ *                kernel stage hook;
+ * fusefs_mnt.c   the host side of mounting: dead mount detection/cleanup;
+ * fusefs_ops.c   the request handlers that map 1:1 onto the VFS;
+ * fusefs_io.c    open files, read/write, poll, parked reads;
+ * fusefs_notify.c the notifier thread and its queue;
+ * fusefs_cred.c  caller credentials and id maps.
+ *
+ * Lock order: fs->files_lock, then fs->qlock; neither is held across a
+ * VFS call, a FUSE reply or a notification (the VFS may run a waiter's
+ * wake, which takes qlock, with the file system's own lock held).
+ */
+#ifndef MICRONOS_FUSEFS_I_H
+#define MICRONOS_FUSEFS_I_H
+
+#ifndef FUSE_USE_VERSION
+#define FUSE_USE_VERSION 312
+#endif
+#include <fuse_lowlevel.h>
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/types.h>
+
+#include <micronos/vfs.h>
+
+#include "fusefs.h"
+
+#define FUSEFS_IO_MAX (1u << 20)	/* max_write, max_read: 1 MiB */
+#define FUSEFS_GROUPS_CACHE 64		/* pids whose groups are cached */
+
+/* What the notifier thread does with a queued item. */
+enum nitem_kind {
+	NI_PARKED,	/* struct parked: retry a read, or answer EINTR */
+	NI_POLL,	/* struct pollw: notify the kernel, free */
+	NI_INVAL_INODE,
+	NI_INVAL_ENTRY,
+};
+
+struct nitem {
+	enum nitem_kind kind;
+	struct nitem *next;	/* queue link, protected by fs->qlock */
+	int queued;		/* in the queue; protected by fs->qlock */
+};
+
+/* An open file or directory the kernel holds (fi->fh). */
+struct fh {
+	struct mn_vfs_file *f;
+	unsigned fopen;		/* MN_VFS_FOPEN_* at open; set once */
+	int host_fd;		/* storage data file, or -1; set once */
+	int is_dir;		/* set once */
+	/* protected by fs->qlock: */
+	struct pollw *pw;	/* the armed poll waiter, if any */
+	/* protected by fs->files_lock: */
+	struct fh *prev, *next;
+};
+
+/* A poll handle waiting for its file to become ready. */
+struct pollw {
+	struct nitem it;
+	struct mn_vfs_waiter w;
+	struct mn_fusefs *fs;
+	struct fuse_pollhandle *ph;
+	/* protected by fs->qlock: the file it is armed on (NULL once the
+	 * file let go of it) */
+	struct fh *owner;
+};
+
+/*
+ * A read parked until its stream has data.  Owned by the notifier thread
+ * from the moment it is queued; other threads only set flags and queue it
+ * (under qlock).
+ */
+struct parked {
+	struct nitem it;
+	struct mn_vfs_waiter w;
+	struct mn_fusefs *fs;
+	fuse_req_t req;
+	struct fh *fh;		/* kept open by the pending read */
+	size_t size;
+	off_t off;
+	/* protected by fs->qlock: */
+	int interrupted;	/* the interrupt callback ran */
+	int woken;		/* the waiter's wake ran */
+	int done;		/* answered; free when next popped */
+	struct parked *prev, *next;	/* fs->parked list */
+	/* notifier thread only: */
+	int armed;		/* waiter armed, wake not seen yet */
+	int wake_pending;	/* cancel failed: wake is on its way */
+	int registered;		/* interrupt callback set */
+};
+
+struct inval {
+	struct nitem it;
+	uint64_t ino;
+	char name[MN_VFS_NAME_MAX + 1];
+};
+
+struct groups_slot {
+	pid_t pid;
+	uint64_t stamp_ns;
+	uint32_t n;
+	uint32_t g[MN_VFS_GROUPS_MAX];
+};
+
+struct idmap {
+	unsigned n;
+	struct mn_fusefs_idmap line[MN_FUSEFS_IDMAP_MAX];
+};
+
+struct mn_fusefs {
+	struct mn_vfs *vfs;		/* borrowed */
+	struct mn_kernel *kernel;	/* borrowed, may be NULL */
+	struct fuse_session *se;
+	char mountpoint[PATH_MAX];
+	unsigned flags;
+	unsigned max_threads;
+	struct idmap uidmap, gidmap;
+	int rootfd;			/* O_PATH on the mount's root */
+
+	pthread_t loop_thread;
+	int loop_started;
+	atomic_int loop_done;
+	int loop_rc;
+
+	/* the notifier */
+	pthread_t notifier;
+	int notifier_started;
+	pthread_mutex_t qlock;
+	pthread_cond_t qcond;
+	/* protected by qlock: */
+	struct nitem *qhead, *qtail;
+	int stopping;			/* no new items; park nothing */
+	struct parked *parked;		/* every live parked read */
+
+	/* protected by files_lock: every open fh */
+	pthread_mutex_t files_lock;
+	struct fh *files;
+
+	pthread_mutex_t groups_lock;
+	/* protected by groups_lock: */
+	struct groups_slot groups[FUSEFS_GROUPS_CACHE];
+
+	/* statistics, relaxed atomics */
+	atomic_ullong st_parked_now, st_parked_total, st_interrupts;
+	atomic_ullong st_poll_notifies, st_invalidations, st_open_files;
+	atomic_ullong st_splice_reads;
+};
+
+/* The caller of one request, built on the stack. */
+struct req_cred {
+	struct mn_vfs_cred cred;
+	uint32_t groups[MN_VFS_GROUPS_MAX];
+};
+
+/* fusefs_cred.c */
+void fusefs_req_cred(struct mn_fusefs *fs, fuse_req_t req,
+		     struct req_cred *out);
+uint32_t fusefs_id_in(const struct idmap *m, uint32_t host_id);
+uint32_t fusefs_id_out(const struct idmap *m, uint32_t id);
+int fusefs_idmap_copy(struct idmap *dst, const struct mn_fusefs_idmap *src,
+		      unsigned n);
+void fusefs_attr_out(const struct mn_fusefs *fs, struct stat *st);
+
+/* fusefs_ops.c */
+extern const struct fuse_lowlevel_ops fusefs_ll_ops;
+void fusefs_reply_entry(struct mn_fusefs *fs, fuse_req_t req,
+			const struct mn_vfs_entry *ve);
+
+/* fusefs_io.c: the file ops of fusefs_ll_ops */
+void fusefs_ll_open(fuse_req_t req, fuse_ino_t ino,
+		    struct fuse_file_info *fi);
+void fusefs_ll_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      mode_t mode, struct fuse_file_info *fi);
+void fusefs_ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi);
+void fusefs_ll_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
+		     size_t size, off_t off, struct fuse_file_info *fi);
+void fusefs_ll_flush(fuse_req_t req, fuse_ino_t ino,
+		     struct fuse_file_info *fi);
+void fusefs_ll_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
+		     struct fuse_file_info *fi);
+void fusefs_ll_release(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi);
+void fusefs_ll_poll(fuse_req_t req, fuse_ino_t ino,
+		    struct fuse_file_info *fi, struct fuse_pollhandle *ph);
+void fusefs_ll_opendir(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi);
+void fusefs_ll_releasedir(fuse_req_t req, fuse_ino_t ino,
+			  struct fuse_file_info *fi);
+struct fh *fusefs_fh(struct fuse_file_info *fi);
+/* Releases every file the kernel still holds (at stop, loop ended). */
+void fusefs_release_all(struct mn_fusefs *fs);
+/*
+ * Answers one read: returns 0 once replied, -EAGAIN (nothing replied) when
+ * a stream has no data.
+ */
+int fusefs_read_reply(struct mn_fusefs *fs, fuse_req_t req, struct fh *fh,
+		      size_t size, off_t off);
+/* Detaches and cancels fh's poll waiter (release, new poll). */
+void fusefs_poll_disarm(struct mn_fusefs *fs, struct fh *fh);
+
+/* fusefs_notify.c */
+int fusefs_notifier_start(struct mn_fusefs *fs);
+/* Answers parked reads with end of file, then ends the thread. */
+void fusefs_notifier_stop(struct mn_fusefs *fs);
+/* Queues it (once): wakes the notifier.  Any thread. */
+void fusefs_enqueue(struct mn_fusefs *fs, struct nitem *it);
+void fusefs_enqueue_locked(struct mn_fusefs *fs, struct nitem *it);
+/* Hands a read that found nothing to the notifier (it owns it now). */
+void fusefs_park(struct mn_fusefs *fs, fuse_req_t req, struct fh *fh,
+		 size_t size, off_t off);
+void fusefs_poll_wake(struct mn_vfs_waiter *w);
+
+/* fusefs_mnt.c */
+int fusefs_prepare_mountpoint(const char *path, char *canon, size_t size,
+			      struct mn_strbuf *err);
+
+#endif

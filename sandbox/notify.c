@@ -1,0 +1,259 @@
+/*
+ * notify - the notification threads: NOTIF_RECV -> translate -> NOTIF_SEND.
+ *
+ * Each spawned program tree has its own seccomp listener (the filter is
+ * installed in the program's child; its forks share it) and one thread
+ * that serves it.  The thread that receives a notification answers it, and
+ * the listener has SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP set, so the kernel
+ * switches straight from the blocked program to this thread and back
+ * (Linux 6.6).  The thread ends when the listener reports POLLHUP: no
+ * process uses the filter any more.
+ *
+ * Memory of the caller is read with process_vm_readv, one page at a time,
+ * into our buffers, once: every decision uses the copy.  Because the
+ * caller's pid could in principle be reused between RECV and the read,
+ * every copy is followed by SECCOMP_IOCTL_NOTIF_ID_VALID, and writes go
+ * through /proc/TID/mem opened (and validated) first, so the descriptor
+ * pins the right address space.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <micronos/kernel.h>
+#include <micronos/proc.h>
+
+#include "sandbox_i.h"
+
+#define PAGE 4096UL
+
+struct sbx_listener {
+	struct mn_sandbox *sb;
+	int fd;
+	pthread_t thread;
+	struct sbx_listener *next;
+};
+
+int sbx_call_valid(struct sbx_call *c)
+{
+	uint64_t id = c->req->id;
+
+	return ioctl(c->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0 ? 0 :
+	       -ENOENT;
+}
+
+/* One page-bounded chunk; returns bytes read (> 0) or -errno. */
+static ssize_t read_chunk(pid_t pid, uint64_t addr, void *buf, size_t len)
+{
+	size_t room = PAGE - (addr & (PAGE - 1));
+	struct iovec local = {buf, len < room ? len : room};
+	struct iovec remote = {(void *)(uintptr_t)addr, local.iov_len};
+	ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+
+	if (n < 0)
+		return errno == ESRCH ? -ESRCH : -EFAULT;
+	return n == 0 ? -EFAULT : n;
+}
+
+int sbx_mem_read(struct sbx_call *c, uint64_t addr, void *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = read_chunk(c->req->pid, addr + got,
+				       (char *)buf + got, len - got);
+
+		if (n < 0)
+			return (int)n;
+		got += (size_t)n;
+	}
+	return sbx_call_valid(c);
+}
+
+int sbx_mem_read_str(struct sbx_call *c, uint64_t addr, char *buf,
+		     size_t cap)
+{
+	size_t got = 0;
+
+	if (cap == 0)
+		return -EINVAL;
+	while (got < cap - 1) {
+		ssize_t n = read_chunk(c->req->pid, addr + got, buf + got,
+				       cap - 1 - got);
+		char *nul;
+
+		if (n < 0)
+			return (int)n;
+		nul = memchr(buf + got, '\0', (size_t)n);
+		if (nul) {
+			if (sbx_call_valid(c) < 0)
+				return -ENOENT;
+			return (int)(nul - buf);
+		}
+		got += (size_t)n;
+	}
+	return -ENAMETOOLONG;
+}
+
+int sbx_mem_write(struct sbx_call *c, uint64_t addr, const void *buf,
+		  size_t len)
+{
+	char path[64];
+	ssize_t n;
+	int fd, e = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)c->req->pid);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -ESRCH;
+	/* the fd now pins an address space: make sure it is the caller's */
+	if (sbx_call_valid(c) < 0)
+		e = -ENOENT;
+	else if ((n = pwrite(fd, buf, len, (off_t)addr)) != (ssize_t)len)
+		e = -EFAULT;
+	close(fd);
+	return e;
+}
+
+int sbx_call_inject(struct sbx_call *c, int fd, unsigned int newfd_flags)
+{
+	struct seccomp_notif_addfd add = {
+		.id = c->req->id,
+		.flags = SECCOMP_ADDFD_FLAG_SEND,
+		.srcfd = (uint32_t)fd,
+		.newfd = 0,
+		.newfd_flags = newfd_flags,
+	};
+	int r = ioctl(c->fd, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
+
+	return r < 0 ? -errno : r;
+}
+
+/* Answers one notification; the verdict decides how. */
+static void serve_one(struct sbx_listener *l, struct sbx_call *c)
+{
+	struct seccomp_notif_resp *resp = c->resp;
+	enum sbx_verdict v;
+	pid_t tgid;
+
+	resp->id = c->req->id;
+	resp->val = 0;
+	resp->error = 0;
+	resp->flags = 0;
+	c->pid = sbx_proc_lookup(l->sb, c->req->pid, &tgid);
+	c->host_tgid = tgid;
+	if (c->pid < 0) {
+		/* fails closed: an unknown caller gets an error, not a pass */
+		resp->error = c->pid == -ESRCH ? -ESRCH : -EPERM;
+		v = SBX_ANSWER;
+	} else {
+		v = sbx_xlate(c);
+	}
+	if (v == SBX_SENT) {
+		SBX_STAT(l->sb, injected, 1);
+		return;
+	}
+	if (v == SBX_CONTINUE)
+		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	if (ioctl(l->fd, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0)
+		SBX_STAT(l->sb, stale, 1);	/* caller gone/interrupted */
+	else if (v == SBX_CONTINUE)
+		SBX_STAT(l->sb, continued, 1);
+	else if (resp->error)
+		SBX_STAT(l->sb, failed, 1);
+	else
+		SBX_STAT(l->sb, answered, 1);
+}
+
+static void *listener_main(void *arg)
+{
+	struct sbx_listener *l = arg;
+	struct seccomp_notif_sizes sz;
+	struct seccomp_notif *req = NULL;
+	struct seccomp_notif_resp *resp = NULL;
+	struct mn_sysctx ctx;
+	struct sbx_call c = {.sb = l->sb, .fd = l->fd, .ctx = &ctx};
+	uint64_t flags = SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
+
+	if (syscall(__NR_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0)
+		goto out;
+	req = calloc(1, sz.seccomp_notif > sizeof(*req) ? sz.seccomp_notif :
+		     sizeof(*req));
+	resp = calloc(1, sz.seccomp_notif_resp > sizeof(*resp) ?
+		      sz.seccomp_notif_resp : sizeof(*resp));
+	if (!req || !resp)
+		goto out;
+	/* a speed-up only: older kernels simply lack it */
+	ioctl(l->fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, flags);
+	mn_sysctx_init(&ctx, l->sb->k, 0, 0, 0);
+	c.req = req;
+	c.resp = resp;
+	for (;;) {
+		struct pollfd p = {.fd = l->fd, .events = POLLIN};
+
+		if (poll(&p, 1, -1) < 0)
+			continue;
+		if (p.revents & (POLLHUP | POLLERR | POLLNVAL))
+			break;
+		memset(req, 0, sz.seccomp_notif);
+		if (ioctl(l->fd, SECCOMP_IOCTL_NOTIF_RECV, req) < 0)
+			continue;	/* ENOENT: the caller went away */
+		SBX_STAT(l->sb, notifications, 1);
+		serve_one(l, &c);
+	}
+out:
+	free(req);
+	free(resp);
+	return NULL;
+}
+
+int sbx_listener_start(struct mn_sandbox *sb, int fd)
+{
+	struct sbx_listener *l = calloc(1, sizeof(*l));
+	int e;
+
+	if (!l) {
+		close(fd);
+		return -ENOMEM;
+	}
+	l->sb = sb;
+	l->fd = fd;
+	e = pthread_create(&l->thread, NULL, listener_main, l);
+	if (e) {
+		close(fd);
+		free(l);
+		return -e;
+	}
+	pthread_mutex_lock(&sb->lock);
+	l->next = sb->listeners;
+	sb->listeners = l;
+	sb->stats.listeners++;
+	pthread_mutex_unlock(&sb->lock);
+	return 0;
+}
+
+/* After the world is gone every listener hangs up: join them all. */
+void sbx_listeners_stop(struct mn_sandbox *sb)
+{
+	struct sbx_listener *l;
+
+	pthread_mutex_lock(&sb->lock);
+	l = sb->listeners;
+	sb->listeners = NULL;
+	pthread_mutex_unlock(&sb->lock);
+	while (l) {
+		struct sbx_listener *next = l->next;
+
+		pthread_join(l->thread, NULL);
+		close(l->fd);
+		free(l);
+		l = next;
+	}
+}

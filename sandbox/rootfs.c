@@ -1,0 +1,450 @@
+/*
+ * rootfs - the root a sandboxed program sees, assembled by init.
+ *
+ * Runs in the namespace's init (pid 1, root of the new user namespace, in
+ * the new mount namespace) before anything else is started.  The root is a
+ * fresh tmpfs on a staging directory with:
+ *   - read-only, nosuid binds of the host's system directories (/usr, /etc,
+ *     /opt and the /bin, /lib* links or directories, as the host has them);
+ *   - MicronOS's /etc/passwd, group, hostname and hosts over the host's
+ *     (until the VFS's etc tree provides them);
+ *   - a procfs of the new pid namespace (its pids are MicronOS pids);
+ *   - a minimal /dev: the host's null, zero, full, random, urandom and tty
+ *     nodes bound in, a private devpts, /dev/shm;
+ *   - private tmpfs /tmp, /var, /run, /home (with the default user's home)
+ *     and /root;
+ *   - the user's --bind/--ro-bind directories, whose targets are created
+ *     component by component without following symlinks or "..";
+ * then the root itself is made read-only and pivot_root'ed into.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "sandbox_i.h"
+
+#ifndef __NR_mount_setattr
+#define __NR_mount_setattr 442
+#endif
+#define SBX_MOUNT_ATTR_RDONLY 0x1
+#define SBX_MOUNT_ATTR_NOSUID 0x2
+#define SBX_MOUNT_ATTR_NODEV 0x4
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+
+struct sbx_mount_attr {
+	uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
+
+struct rfs {
+	const struct sbx_world_cfg *cfg;
+	char *err;
+	size_t errsz;
+	char path[SBX_MAX_PATH];
+};
+
+static int fail(struct rfs *r, int e, const char *what, const char *path)
+{
+	snprintf(r->err, r->errsz, "%s %s: %s", what, path ? path : "",
+		 strerror(e));
+	return -e;
+}
+
+/* r->path = stage + rel */
+static const char *at(struct rfs *r, const char *rel)
+{
+	snprintf(r->path, sizeof(r->path), "%s%s", r->cfg->stage, rel);
+	return r->path;
+}
+
+static int set_attr(const char *path, uint64_t attr, unsigned int flags)
+{
+	struct sbx_mount_attr ma = {.attr_set = attr};
+
+	if (syscall(__NR_mount_setattr, AT_FDCWD, path, flags, &ma,
+		    sizeof(ma)) < 0)
+		return -errno;
+	return 0;
+}
+
+static int mnt(struct rfs *r, const char *src, const char *rel,
+	       const char *type, unsigned long flags, const char *data)
+{
+	if (mount(src, at(r, rel), type, flags, data) < 0)
+		return fail(r, errno, "mount", rel);
+	return 0;
+}
+
+static int mkdir_rel(struct rfs *r, const char *rel, mode_t mode)
+{
+	if (mkdir(at(r, rel), mode) < 0 && errno != EEXIST)
+		return fail(r, errno, "mkdir", rel);
+	/* the umask must not decide a sticky /tmp's mode */
+	if (chmod(r->path, mode) < 0)
+		return fail(r, errno, "chmod", rel);
+	return 0;
+}
+
+/* A read-only (unless rw) recursive bind of a host path to an absolute path. */
+static int bind_path(struct rfs *r, const char *src, const char *abs, int rw)
+{
+	if (mount(src, abs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return fail(r, errno, "bind", src);
+	if (set_attr(abs, rw ? SBX_MOUNT_ATTR_NOSUID :
+			 SBX_MOUNT_ATTR_RDONLY | SBX_MOUNT_ATTR_NOSUID,
+		     AT_RECURSIVE) < 0)
+		return fail(r, errno, "read-only", src);
+	return 0;
+}
+
+/* /usr, /etc, ...: mirror the host's symlink or bind its directory. */
+static int system_dirs(struct rfs *r)
+{
+	static const char *const names[] = {"/usr", "/bin", "/sbin", "/lib",
+		"/lib32", "/lib64", "/libx32", "/etc", "/opt"};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char link[SBX_MAX_PATH];
+		struct stat st;
+		ssize_t n;
+		int e;
+
+		if (lstat(names[i], &st) < 0)
+			continue;
+		if (S_ISLNK(st.st_mode)) {
+			n = readlink(names[i], link, sizeof(link) - 1);
+			if (n < 0)
+				return fail(r, errno, "readlink", names[i]);
+			link[n] = '\0';
+			if (symlink(link, at(r, names[i])) < 0)
+				return fail(r, errno, "symlink", names[i]);
+			continue;
+		}
+		if (!S_ISDIR(st.st_mode))
+			continue;
+		if ((e = mkdir_rel(r, names[i], 0755)) < 0)
+			return e;
+		if ((e = bind_path(r, names[i], at(r, names[i]), 0)) < 0)
+			return e;
+	}
+	return 0;
+}
+
+static int write_file(const char *path, const char *text, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	size_t len = strlen(text);
+	int e = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, len) != (ssize_t)len)
+		e = -EIO;
+	close(fd);
+	return e;
+}
+
+/*
+ * MicronOS's identity files over the host's.  Written into a scratch tmpfs,
+ * bound onto /etc/NAME, and the scratch mount is detached again: the binds
+ * keep the files alive and nothing else can reach them.
+ */
+static int etc_files(struct rfs *r)
+{
+	char hosts[256], hostname[SBX_HOSTNAME_MAX + 2];
+	const char *const files[][2] = {
+		{"passwd", "root:x:0:0:root:/root:/bin/sh\n"
+			   "user:x:1000:1000:MicronOS user:/home/user:"
+			   "/bin/sh\n"
+			   "nobody:x:65534:65534:nobody:/nonexistent:"
+			   "/usr/sbin/nologin\n"},
+		{"group", "root:x:0:\ntty:x:5:\nusers:x:100:\n"
+			  "user:x:1000:\nnogroup:x:65534:\n"},
+		{"hostname", hostname},
+		{"hosts", hosts},
+	};
+	char src[SBX_MAX_PATH], dst[SBX_MAX_PATH];
+	size_t i;
+	int e = 0;
+
+	snprintf(hostname, sizeof(hostname), "%s\n", r->cfg->hostname);
+	snprintf(hosts, sizeof(hosts), "127.0.0.1\tlocalhost\n"
+		 "127.0.1.1\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n",
+		 r->cfg->hostname);
+	if ((e = mkdir_rel(r, "/.mn-etc", 0755)) < 0 ||
+	    (e = mnt(r, "tmpfs", "/.mn-etc", "tmpfs", MS_NOSUID | MS_NODEV,
+		     "mode=755,size=64k")) < 0)
+		return e;
+	for (i = 0; i < sizeof(files) / sizeof(files[0]) && !e; i++) {
+		snprintf(src, sizeof(src), "%s/.mn-etc/%s", r->cfg->stage,
+			 files[i][0]);
+		snprintf(dst, sizeof(dst), "%s/etc/%s", r->cfg->stage,
+			 files[i][0]);
+		if (access(dst, F_OK) < 0)
+			continue;	/* nothing to cover on this host */
+		if ((e = write_file(src, files[i][1], 0644)) < 0)
+			fail(r, -e, "write", src);
+		else if (mount(src, dst, NULL, MS_BIND, NULL) < 0 ||
+			 set_attr(dst, SBX_MOUNT_ATTR_RDONLY, 0) < 0)
+			e = fail(r, errno, "bind", dst);
+	}
+	if (umount2(at(r, "/.mn-etc"), MNT_DETACH) < 0 && !e)
+		e = fail(r, errno, "umount", "/.mn-etc");
+	rmdir(at(r, "/.mn-etc"));
+	return e;
+}
+
+static int dev_node(struct rfs *r, const char *name)
+{
+	char host[64], rel[64];
+	int fd;
+
+	snprintf(host, sizeof(host), "/dev/%s", name);
+	snprintf(rel, sizeof(rel), "/dev/%s", name);
+	fd = open(at(r, rel), O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+	if (fd < 0)
+		return fail(r, errno, "create", rel);
+	close(fd);
+	if (mount(host, r->path, NULL, MS_BIND, NULL) < 0)
+		return fail(r, errno, "bind", host);
+	return 0;
+}
+
+static int dev_tree(struct rfs *r)
+{
+	static const char *const nodes[] = {"null", "zero", "full", "random",
+					    "urandom", "tty"};
+	static const char *const links[][2] = {
+		{"/proc/self/fd", "/dev/fd"}, {"/proc/self/fd/0", "/dev/stdin"},
+		{"/proc/self/fd/1", "/dev/stdout"},
+		{"/proc/self/fd/2", "/dev/stderr"}, {"pts/ptmx", "/dev/ptmx"},
+	};
+	size_t i;
+	int e;
+
+	if ((e = mkdir_rel(r, "/dev", 0755)) < 0 ||
+	    (e = mnt(r, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC,
+		     "mode=755,size=256k")) < 0)
+		return e;
+	for (i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++)
+		if ((e = dev_node(r, nodes[i])) < 0)
+			return e;
+	for (i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+		if (symlink(links[i][0], at(r, links[i][1])) < 0)
+			return fail(r, errno, "symlink", links[i][1]);
+	if ((e = mkdir_rel(r, "/dev/pts", 0755)) < 0 ||
+	    (e = mnt(r, "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+		     "newinstance,ptmxmode=0666,mode=620,gid=5")) < 0 ||
+	    (e = mkdir_rel(r, "/dev/shm", 01777)) < 0 ||
+	    (e = mnt(r, "tmpfs", "/dev/shm", "tmpfs",
+		     MS_NOSUID | MS_NODEV, "mode=1777")) < 0)
+		return e;
+	return 0;
+}
+
+/* Writable private trees. */
+static int scratch_trees(struct rfs *r)
+{
+	static const struct {
+		const char *rel;
+		mode_t mode;
+		const char *opts;
+	} trees[] = {
+		{"/tmp", 01777, "mode=1777"},
+		{"/var", 0755, "mode=755"},
+		{"/run", 0755, "mode=755"},
+		{"/home", 0755, "mode=755"},
+		{"/root", 0700, "mode=700"},
+	};
+	size_t i;
+	int e;
+
+	for (i = 0; i < sizeof(trees) / sizeof(trees[0]); i++)
+		if ((e = mkdir_rel(r, trees[i].rel, trees[i].mode)) < 0 ||
+		    (e = mnt(r, "tmpfs", trees[i].rel, "tmpfs",
+			     MS_NOSUID | MS_NODEV, trees[i].opts)) < 0)
+			return e;
+	if ((e = mkdir_rel(r, "/var/tmp", 01777)) < 0 ||
+	    (e = mkdir_rel(r, "/home/user", 0755)) < 0)
+		return e;
+	if (chown(at(r, "/home/user"), MN_SANDBOX_USER_UID,
+		  MN_SANDBOX_USER_UID) < 0)
+		return fail(r, errno, "chown", "/home/user");
+	return 0;
+}
+
+/*
+ * Opens (creating as needed) the target of a user bind inside the stage,
+ * one component at a time: no "..", no symlinks, so a target cannot lead
+ * out of the new root.  Returns an O_PATH fd or -errno.
+ */
+static int open_target(struct rfs *r, const char *dst, int is_dir)
+{
+	char comp[256];
+	const char *p = dst;
+	int dirfd = open(r->cfg->stage, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (dirfd < 0)
+		return -errno;
+	while (*p) {
+		const char *end;
+		size_t len;
+		int last, fd;
+
+		while (*p == '/')
+			p++;
+		end = strchrnul(p, '/');
+		len = (size_t)(end - p);
+		if (len == 0)
+			break;
+		last = *end == '\0' || end[strspn(end, "/")] == '\0';
+		if (len >= sizeof(comp) || (len <= 2 && !strncmp(p, "..", len)
+					    && p[0] == '.')) {
+			close(dirfd);
+			return -EINVAL;
+		}
+		memcpy(comp, p, len);
+		comp[len] = '\0';
+		if (!last || is_dir) {
+			if (mkdirat(dirfd, comp, 0755) < 0 && errno != EEXIST)
+				goto err;
+			fd = openat(dirfd, comp, O_PATH | O_DIRECTORY |
+				    O_NOFOLLOW | O_CLOEXEC);
+		} else {
+			fd = openat(dirfd, comp, O_WRONLY | O_CREAT |
+				    O_NOFOLLOW | O_CLOEXEC, 0644);
+			if (fd >= 0) {
+				int pfd = openat(dirfd, comp, O_PATH |
+						 O_NOFOLLOW | O_CLOEXEC);
+				close(fd);
+				fd = pfd;
+			}
+		}
+		if (fd < 0)
+			goto err;
+		close(dirfd);
+		dirfd = fd;
+		p = end;
+	}
+	return dirfd;
+err:
+	{
+		int e = -errno;
+
+		close(dirfd);
+		return e;
+	}
+}
+
+static int user_binds(struct rfs *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->cfg->nbinds; i++) {
+		const struct mn_sandbox_bind *b = &r->cfg->binds[i];
+		const char *dst = b->dst ? b->dst : b->src;
+		char fdpath[64];
+		struct stat st;
+		int fd, e;
+
+		if (stat(b->src, &st) < 0)
+			return fail(r, errno, "bind source", b->src);
+		if (dst[0] != '/')
+			return fail(r, EINVAL, "bind target must be absolute:",
+				    dst);
+		fd = open_target(r, dst, S_ISDIR(st.st_mode));
+		if (fd < 0)
+			return fail(r, -fd, "bind target", dst);
+		snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+		e = bind_path(r, b->src, fdpath, b->writable);
+		close(fd);
+		if (e < 0)
+			return e;
+	}
+	return 0;
+}
+
+static int proc_and_pids(struct rfs *r)
+{
+	char num[16];
+	int e;
+
+	if ((e = mkdir_rel(r, "/proc", 0555)) < 0 ||
+	    (e = mnt(r, "proc", "/proc", "proc",
+		     MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)) < 0)
+		return e;
+	if (r->cfg->last_reserved_pid > 1) {
+		snprintf(num, sizeof(num), "%d", r->cfg->last_reserved_pid);
+		e = write_file(at(r, "/proc/sys/kernel/ns_last_pid"), num, 0);
+		if (e < 0)
+			return fail(r, -e, "reserve kernel-task pids:",
+				    "ns_last_pid");
+	}
+	return 0;
+}
+
+static int loopback_up(struct rfs *r)
+{
+	struct ifreq ifr;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int e = 0;
+
+	if (s < 0)
+		return fail(r, errno, "socket", "lo");
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "lo");
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		e = fail(r, errno, "ioctl", "lo");
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (!e && ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+		e = fail(r, errno, "up", "lo");
+	close(s);
+	return e;
+}
+
+static int enter_root(struct rfs *r)
+{
+	if (set_attr(r->cfg->stage, SBX_MOUNT_ATTR_RDONLY, 0) < 0)
+		return fail(r, errno, "read-only", "/");
+	if (chdir(r->cfg->stage) < 0)
+		return fail(r, errno, "chdir", r->cfg->stage);
+	if (syscall(__NR_pivot_root, ".", ".") < 0)
+		return fail(r, errno, "pivot_root", r->cfg->stage);
+	if (umount2(".", MNT_DETACH) < 0)
+		return fail(r, errno, "detach old root", NULL);
+	if (chdir("/") < 0)
+		return fail(r, errno, "chdir", "/");
+	return 0;
+}
+
+int sbx_rootfs_setup(const struct sbx_world_cfg *cfg, char *err,
+		     size_t errsz)
+{
+	struct rfs r = {.cfg = cfg, .err = err, .errsz = errsz};
+	int e;
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return fail(&r, errno, "make-rprivate", "/");
+	if ((e = mnt(&r, "tmpfs", "", "tmpfs", MS_NOSUID | MS_NODEV,
+		     "mode=755,size=1m")) < 0 ||
+	    (e = system_dirs(&r)) < 0 || (e = etc_files(&r)) < 0 ||
+	    (e = proc_and_pids(&r)) < 0 || (e = dev_tree(&r)) < 0 ||
+	    (e = scratch_trees(&r)) < 0 || (e = mkdir_rel(&r, "/sys", 0555))
+	    < 0 || (e = user_binds(&r)) < 0)
+		return e;
+	if (sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
+		return fail(&r, errno, "sethostname", cfg->hostname);
+	if (cfg->net == MN_SANDBOX_NET_NONE && (e = loopback_up(&r)) < 0)
+		return e;
+	return enter_root(&r);
+}

@@ -1,0 +1,227 @@
+/*
+ * sandbox - creating and destroying the sandbox of an instance.
+ *
+ * Order of creation: the options are checked and copied, the seccomp
+ * program is built (once, shared by every program), the MicronOS syscall
+ * rows the translation needs are registered, the world is started (user
+ * namespace, init, root), the control thread starts, and the sandbox hooks
+ * itself into the core: init's host pid is attached to MicronOS pid 1, the
+ * signal service delivers to real programs through sbx_host_signal, and
+ * priority changes reach the host through prio_hook.  Destruction undoes
+ * it in reverse; killing init kills the whole pid namespace.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <micronos/config.h>
+#include <micronos/kernel.h>
+#include <micronos/proc.h>
+#include <micronos/signal.h>
+
+#include "sandbox_i.h"
+
+/* setpriority() is per thread on Linux: renice every thread. */
+static void prio_hook(void *arg, int32_t pid, int32_t host_pid,
+		      enum mn_prio_class cls, int nice)
+{
+	char path[64];
+	struct dirent *de;
+	DIR *d;
+
+	(void)arg;
+	(void)pid;
+	(void)cls;
+	snprintf(path, sizeof(path), "/proc/%d/task", host_pid);
+	d = opendir(path);
+	if (!d) {
+		setpriority(PRIO_PROCESS, host_pid, nice);
+		return;
+	}
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			setpriority(PRIO_PROCESS, atoi(de->d_name), nice);
+	closedir(d);
+}
+
+static int valid_hostname(const char *h)
+{
+	size_t n = strlen(h), i;
+
+	if (n == 0 || n >= SBX_HOSTNAME_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!(h[i] == '-' || h[i] == '.' || (h[i] >= '0' && h[i] <= '9')
+		      || ((h[i] | 32) >= 'a' && (h[i] | 32) <= 'z')))
+			return 0;
+	return 1;
+}
+
+static int copy_opts(struct mn_sandbox *sb, const struct mn_sandbox_opts *o,
+		     struct mn_strbuf *err)
+{
+	struct sbx_world_cfg *c = &sb->cfg;
+	char host[SBX_HOSTNAME_MAX] = "";
+	size_t i;
+
+	if (o->hostname)
+		snprintf(host, sizeof(host), "%s", o->hostname);
+	else if (mn_config_get_str(mn_kernel_config(sb->k), "kernel.hostname",
+				   host, sizeof(host)) < 0 || !host[0])
+		snprintf(host, sizeof(host), "micronos");
+	if (!valid_hostname(host)) {
+		mn_strbuf_printf(err, "bad hostname \"%s\"", host);
+		return -EINVAL;
+	}
+	snprintf(c->hostname, sizeof(c->hostname), "%s", host);
+	if (o->nbinds > MN_SANDBOX_MAX_BINDS) {
+		mn_strbuf_printf(err, "at most %d binds", MN_SANDBOX_MAX_BINDS);
+		return -E2BIG;
+	}
+	for (i = 0; i < o->nbinds; i++) {
+		const char *dst = o->binds[i].dst ? o->binds[i].dst :
+				  o->binds[i].src;
+
+		if (!o->binds[i].src || dst[0] != '/' || strstr(dst, "/..")) {
+			mn_strbuf_printf(err, "bind %s: the target must be an "
+					 "absolute path without \"..\"",
+					 dst ? dst : "(null)");
+			return -EINVAL;
+		}
+		c->binds[i] = o->binds[i];	/* used during create only */
+	}
+	c->nbinds = o->nbinds;
+	c->net = o->net;
+	c->root_dir = o->root_dir;
+	sb->trace_files = o->trace_files;
+	sb->uid_base = o->uid_base ? o->uid_base : MN_SANDBOX_UID_BASE;
+	c->last_reserved_pid = mn_proctab_first_user_pid(sb->procs) - 1;
+	if (o->stage_dir) {
+		snprintf(c->stage, sizeof(c->stage), "%s", o->stage_dir);
+	} else {
+		snprintf(c->stage, sizeof(c->stage),
+			 "/tmp/micronos-root.XXXXXX");
+		if (!mkdtemp(c->stage)) {
+			mn_strbuf_printf(err, "staging directory: %s",
+					 strerror(errno));
+			return -errno;
+		}
+		sb->stage_made = 1;
+	}
+	return 0;
+}
+
+int mn_sandbox_create(struct mn_sandbox **out, struct mn_kernel *k,
+		      const struct mn_sandbox_opts *opts,
+		      struct mn_strbuf *err)
+{
+	static const struct mn_sandbox_opts defaults;
+	struct mn_strbuf dummy = MN_STRBUF_INIT;
+	struct mn_sandbox *sb;
+	int e;
+
+	if (!err)
+		err = &dummy;
+	if (!out || !k)
+		return -EINVAL;
+	sb = calloc(1, sizeof(*sb));
+	if (!sb)
+		return -ENOMEM;
+	sb->k = k;
+	sb->procs = mn_kernel_procs(k);
+	sb->signals = mn_kernel_signals(k);
+	sb->syscalls = mn_kernel_syscalls(k);
+	sb->bus = mn_kernel_evbus(k);
+	sb->sock = sb->init_pidfd = sb->epfd = sb->stop_efd = -1;
+	sb->timer_fd = -1;
+	pthread_mutex_init(&sb->lock, NULL);
+	pthread_cond_init(&sb->cond, NULL);
+	if ((e = copy_opts(sb, opts ? opts : &defaults, err)) < 0)
+		goto fail;
+	if ((e = sbx_filter_build(&sb->filter)) < 0) {
+		mn_strbuf_printf(err, "seccomp filter: %s", strerror(-e));
+		goto fail;
+	}
+	if ((e = sbx_xlate_install(sb)) < 0) {
+		mn_strbuf_printf(err, "MicronOS syscall rows: %s",
+				 strerror(-e));
+		goto fail;
+	}
+	sb->cfg.filter = &sb->filter;
+	if ((e = sbx_world_start(sb, sb->uid_base, err)) < 0)
+		goto fail;
+	sb->cfg.nbinds = 0;	/* the borrowed strings are not kept */
+	if ((e = sbx_control_start(sb)) < 0) {
+		mn_strbuf_printf(err, "supervisor thread: %s", strerror(-e));
+		goto fail;
+	}
+	mn_proc_set_host(sb->procs, MN_PID_INIT, sb->init_pid);
+	mn_signals_set_host_hook(sb->signals, sbx_host_signal, sb);
+	mn_proc_set_prio_hook(sb->procs, prio_hook, sb);
+	mn_kernel_set_slot(k, MN_SLOT_SANDBOX, sb);
+	*out = sb;
+	mn_strbuf_release(&dummy);
+	return 0;
+fail:
+	mn_sandbox_destroy(sb);
+	mn_strbuf_release(&dummy);
+	return e;
+}
+
+void mn_sandbox_destroy(struct mn_sandbox *sb)
+{
+	if (!sb)
+		return;
+	pthread_mutex_lock(&sb->lock);
+	sb->down = 1;
+	pthread_cond_broadcast(&sb->cond);
+	pthread_mutex_unlock(&sb->lock);
+	if (mn_kernel_slot(sb->k, MN_SLOT_SANDBOX) == sb) {
+		mn_kernel_set_slot(sb->k, MN_SLOT_SANDBOX, NULL);
+		mn_proc_set_prio_hook(sb->procs, NULL, NULL);
+		mn_signals_set_host_hook(sb->signals, NULL, NULL);
+		mn_proc_set_host(sb->procs, MN_PID_INIT, 0);
+	}
+	sbx_world_stop(sb);		/* every sandboxed process dies */
+	sbx_listeners_stop(sb);
+	sbx_control_stop(sb);
+	sbx_filter_free(&sb->filter);
+	if (sb->stage_made)
+		rmdir(sb->cfg.stage);
+	pthread_cond_destroy(&sb->cond);
+	pthread_mutex_destroy(&sb->lock);
+	free(sb);
+}
+
+int mn_sandbox_parse_size(const char *s, uint64_t *out)
+{
+	static const char units[] = "KMGT";
+	unsigned long long v;
+	const char *u;
+	char *end;
+	int shift = 0;
+
+	if (!s || !*s || *s == '-')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -EINVAL;
+	if (*end) {
+		u = strchr(units, *end & ~32);
+		if (!u || (end[1] && strcasecmp(end + 1, "iB") &&
+			   strcasecmp(end + 1, "B")))
+			return -EINVAL;
+		shift = 10 * (int)(u - units + 1);
+	}
+	if (v == 0 || v > (UINT64_MAX >> shift))
+		return -EINVAL;
+	*out = (uint64_t)v << shift;
+	return 0;
+}

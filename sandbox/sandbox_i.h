@@ -1,0 +1,221 @@
+/*
+ * sandbox_i.h - what the files of sandbox/ share.
+ *
+ * world.c builds the namespaces and starts init; rootfs.c (inside init)
+ * builds the root; init.c is pid 1 and the pre-exec code of every program;
+ * wire.c is the message format between supervisor and init; filter.c
+ * builds the seccomp program; supervisor.c is the control thread, spawn and
+ * process lifecycle; notify.c the notification threads; xlate.c the
+ * translation table; progcheck.c finds a program and its interpreter.
+ *
+ * Lock order: sb->lock is taken last; nothing that can block, no other
+ * module of the core except the event bus, is called while it is held.
+ */
+#ifndef MICRONOS_SANDBOX_I_H
+#define MICRONOS_SANDBOX_I_H
+
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <micronos/syscall.h>
+
+#include "sandbox.h"
+
+/* Newer than Debian 12's headers (kernel 6.6+ / 6.15+). */
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
+#define SBX_MAX_PATH 4096
+#define SBX_HOSTNAME_MAX 64
+
+/* ---- wire.c: supervisor <-> init messages on a SOCK_SEQPACKET pair ---- */
+
+enum sbx_msg_type {
+	SBX_MSG_SPAWN = 1,	/* sup -> init: run a program (+3 fds) */
+	SBX_MSG_SPAWNED,	/* init -> sup: forked it at pid */
+	SBX_MSG_LISTENER,	/* child -> sup: its seccomp listener (+1 fd) */
+	SBX_MSG_FAILED,		/* child -> sup: could not start; text */
+	SBX_MSG_EXITED,		/* init -> sup: reaped pid with status */
+	SBX_MSG_READY,		/* init -> sup: world is set up; text = err */
+};
+
+struct sbx_msg {
+	uint32_t type;
+	uint32_t len;		/* bytes of data[] used */
+	uint64_t id;		/* spawn request id */
+	int32_t pid;		/* namespace pid */
+	int32_t status;		/* wait status, or -errno for FAILED */
+	/* SPAWN only */
+	uint32_t uid, gid;
+	uint64_t mem_limit;
+	uint32_t argc, envc;
+	uint32_t cwd_strict;
+	uint32_t pad;
+	char data[];		/* SPAWN: cwd\0 argv\0... envp\0...; else text */
+};
+
+#define SBX_MSG_MAX (sizeof(struct sbx_msg) + MN_SANDBOX_ARG_MAX)
+
+/* Sends msg (header + len bytes of data) with up to 3 fds.  0 or -errno. */
+int sbx_msg_send(int sock, const struct sbx_msg *msg, const int *fds,
+		 int nfds);
+/*
+ * Receives one message into buf (cap bytes), fds into fds[max] (rest
+ * closed), sender host pid into *pid (may be NULL; needs SO_PASSCRED).
+ * Returns the number of fds (>= 0), 0 on EOF with msg->type 0, or -errno.
+ */
+int sbx_msg_recv(int sock, struct sbx_msg *buf, size_t cap, int *fds,
+		 int max, pid_t *pid);
+/* Formats a FAILED message into buf.  Async-signal-safe. */
+void sbx_msg_fail(struct sbx_msg *m, uint64_t id, int err, const char *a,
+		  const char *b, const char *c);
+
+/* ---- filter.c ---- */
+/* Builds the program once (malloc'd insns).  0 or -errno. */
+int sbx_filter_build(struct sock_fprog *out);
+void sbx_filter_free(struct sock_fprog *prog);
+/* Installs it with NEW_LISTENER; returns the listener fd or -errno. */
+int sbx_filter_install(const struct sock_fprog *prog);
+
+/* ---- world.c / rootfs.c / init.c ---- */
+struct sbx_world_cfg {
+	char hostname[SBX_HOSTNAME_MAX];
+	char stage[1024];		/* where the new root is assembled */
+	const char *root_dir;		/* NULL: tmpfs root */
+	int net;			/* enum mn_sandbox_net */
+	struct mn_sandbox_bind binds[MN_SANDBOX_MAX_BINDS];
+	size_t nbinds;
+	int32_t last_reserved_pid;	/* written to ns_last_pid */
+	const struct sock_fprog *filter;
+};
+
+/* world.c: namespaces + init; fills sb->sock, init_pid, init_pidfd */
+int sbx_world_start(struct mn_sandbox *sb, uint32_t base,
+		    struct mn_strbuf *err);
+void sbx_world_stop(struct mn_sandbox *sb);
+
+/* In init, before pivot: assembles and enters the root.  0 or -errno. */
+int sbx_rootfs_setup(const struct sbx_world_cfg *cfg, char *err,
+		     size_t errsz);
+/* pid 1's main loop.  Never returns. */
+void sbx_init_main(int sock, const struct sbx_world_cfg *cfg)
+	__attribute__((noreturn));
+
+/* ---- progcheck.c ---- */
+/*
+ * Resolves argv0 in PATH (from envp) inside the current root and checks the
+ * program, its #! interpreter and its ELF interpreter exist and can be
+ * executed.  Writes the path to run into out.  0 or -errno with a message.
+ */
+int sbx_prog_resolve(const char *argv0, char *const *envp, char *out,
+		     size_t outsz, char *msg, size_t msgsz);
+
+/* ---- the sandbox ---- */
+struct sbx_spawn;	/* a pending or running spawn (supervisor.c) */
+struct sbx_listener;	/* a notification thread (notify.c) */
+struct sbx_proc;	/* a registered host process (supervisor.c) */
+
+struct mn_sandbox {
+	struct mn_kernel *k;		/* borrowed */
+	struct mn_proctab *procs;	/* borrowed from k */
+	struct mn_signals *signals;	/* borrowed from k */
+	struct mn_syscalls *syscalls;	/* borrowed from k */
+	struct mn_evbus *bus;		/* borrowed from k */
+	struct sock_fprog filter;	/* built once, read-only */
+	struct sbx_world_cfg cfg;
+	int trace_files;
+	uint32_t uid_base;		/* host uid of MicronOS uid 0 */
+	int stage_made;			/* we created cfg.stage */
+
+	int sock;		/* our end of the init socket */
+	pid_t init_pid;		/* host pid of init */
+	int init_pidfd;
+	int epfd;		/* control thread: sock, pidfds, timer, stop */
+	int stop_efd;
+	int timer_fd;
+	pthread_t ctl_thread;
+	int ctl_started;
+
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	/* protected by lock */
+	int down;			/* shutting down */
+	uint64_t next_id;
+	struct sbx_spawn *spawns;
+	struct sbx_listener *listeners;
+	struct sbx_proc **proc_hash;	/* by namespace pid */
+	size_t proc_buckets;
+	struct mn_sandbox_stats stats;
+};
+
+/* supervisor.c: control thread pieces used by notify.c / xlate.c */
+/*
+ * The MicronOS pid of host thread `tid`, registering its process (and
+ * unregistered ancestors) if it is new.  *host_tgid gets its process's host
+ * pid.  > 0, or -errno.
+ */
+int32_t sbx_proc_lookup(struct mn_sandbox *sb, pid_t tid, pid_t *host_tgid);
+void sbx_stat_add(struct mn_sandbox *sb, size_t field_offset, uint64_t n);
+#define SBX_STAT(sb, f, n) \
+	sbx_stat_add(sb, offsetof(struct mn_sandbox_stats, f), n)
+
+int sbx_control_start(struct mn_sandbox *sb);
+void sbx_control_stop(struct mn_sandbox *sb);
+/* signal.h's host hook, and kill through the signal service */
+int sbx_host_signal(void *arg, int32_t pid, int32_t host_pid, int sig);
+#define SBX_HOOK_PID 0
+#define SBX_HOOK_GROUP 1
+#define SBX_HOOK_SKIP 2
+struct mn_cred;
+int sbx_signal_via_service(struct mn_sandbox *sb,
+			   const struct mn_cred *sender, int32_t pid, int sig,
+			   int mode);
+
+/* notify.c */
+int sbx_listener_start(struct mn_sandbox *sb, int fd);
+void sbx_listeners_stop(struct mn_sandbox *sb);
+
+/* One trapped call being translated. */
+struct sbx_call {
+	struct mn_sandbox *sb;
+	int fd;				/* the listener */
+	struct seccomp_notif *req;
+	struct seccomp_notif_resp *resp;
+	int32_t pid;			/* MicronOS pid of the caller */
+	pid_t host_tgid;
+	struct mn_sysctx *ctx;		/* the thread's context, pid filled */
+};
+
+/* Memory of the caller: page-bounded reads, copies checked with ID_VALID. */
+int sbx_mem_read(struct sbx_call *c, uint64_t addr, void *buf, size_t len);
+/* Reads a NUL-terminated string of at most cap-1 bytes: length or -errno. */
+int sbx_mem_read_str(struct sbx_call *c, uint64_t addr, char *buf,
+		     size_t cap);
+int sbx_mem_write(struct sbx_call *c, uint64_t addr, const void *buf,
+		  size_t len);
+/* 0 while the notification is still pending, else -ENOENT. */
+int sbx_call_valid(struct sbx_call *c);
+/* Injects fd into the caller as the call's result (ADDFD|SEND). */
+int sbx_call_inject(struct sbx_call *c, int fd, unsigned int newfd_flags);
+
+/* xlate.c */
+enum sbx_verdict {
+	SBX_ANSWER,	/* resp->val / resp->error are the result */
+	SBX_CONTINUE,	/* the kernel runs the call */
+	SBX_SENT,	/* already answered (ADDFD|SEND) */
+};
+/* Translates one call; never fails open: errors become resp->error. */
+enum sbx_verdict sbx_xlate(struct sbx_call *c);
+/* Linux syscall numbers the filter sends to the supervisor. */
+size_t sbx_xlate_trapped(int *nrs, size_t max);
+/* Registers the MicronOS rows the table needs (uname, ...).  0 or -errno. */
+int sbx_xlate_install(struct mn_sandbox *sb);
+
+#endif

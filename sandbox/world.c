@@ -1,0 +1,317 @@
+/*
+ * world - creating the sandbox's namespaces and starting its init.
+ *
+ * A multithreaded daemon cannot unshare a user namespace, so the supervisor
+ * forks an intermediate process that does it in steps:
+ *
+ *   1. unshare(CLONE_NEWUSER); tells the supervisor, which (as host root)
+ *      writes uid_map and gid_map: MicronOS ids 0..65535 -> an unprivileged
+ *      host range (200000.. by default);
+ *   2. becomes root of the new namespace, then unshares mount, uts, ipc,
+ *      cgroup, pid, time (and net unless the host's is wanted);
+ *   3. sets the time namespace's offsets so that CLOCK_MONOTONIC and
+ *      CLOCK_BOOTTIME read 0 at MicronOS boot (uptime inside = MicronOS's);
+ *   4. forks init, which is pid 1 of the new pid namespace and the only
+ *      process in the new time namespace's "children" side, reports its
+ *      host pid, and exits.
+ *
+ * init then builds the root and reports READY on the socket it shares with
+ * the supervisor.  Everything the intermediate does after fork() is plain
+ * system calls; glibc's fork() keeps malloc usable there.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <micronos/clock.h>
+#include <micronos/kernel.h>
+
+#include "sandbox_i.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+struct handshake {
+	int err;		/* -errno of the failed step, 0 */
+	pid_t init_pid;
+	char what[64];
+};
+
+static void hs_fail(int fd, int err, const char *what)
+{
+	struct handshake h = {.err = err};
+
+	snprintf(h.what, sizeof(h.what), "%s", what);
+	if (write(fd, &h, sizeof(h)) < 0)
+		_exit(2);
+	_exit(1);
+}
+
+/* Offsets that make the namespace's clocks start at MicronOS boot. */
+static int time_offsets(uint64_t boot_mono_ns, uint64_t boot_boottime_ns)
+{
+	char buf[160];
+	int fd, len, e = 0;
+	long long ms = -(long long)(boot_mono_ns / 1000000000ULL) - 1;
+	long long bs = -(long long)(boot_boottime_ns / 1000000000ULL) - 1;
+	long mn = 1000000000L - (long)(boot_mono_ns % 1000000000ULL);
+	long bn = 1000000000L - (long)(boot_boottime_ns % 1000000000ULL);
+
+	if (mn == 1000000000L) {
+		ms++;
+		mn = 0;
+	}
+	if (bn == 1000000000L) {
+		bs++;
+		bn = 0;
+	}
+	len = snprintf(buf, sizeof(buf), "monotonic %lld %ld\nboottime %lld "
+		       "%ld\n", ms, mn, bs, bn);
+	fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, buf, len) != len)
+		e = -errno;
+	close(fd);
+	return e;
+}
+
+struct inter_args {
+	int hs;			/* handshake socket */
+	int init_sock;		/* init's end of the message socket */
+	int close_fd;		/* the supervisor's end, closed here */
+	const struct sbx_world_cfg *cfg;
+	uint64_t boot_mono_ns, boot_boottime_ns;
+};
+
+/*
+ * Names init "micronos-init" in ps (its argv is the daemon's otherwise).
+ * Needs CAP_SYS_RESOURCE in the host's namespace: done before unshare.
+ */
+static void name_init(void)
+{
+	static char name[] = "micronos-init";
+
+	prctl(PR_SET_MM, PR_SET_MM_ARG_START, (unsigned long)name, 0, 0);
+	prctl(PR_SET_MM, PR_SET_MM_ARG_END, (unsigned long)name +
+	      sizeof(name), 0, 0);
+	prctl(PR_SET_NAME, name, 0, 0, 0);
+}
+
+static void intermediate(const struct inter_args *a)
+{
+	int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
+		    CLONE_NEWCGROUP | CLONE_NEWPID | CLONE_NEWTIME;
+	struct handshake h = {0};
+	char go;
+	pid_t pid;
+	int e;
+
+	close(a->close_fd);
+	name_init();
+	if (unshare(CLONE_NEWUSER) < 0)
+		hs_fail(a->hs, -errno, "unshare(user)");
+	if (write(a->hs, "u", 1) != 1 || read(a->hs, &go, 1) != 1 ||
+	    go != 'g')
+		_exit(1);
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+		hs_fail(a->hs, -errno, "become namespace root");
+	/* changing ids cleared "dumpable", which hides our own /proc files */
+	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+	if (a->cfg->net == MN_SANDBOX_NET_NONE)
+		flags |= CLONE_NEWNET;
+	if (unshare(flags) < 0)
+		hs_fail(a->hs, -errno, "unshare(namespaces)");
+	if ((e = time_offsets(a->boot_mono_ns, a->boot_boottime_ns)) < 0)
+		hs_fail(a->hs, e, "time namespace offsets");
+	pid = fork();
+	if (pid == 0) {
+		close(a->hs);
+		sbx_init_main(a->init_sock, a->cfg);
+	}
+	if (pid < 0)
+		hs_fail(a->hs, -errno, "fork init");
+	h.init_pid = pid;
+	if (write(a->hs, &h, sizeof(h)) != sizeof(h))
+		_exit(1);
+	_exit(0);
+}
+
+static int write_map(pid_t pid, const char *file, uint32_t base)
+{
+	char path[64], line[64];
+	int fd, len, e = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	len = snprintf(line, sizeof(line), "0 %u %u\n", base,
+		       MN_SANDBOX_ID_COUNT);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, line, len) != len)
+		e = -errno;
+	close(fd);
+	return e;
+}
+
+static uint64_t now_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* The supervisor's half of the handshake with the intermediate. */
+static int handshake(int hs, pid_t pid, uint32_t base, pid_t *init_pid,
+		     struct mn_strbuf *err)
+{
+	struct handshake h = {0};
+	char c;
+	int e;
+
+	if (read(hs, &c, 1) != 1 || c != 'u') {
+		((char *)&h)[0] = c;
+		if (read(hs, (char *)&h + 1, sizeof(h) - 1) >= 0 && h.what[0])
+			mn_strbuf_printf(err, "%s: %s", h.what,
+					 strerror(-h.err));
+		else
+			mn_strbuf_printf(err, "user namespace: %s",
+					 strerror(-h.err ? -h.err : EIO));
+		return h.err ? h.err : -EIO;
+	}
+	if ((e = write_map(pid, "uid_map", base)) < 0 ||
+	    (e = write_map(pid, "gid_map", base)) < 0) {
+		mn_strbuf_printf(err, "uid/gid map (needs root): %s",
+				 strerror(-e));
+		return e;
+	}
+	if (write(hs, "g", 1) != 1 || read(hs, &h, sizeof(h)) != sizeof(h)) {
+		mn_strbuf_printf(err, "sandbox world: setup process died");
+		return -EIO;
+	}
+	if (h.err) {
+		mn_strbuf_printf(err, "%s: %s", h.what, strerror(-h.err));
+		return h.err;
+	}
+	*init_pid = h.init_pid;
+	return 0;
+}
+
+/* Waits for init's READY (the root is built).  0 or -errno with text. */
+static int wait_ready(struct mn_sandbox *sb, struct mn_strbuf *err)
+{
+	union {
+		struct sbx_msg m;
+		char raw[sizeof(struct sbx_msg) + 1024];
+	} u;
+	struct pollfd p = {.fd = sb->sock, .events = POLLIN};
+	int fds[3], n;
+
+	if (poll(&p, 1, 10000) <= 0) {
+		mn_strbuf_printf(err, "sandbox init did not start in 10 s");
+		return -ETIMEDOUT;
+	}
+	n = sbx_msg_recv(sb->sock, &u.m, sizeof(u), fds, 3, NULL);
+	if (n < 0 || u.m.type != SBX_MSG_READY) {
+		mn_strbuf_printf(err, "sandbox init died while building the "
+				 "root");
+		return -EIO;
+	}
+	if (u.m.status < 0) {
+		u.m.data[u.m.len ? u.m.len - 1 : 0] = '\0';
+		mn_strbuf_printf(err, "building the sandbox root: %s",
+				 u.m.len ? u.m.data : strerror(-u.m.status));
+		return u.m.status;
+	}
+	return 0;
+}
+
+/* Starts the world; fills sb->sock, init_pid, init_pidfd. */
+int sbx_world_start(struct mn_sandbox *sb, uint32_t base,
+		    struct mn_strbuf *err)
+{
+	const struct mn_clock *clk = mn_kernel_clock(sb->k);
+	struct inter_args a = {.cfg = &sb->cfg};
+	int sv[2], hs[2], one = 1, big = 1 << 20, e, status;
+	pid_t pid;
+
+	a.boot_mono_ns = clk->boot_mono_ns;
+	a.boot_boottime_ns = clk->boot_mono_ns + (now_ns(CLOCK_BOOTTIME) -
+						  now_ns(CLOCK_MONOTONIC));
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, hs) < 0) {
+		e = -errno;
+		goto close_sv;
+	}
+	setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
+	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big));
+	setsockopt(sv[1], SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big));
+	a.hs = hs[1];
+	a.init_sock = sv[1];
+	a.close_fd = sv[0];
+	pid = fork();
+	if (pid == 0) {
+		close(hs[0]);
+		intermediate(&a);
+	}
+	e = pid < 0 ? -errno : 0;
+	close(hs[1]);
+	close(sv[1]);
+	if (e == 0) {
+		e = handshake(hs[0], pid, base, &sb->init_pid, err);
+		waitpid(pid, &status, 0);
+	}
+	close(hs[0]);
+	if (e < 0)
+		goto close_sup;
+	sb->sock = sv[0];
+	sb->init_pidfd = (int)syscall(SYS_pidfd_open, sb->init_pid, 0);
+	if (sb->init_pidfd < 0) {
+		e = -errno;
+		mn_strbuf_printf(err, "pidfd_open(init): %s", strerror(-e));
+	} else {
+		e = wait_ready(sb, err);
+	}
+	if (e < 0) {
+		sbx_world_stop(sb);
+		return e;
+	}
+	return 0;
+close_sv:
+	close(sv[1]);
+close_sup:
+	close(sv[0]);
+	return e;
+}
+
+/* Kills the namespace (init first: the kernel kills the rest) and waits. */
+void sbx_world_stop(struct mn_sandbox *sb)
+{
+	if (sb->init_pidfd >= 0) {
+		struct pollfd p = {.fd = sb->init_pidfd, .events = POLLIN};
+
+		syscall(SYS_pidfd_send_signal, sb->init_pidfd, SIGKILL, NULL,
+			0);
+		poll(&p, 1, 5000);
+		close(sb->init_pidfd);
+		sb->init_pidfd = -1;
+	}
+	if (sb->sock >= 0) {
+		close(sb->sock);
+		sb->sock = -1;
+	}
+}

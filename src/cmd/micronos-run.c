@@ -1,0 +1,208 @@
+/*
+ * micronos-run - run an unmodified host program inside MicronOS.
+ *
+ *   micronos-run [-n NAME] [OPTIONS] [--] PROGRAM ARGS...
+ *
+ * Boots a throwaway instance (a kernel in this process plus its sandbox
+ * world), runs PROGRAM inside with this process's stdin, stdout and stderr,
+ * forwards SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGWINCH to it, and exits
+ * with its status (128+N when a signal N ended it).  Everything the program
+ * does is in the instance's event history; --events prints it at the end.
+ * See micronos-run(1).  Option parsing lives in cmd_micronos-run_opts.c.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <micronos/evbus.h>
+#include <micronos/kernel.h>
+#include <micronos/strbuf.h>
+
+#include "cmd_micronos-run.h"
+#include "sandbox.h"
+
+extern char **environ;
+
+struct fwd {
+	struct mn_sandbox *sb;
+	int32_t pid;
+	sigset_t set;
+};
+
+/* Forwards terminal and job signals to the program's process group. */
+static void *forwarder(void *arg)
+{
+	struct fwd *f = arg;
+	int sig;
+
+	for (;;) {
+		if (sigwait(&f->set, &sig) != 0)
+			continue;
+		if (sig == SIGUSR2)
+			break;	/* our own stop request */
+		mn_sandbox_signal(f->sb, f->pid, sig);
+	}
+	return NULL;
+}
+
+/* The program's environment: ours, with the inside user's identity. */
+static char **make_env(const struct run_opts *o)
+{
+	static const char *const drop[] = {"HOME=", "USER=", "LOGNAME=",
+					   "PWD=", "OLDPWD=", "MAIL=", NULL};
+	size_t n = 0, i, j = 0;
+	char **env;
+
+	while (environ[n])
+		n++;
+	env = calloc(n + 8, sizeof(char *));
+	if (!env)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		size_t k;
+		int skip = 0;
+
+		for (k = 0; drop[k]; k++)
+			if (!strncmp(environ[i], drop[k], strlen(drop[k])))
+				skip = 1;
+		if (!skip)
+			env[j++] = environ[i];
+	}
+	env[j++] = o->uid == 0 ? "HOME=/root" : "HOME=/home/user";
+	env[j++] = o->uid == 0 ? "USER=root" : "USER=user";
+	env[j++] = o->uid == 0 ? "LOGNAME=root" : "LOGNAME=user";
+	if (!getenv("PATH"))
+		env[j++] = "PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
+	env[j] = NULL;
+	return env;
+}
+
+static int exit_code(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 1;
+}
+
+static void print_events(struct mn_kernel *k)
+{
+	struct mn_strbuf sb = MN_STRBUF_INIT;
+	struct mn_event *ev = calloc(1000, sizeof(*ev));
+	size_t n, i;
+
+	if (!ev)
+		return;
+	n = mn_evbus_snapshot(mn_kernel_evbus(k), NULL, ev, 1000);
+	for (i = 0; i < n; i++) {
+		mn_strbuf_reset(&sb);
+		mn_event_format(&ev[i], &sb);
+		fprintf(stderr, "%s\n", mn_strbuf_str(&sb));
+	}
+	mn_strbuf_release(&sb);
+	free(ev);
+}
+
+/* Boots the throwaway instance and its sandbox. */
+static int boot(const struct run_opts *o, struct mn_kernel **kout,
+		struct mn_sandbox **sbout)
+{
+	struct mn_kernel_opts ko = {.name = o->name};
+	struct mn_strbuf err = MN_STRBUF_INIT;
+	struct mn_kernel *k = NULL;
+	int e;
+
+	if ((e = mn_kernel_create(&k, &ko)) < 0) {
+		fprintf(stderr, "micronos-run: cannot create an instance: %s\n",
+			strerror(-e));
+		return e;
+	}
+	if ((e = mn_kernel_boot(k, &err)) < 0) {
+		fprintf(stderr, "micronos-run: boot failed: %s\n",
+			mn_strbuf_str(&err));
+		goto fail;
+	}
+	if ((e = mn_sandbox_create(sbout, k, &o->sb, &err)) < 0) {
+		fprintf(stderr, "micronos-run: cannot create the sandbox: "
+			"%s\n", mn_strbuf_str(&err));
+		goto fail;
+	}
+	*kout = k;
+	mn_strbuf_release(&err);
+	return 0;
+fail:
+	mn_kernel_destroy(k);
+	mn_strbuf_release(&err);
+	return e;
+}
+
+int main(int argc, char **argv)
+{
+	struct run_opts o;
+	struct mn_strbuf err = MN_STRBUF_INIT;
+	struct mn_sandbox *sb = NULL;
+	struct mn_kernel *k = NULL;
+	struct mn_sandbox_spawn sp = {.fds = {0, 1, 2}};
+	struct fwd f;
+	pthread_t fwd_thread;
+	char **env = NULL;
+	int32_t pid;
+	int status = 0, code = 125, e;
+
+	if ((e = run_parse_opts(&o, argc, argv)) != 0)
+		return e < 0 ? 125 : 0;
+	/* before any thread: every thread inherits this mask */
+	sigemptyset(&f.set);
+	sigaddset(&f.set, SIGINT);
+	sigaddset(&f.set, SIGTERM);
+	sigaddset(&f.set, SIGHUP);
+	sigaddset(&f.set, SIGQUIT);
+	sigaddset(&f.set, SIGWINCH);
+	sigaddset(&f.set, SIGUSR2);
+	pthread_sigmask(SIG_BLOCK, &f.set, NULL);
+	if (boot(&o, &k, &sb) < 0)
+		goto out;
+	env = make_env(&o);
+	sp.argv = (const char *const *)o.argv;
+	sp.envp = (const char *const *)env;
+	sp.cwd = o.cwd;
+	sp.cwd_strict = o.cwd_strict;
+	sp.uid = o.uid;
+	sp.gid = o.gid;
+	sp.prio = o.prio;
+	sp.mem_limit = o.mem_limit;
+	pid = mn_sandbox_spawn(sb, &sp, &err);
+	if (pid < 0) {
+		fprintf(stderr, "micronos-run: %s\n", mn_strbuf_str(&err));
+		code = pid == -ENOENT ? 127 : 126;
+		goto out;
+	}
+	f.sb = sb;
+	f.pid = pid;
+	if (pthread_create(&fwd_thread, NULL, forwarder, &f) == 0) {
+		e = mn_sandbox_wait(sb, pid, &status, -1);
+		pthread_kill(fwd_thread, SIGUSR2);
+		pthread_join(fwd_thread, NULL);
+	} else {
+		e = mn_sandbox_wait(sb, pid, &status, -1);
+	}
+	code = e < 0 ? 125 : exit_code(status);
+	if (e < 0)
+		fprintf(stderr, "micronos-run: lost the program: %s\n",
+			strerror(-e));
+out:
+	mn_sandbox_destroy(sb);
+	if (k && o.show_events)
+		print_events(k);
+	mn_kernel_destroy(k);
+	mn_strbuf_release(&err);
+	free(env);
+	run_free_opts(&o);
+	return code;
+}
