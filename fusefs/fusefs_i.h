@@ -134,8 +134,10 @@ struct mn_fusefs {
 	pthread_cond_t qcond;
 	/* protected by qlock: */
 	struct nitem *qhead, *qtail;
-	int stopping;			/* no new items; park nothing */
+	int stopping;			/* answer parked reads, no invals */
+	int stop_final;			/* files released: exit when idle */
 	struct parked *parked;		/* every live parked read */
+	unsigned long live;		/* parked reads + poll waiters */
 
 	/* protected by files_lock: every open fh */
 	pthread_mutex_t files_lock;
@@ -214,7 +216,10 @@ void fusefs_enqueue_locked(struct mn_fusefs *fs, struct nitem *it);
 /* Hands a read that found nothing to the notifier (it owns it now). */
 void fusefs_park(struct mn_fusefs *fs, fuse_req_t req, struct fh *fh,
 		 size_t size, off_t off);
-void fusefs_poll_wake(struct mn_vfs_waiter *w);
+/* A poll waiter for fh (takes ph over; destroys it on failure). */
+struct pollw *fusefs_pollw_new(struct mn_fusefs *fs, struct fh *fh,
+			       struct fuse_pollhandle *ph);
+void fusefs_pollw_free(struct mn_fusefs *fs, struct pollw *pw);
 
 /* fusefs_mnt.c */
 int fusefs_prepare_mountpoint(const char *path, char *canon, size_t size,

@@ -41,6 +41,13 @@
 #define AT_RECURSIVE 0x8000
 #endif
 
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef OPEN_TREE_CLOEXEC
+#define OPEN_TREE_CLOEXEC O_CLOEXEC
+#endif
+
 struct sbx_mount_attr {
 	uint64_t attr_set, attr_clr, propagation, userns_fd;
 };
@@ -94,16 +101,30 @@ static int mkdir_rel(struct rfs *r, const char *rel, mode_t mode)
 	return 0;
 }
 
-/* A read-only (unless rw) recursive bind of a host path to an absolute path. */
+/*
+ * A read-only (unless rw), nosuid recursive bind of a host path onto an
+ * absolute path (or a /proc/self/fd link): the tree is cloned detached,
+ * its attributes set, then attached, so it is never visible writable.
+ */
 static int bind_path(struct rfs *r, const char *src, const char *abs, int rw)
 {
-	if (mount(src, abs, NULL, MS_BIND | MS_REC, NULL) < 0)
+	struct sbx_mount_attr ma = {.attr_set = rw ? SBX_MOUNT_ATTR_NOSUID :
+				    SBX_MOUNT_ATTR_RDONLY |
+				    SBX_MOUNT_ATTR_NOSUID};
+	int fd = (int)syscall(__NR_open_tree, AT_FDCWD, src, OPEN_TREE_CLONE |
+			      OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	int e = 0;
+
+	if (fd < 0)
 		return fail(r, errno, "bind", src);
-	if (set_attr(abs, rw ? SBX_MOUNT_ATTR_NOSUID :
-			 SBX_MOUNT_ATTR_RDONLY | SBX_MOUNT_ATTR_NOSUID,
-		     AT_RECURSIVE) < 0)
-		return fail(r, errno, "read-only", src);
-	return 0;
+	if (syscall(__NR_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE,
+		    &ma, sizeof(ma)) < 0)
+		e = fail(r, errno, "read-only", src);
+	else if (syscall(__NR_move_mount, fd, "", AT_FDCWD, abs,
+			 MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_SYMLINKS) < 0)
+		e = fail(r, errno, "bind onto", abs);
+	close(fd);
+	return e;
 }
 
 /* /usr, /etc, ...: mirror the host's symlink or bind its directory. */

@@ -97,17 +97,35 @@ struct inter_args {
 };
 
 /*
- * Names init "micronos-init" in ps (its argv is the daemon's otherwise).
- * Needs CAP_SYS_RESOURCE in the host's namespace: done before unshare.
+ * Names init "micronos-init" in ps: its argv area is a copy of the
+ * daemon's, so we overwrite it in place (setproctitle's trick;
+ * PR_SET_MM would need CAP_SYS_RESOURCE, which containers often drop).
  */
 static void name_init(void)
 {
-	static char name[] = "micronos-init";
+	static const char name[] = "micronos-init";
+	unsigned long start = 0, end = 0;
+	char buf[1024], *p;
+	int fd, i;
+	ssize_t n;
 
-	prctl(PR_SET_MM, PR_SET_MM_ARG_START, (unsigned long)name, 0, 0);
-	prctl(PR_SET_MM, PR_SET_MM_ARG_END, (unsigned long)name +
-	      sizeof(name), 0, 0);
 	prctl(PR_SET_NAME, name, 0, 0, 0);
+	fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	for (i = 2; p && i < 48; i++)	/* fields 48, 49: arg_start, end */
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p, " %lu %lu", &start, &end) != 2 ||
+	    end <= start + sizeof(name))
+		return;
+	memset((void *)start, 0, end - start);
+	memcpy((void *)start, name, sizeof(name));
 }
 
 static void intermediate(const struct inter_args *a)

@@ -385,7 +385,7 @@ static int store(struct mn_config *cfg, struct cfg_key *k, const char *canon,
 	struct mn_strbuf file = MN_STRBUF_INIT;
 	char *path = NULL;
 	int64_t oldv;
-	int rc = 1;
+	int rc = 1, wrc;
 
 	pthread_mutex_lock(&cfg->lock);
 	memcpy(old, k->value, sizeof(old));
@@ -399,8 +399,9 @@ static int store(struct mn_config *cfg, struct cfg_key *k, const char *canon,
 			rc = -ENOMEM;
 	}
 	pthread_mutex_unlock(&cfg->lock);
-	if (rc > 0 && path)
-		rc = mn__config_write_atomic(path, file.buf, file.len, err);
+	if (rc > 0 && path && (wrc = mn__config_write_atomic(
+				       path, file.buf, file.len, err)) < 0)
+		rc = wrc;
 	pthread_mutex_lock(&cfg->lock);
 	if (rc < 0) {
 		memcpy(k->value, old, sizeof(old));

@@ -317,6 +317,19 @@ static void stop_memory(struct mn_kernel *k)
 	(void)k;	/* the address space lives until destroy */
 }
 
+/* A stopped timerd stops the timers themselves, not only their callbacks. */
+static void on_ktask_state(void *arg, int32_t pid, int stopped)
+{
+	struct mn_kernel *k = arg;
+
+	if (pid != k->timerd)
+		return;
+	if (stopped)
+		mn_timers_pause(k->timers);
+	else
+		mn_timers_resume(k->timers);
+}
+
 static int start_scheduler(struct mn_kernel *k, struct mn_strbuf *err)
 {
 	int64_t workers = mn_config_int_or(k->config, "sched.workers", 2);
@@ -331,6 +344,7 @@ static int start_scheduler(struct mn_kernel *k, struct mn_strbuf *err)
 		mn_strbuf_printf(err, "cannot create kernel tasks");
 		return rc;
 	}
+	mn_signals_set_ktask_hook(k->signals, on_ktask_state, k);
 	rc = mn_sched_start(k->sched, (unsigned)workers);
 	if (rc < 0)
 		mn_strbuf_printf(err, "cannot start %lld workers",

@@ -583,13 +583,41 @@ int mn_shell_exec(struct mn_kernel *k, const char *line, struct mn_strbuf *out)
 /* --------------------------------------------------------------------- */
 /* Built-in utilities */
 
+#define HELP_COL 35	/* where the help text starts */
+#define HELP_WIDTH 79
+
+/* Appends text from column `col` on, wrapped at HELP_WIDTH. */
+static void put_wrapped(struct mn_strbuf *out, const char *text, int col)
+{
+	int x = col;
+
+	while (*text) {
+		int n = (int)strcspn(text, " ");
+
+		if (x > col && x + 1 + n > HELP_WIDTH) {
+			mn_strbuf_printf(out, "\n%*s", col, "");
+			x = col;
+		} else if (x > col) {
+			mn_strbuf_putc(out, ' ');
+			x++;
+		}
+		mn_strbuf_add(out, text, (size_t)n);
+		x += n;
+		text += n;
+		text += strspn(text, " ");
+	}
+	mn_strbuf_putc(out, '\n');
+}
+
 static void help_group(struct mn_strbuf *out, const char *group)
 {
 	mn_strbuf_printf(out, "%s:\n", group);
-	for (size_t i = 0; i < NCMDS; i++)
-		if (!strcmp(table[i].group, group))
-			mn_strbuf_printf(out, "  %-32s %s\n", table[i].usage,
-					 table[i].help);
+	for (size_t i = 0; i < NCMDS; i++) {
+		if (strcmp(table[i].group, group))
+			continue;
+		mn_strbuf_printf(out, "  %-*s ", HELP_COL - 3, table[i].usage);
+		put_wrapped(out, table[i].help, HELP_COL);
+	}
 }
 
 int mn_shell_cmd_help(struct mn_shell_ctx *c, int argc, char **argv)

@@ -100,11 +100,15 @@ void mn_tbl_print(struct mn_tbl *t, struct mn_strbuf *out)
 	size_t ncols = (size_t)t->ncols;
 	size_t full = t->ncells - t->ncells % ncols;
 
+	size_t line_start = out->len;
+
 	for (size_t i = 0; i < full; i++) {
 		size_t col = i % ncols;
 		int w = (int)t->width[col];
 		int last = col == ncols - 1;
 
+		if (!col)
+			line_start = out->len;
 		if (col)
 			mn_strbuf_puts(out, "  ");
 		if (t->right & (1u << col))
@@ -113,8 +117,14 @@ void mn_tbl_print(struct mn_tbl *t, struct mn_strbuf *out)
 			mn_strbuf_puts(out, t->cells[i]);
 		else
 			mn_strbuf_printf(out, "%-*s", w, t->cells[i]);
-		if (last)
+		if (last) {
+			/* Empty trailing cells leave padding: no line ends
+			 * in blanks. */
+			while (out->len > line_start &&
+			       out->buf[out->len - 1] == ' ')
+				mn_strbuf_truncate(out, out->len - 1);
 			mn_strbuf_putc(out, '\n');
+		}
 	}
 	if (t->oom)
 		mn_strbuf_puts(out, "(table truncated: out of memory)\n");

@@ -59,6 +59,8 @@ struct mn_signals {
 	size_t n, sweep_at;
 	int (*host_hook)(void *arg, int32_t pid, int32_t host_pid, int sig);
 	void *host_arg;
+	void (*ktask_hook)(void *arg, int32_t pid, int stopped);
+	void *ktask_arg;
 	struct mn_signals_stats st;
 };
 
@@ -211,6 +213,16 @@ void mn_signals_set_host_hook(struct mn_signals *sigs,
 	pthread_mutex_unlock(&sigs->lock);
 }
 
+void mn_signals_set_ktask_hook(struct mn_signals *sigs,
+			       void (*fn)(void *arg, int32_t pid, int stopped),
+			       void *arg)
+{
+	pthread_mutex_lock(&sigs->lock);
+	sigs->ktask_hook = fn;
+	sigs->ktask_arg = arg;
+	pthread_mutex_unlock(&sigs->lock);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Delivery */
 
@@ -239,6 +251,15 @@ static int next_deliverable(const struct sigstate *st, int stopped)
 static void apply_stop_cont(struct mn_signals *sigs,
 			    const struct mn_proc_info *pi, int stop)
 {
+	void (*hook)(void *, int32_t, int);
+	void *arg;
+
+	pthread_mutex_lock(&sigs->lock);
+	hook = sigs->ktask_hook;
+	arg = sigs->ktask_arg;
+	pthread_mutex_unlock(&sigs->lock);
+	if (pi->kind == MN_PROC_KTASK && hook)
+		hook(arg, pi->pid, stop);
 	if (stop) {
 		mn_proc_suspend(sigs->pt, pi->pid);
 		if (pi->kind == MN_PROC_KTASK && sigs->sched)

@@ -113,11 +113,15 @@ int mn_strbuf_vprintf(struct mn_strbuf *sb, const char *fmt, va_list ap)
 	va_copy(ap2, ap);
 	n = vsnprintf(sb->buf + sb->len, sb->cap - sb->len, fmt, ap2);
 	va_end(ap2);
-	if (n < 0)
+	if (n < 0) {
+		sb->buf[sb->len] = '\0';
 		return -EINVAL;
+	}
 	if ((size_t)n >= sb->cap - sb->len) {
-		if ((err = grow(sb, (size_t)n)) < 0)
+		if ((err = grow(sb, (size_t)n)) < 0) {
+			sb->buf[sb->len] = '\0';
 			return err;
+		}
 		vsnprintf(sb->buf + sb->len, sb->cap - sb->len, fmt, ap);
 	}
 	sb->len += (size_t)n;

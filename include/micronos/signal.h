@@ -114,6 +114,15 @@ void mn_signals_destroy(struct mn_signals *sigs);
  * (which kill returns).  Called outside locks from the killing thread.  NULL
  * removes it.
  */
+/*
+ * Kernel tasks: fn(arg, pid, stopped) is called (outside locks) when a stop
+ * or continue signal suspends or resumes a kernel task, before its scheduler
+ * work is held or released, so the service it stands for can pause threads
+ * of its own (timerd pauses the timer thread).  NULL removes it.
+ */
+void mn_signals_set_ktask_hook(struct mn_signals *sigs,
+			       void (*fn)(void *arg, int32_t pid, int stopped),
+			       void *arg);
 void mn_signals_set_host_hook(struct mn_signals *sigs,
 			      int (*fn)(void *arg, int32_t pid,
 					int32_t host_pid, int sig),

@@ -27,7 +27,7 @@ struct mn_strbuf {
 void mn_strbuf_init(struct mn_strbuf *sb);
 /* Frees the text; the buffer may be reused after mn_strbuf_init(). */
 void mn_strbuf_release(struct mn_strbuf *sb);
-/* Empties the buffer, keeping its allocation. */
+/* Empties the buffer, keeping its allocation; clears the oom mark. */
 void mn_strbuf_reset(struct mn_strbuf *sb);
 /* Returns the text, never NULL (an empty buffer gives ""). Borrowed. */
 const char *mn_strbuf_str(const struct mn_strbuf *sb);
@@ -40,7 +40,7 @@ int mn_strbuf_putc(struct mn_strbuf *sb, char c);
 int mn_strbuf_printf(struct mn_strbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int mn_strbuf_vprintf(struct mn_strbuf *sb, const char *fmt, va_list ap);
-/* Drops the last n bytes (or all if n >= len). */
+/* Keeps the first len bytes; does nothing if len >= the current length. */
 void mn_strbuf_truncate(struct mn_strbuf *sb, size_t len);
 /* 0, or -ENOMEM if any append was dropped. */
 int mn_strbuf_error(const struct mn_strbuf *sb);

@@ -1,0 +1,158 @@
+/*
+ * vfs_stage.c - the VFS's part of boot: the "vfs" stage hook and the
+ * standard mounts.
+ *
+ * Kept apart from vfs.c so that unit tests of the VFS alone link without
+ * the kernel.  The stage creates the VFS over DATA/storage (or in memory
+ * without a data dir), mounts tmp, dev and etc, wires the file syscalls
+ * and publishes the VFS in the kernel's MN_SLOT_VFS; the generated trees'
+ * owners mount theirs from hooks of the same stage that run after it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <micronos/kernel.h>
+
+#include "vfs_i.h"
+
+struct mn_vfs *mn_vfs_of(struct mn_kernel *k)
+{
+	return k ? mn_kernel_slot(k, MN_SLOT_VFS) : NULL;
+}
+
+/* Directories a fresh storage gets: path, mode, owner. */
+static const struct {
+	const char *path;
+	mode_t mode;
+	uint32_t uid;
+} skeleton[] = {
+	{"/home", 0755, 0},
+	{"/home/user", 0755, 1000},	/* the MicronOS user of /etc/passwd */
+	{"/root", 0700, 0},
+	{"/var", 0755, 0},
+};
+
+static int make_skeleton(struct mn_vfs *vfs, struct mn_strbuf *err)
+{
+	struct stat st = {0};
+	size_t i;
+	int ret;
+
+	for (i = 0; i < sizeof(skeleton) / sizeof(skeleton[0]); i++) {
+		ret = mn_vfs_mkdir_path(vfs, &mn_vfs_cred_kernel, "/",
+					skeleton[i].path, skeleton[i].mode);
+		if (ret == -EEXIST)
+			continue;
+		if (ret == 0 && skeleton[i].uid) {
+			struct mn_vfs_entry e;
+
+			st.st_uid = st.st_gid = skeleton[i].uid;
+			ret = mn_vfs_resolve(vfs, &mn_vfs_cred_kernel, "/",
+					     skeleton[i].path, 0, &e);
+			if (ret == 0) {
+				ret = mn_vfs_setattr(vfs, &mn_vfs_cred_kernel,
+						     e.ino, &st,
+						     MN_SETATTR_UID |
+						     MN_SETATTR_GID, NULL,
+						     NULL);
+				mn_vfs_forget(vfs, e.ino, 1);
+			}
+		}
+		if (ret < 0) {
+			if (err)
+				mn_strbuf_printf(err, "vfs: cannot create %s: %s",
+						 skeleton[i].path,
+						 strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+int mn_vfs_mount_standard(struct mn_vfs *vfs, struct mn_strbuf *err)
+{
+	struct mn_fs *tmp;
+	int ret;
+
+	ret = make_skeleton(vfs, err);
+	if (ret < 0)
+		return ret;
+	ret = mn_fs_tmp_create(vfs, mn_vfs_tmp_max(vfs), &tmp);
+	if (ret == 0)
+		ret = mn_vfs_mount_fs(vfs, "/tmp", tmp);
+	if (ret == 0)
+		ret = mn_vfs_mount_synth(vfs, "/dev", "dev", &mn_fs_dev_root,
+					 NULL);
+	if (ret == 0)
+		ret = mn_vfs_mount_synth(vfs, "/etc", "etc", &mn_fs_etc_root,
+					 NULL);
+	if (ret < 0 && err)
+		mn_strbuf_printf(err, "vfs: standard mounts: %s",
+				 strerror(-ret));
+	return ret;
+}
+
+static int vfs_start(struct mn_kernel *k, void *arg, struct mn_strbuf *err)
+{
+	const char *data = mn_kernel_data_dir(k);
+	char storage[MN_VFS_PATH_MAX];
+	struct mn_vfs_opts opts = {.kernel = k};
+	struct mn_sysfiles *sf = NULL;
+	struct mn_vfs *vfs;
+	int ret;
+
+	(void)arg;
+	if (data) {
+		snprintf(storage, sizeof(storage), "%s/storage", data);
+		opts.storage_dir = storage;
+	}
+	ret = mn_vfs_create(&vfs, &opts);
+	if (ret < 0) {
+		if (err)
+			mn_strbuf_printf(err, "vfs: storage %s: %s",
+					 data ? storage : "(memory)",
+					 strerror(-ret));
+		return ret;
+	}
+	ret = mn_vfs_mount_standard(vfs, err);
+	if (ret == 0)
+		ret = mn_sysfiles_create(&sf, vfs);
+	if (ret == 0) {
+		mn_vfs_set_sysfiles(vfs, sf);
+		ret = mn_sysfiles_wire(k, sf);
+	}
+	if (ret < 0) {
+		mn_sysfiles_wire(k, NULL);
+		mn_sysfiles_destroy(sf);
+		mn_vfs_destroy(vfs);
+		return ret;
+	}
+	mn_kernel_set_slot(k, MN_SLOT_VFS, vfs);
+	return 0;
+}
+
+static void vfs_stop(struct mn_kernel *k, void *arg)
+{
+	struct mn_vfs *vfs = mn_vfs_of(k);
+
+	(void)arg;
+	if (!vfs)
+		return;
+	mn_sysfiles_wire(k, NULL);
+	mn_kernel_set_slot(k, MN_SLOT_VFS, NULL);
+	mn_sysfiles_destroy(mn_vfs_sysfiles(vfs));
+	mn_vfs_destroy(vfs);
+}
+
+int mn_vfs_attach(struct mn_kernel *k)
+{
+	static const struct mn_stage_hook hook = {
+		.name = "vfs",
+		.start = vfs_start,
+		.stop = vfs_stop,
+		.arg = NULL,
+	};
+
+	return mn_kernel_stage_hook(k, MN_STAGE_VFS, &hook);
+}
