@@ -208,7 +208,10 @@ void fusefs_poll_disarm(struct mn_fusefs *fs, struct fh *fh);
 
 /* fusefs_notify.c */
 int fusefs_notifier_start(struct mn_fusefs *fs);
-/* Answers parked reads with end of file, then ends the thread. */
+/* Stop, phase 1 (loop ended): parked reads are answered with end of file;
+ * returns when none is left (or after a deadline). */
+void fusefs_notifier_quiesce(struct mn_fusefs *fs);
+/* Phase 2 (files released): the thread exits once it owns nothing. */
 void fusefs_notifier_stop(struct mn_fusefs *fs);
 /* Queues it (once): wakes the notifier.  Any thread. */
 void fusefs_enqueue(struct mn_fusefs *fs, struct nitem *it);

@@ -60,8 +60,11 @@ static int search_path(const char *name, const char *path, char *out,
 			e = check_exec(out);
 			if (e == 0)
 				return 0;
-			if (e != -ENOENT && e != -ENOTDIR)
-				best = e;	/* found, but not runnable */
+			/* found but not runnable; a PATH directory we may
+			   not search (EACCES from stat) is not "found" */
+			if (e != -ENOENT && e != -ENOTDIR &&
+			    access(out, F_OK) == 0)
+				best = e;
 		}
 		path = *end ? end + 1 : end;
 	}

@@ -378,8 +378,14 @@ static int user_binds(struct rfs *r)
 		struct stat st;
 		int fd, e;
 
-		if (stat(b->src, &st) < 0)
-			return fail(r, errno, "bind source", b->src);
+		if (stat(b->src, &st) < 0) {
+			if (errno != EACCES)
+				return fail(r, errno, "bind source", b->src);
+			snprintf(r->err, r->errsz, "bind source %s: permission "
+				 "denied to the sandbox (host uid %u must be "
+				 "able to reach it)", b->src, r->cfg->uid_base);
+			return -EACCES;
+		}
 		if (dst[0] != '/')
 			return fail(r, EINVAL, "bind target must be absolute:",
 				    dst);

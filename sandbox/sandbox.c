@@ -101,6 +101,7 @@ static int copy_opts(struct mn_sandbox *sb, const struct mn_sandbox_opts *o,
 	c->root_dir = o->root_dir;
 	sb->trace_files = o->trace_files;
 	sb->uid_base = o->uid_base ? o->uid_base : MN_SANDBOX_UID_BASE;
+	c->uid_base = sb->uid_base;
 	c->last_reserved_pid = mn_proctab_first_user_pid(sb->procs) - 1;
 	if (o->stage_dir) {
 		snprintf(c->stage, sizeof(c->stage), "%s", o->stage_dir);

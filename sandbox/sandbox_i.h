@@ -93,6 +93,7 @@ struct sbx_world_cfg {
 	struct mn_sandbox_bind binds[MN_SANDBOX_MAX_BINDS];
 	size_t nbinds;
 	int32_t last_reserved_pid;	/* written to ns_last_pid */
+	uint32_t uid_base;		/* host uid of MicronOS uid 0 */
 	const struct sock_fprog *filter;
 };
 

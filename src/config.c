@@ -54,7 +54,10 @@ static const char *const log_levels[] = {"debug", "info", "notice",
 #define MiB (1024LL * KiB)
 #define GiB (1024LL * MiB)
 
-/* The core keys.  Later layers register theirs with mn_config_register. */
+/*
+ * The core keys.  Later layers register theirs with mn_config_register.
+ * One row per line, past 80 columns, so a key reads (and diffs) as a whole.
+ */
 static const struct mn_config_key core_keys[] = {
 	{.name = "kernel.hostname", .type = MN_CONFIG_STRING, .def = "micronos", .desc = "host name that MicronOS programs see", .max_len = 64, .validate = valid_hostname},
 	{.name = "kernel.deterministic", .type = MN_CONFIG_BOOL, .def = "false", .desc = "seeded random device, for reproducible runs", .flags = MN_CONFIG_F_RESTART},

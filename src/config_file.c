@@ -280,7 +280,8 @@ static int parse_lines(const char *path, char *buf, size_t len,
 			nl = buf + len;
 		*nl = '\0';
 		e.line = lineno;
-		if ((rc = split_line(line, (size_t)(nl - line), &e, &why)) > 0) {
+		rc = split_line(line, (size_t)(nl - line), &e, &why);
+		if (rc > 0) {
 			if (*n == cap) {
 				cap = cap ? cap * 2 : 32;
 				if (!(nv = realloc(v, cap * sizeof(*v)))) {
@@ -343,9 +344,9 @@ static int check_entries(const char *path, struct entry *v, size_t n,
 						 v[i].key);
 				rc = -EINVAL;
 			} else if (warn && !v[i].superseded) {
-				mn_strbuf_printf(warn, "%s:%d: warning: unknown "
-						 "key %s, kept for a layer "
-						 "that may register it\n",
+				mn_strbuf_printf(warn, "%s:%d: warning: "
+						 "unknown key %s, kept for a "
+						 "layer that may register it\n",
 						 path, v[i].line, v[i].key);
 			}
 			continue;

@@ -164,6 +164,10 @@ static ssize_t fill(struct mn_ctl_client *cl)
 	do
 		n = read(cl->fd, cl->buf + cl->end, sizeof(cl->buf) - cl->end);
 	while (n < 0 && errno == EINTR);
+	/* A server that hangs up with our request unread resets the
+	 * connection: for us that is the same end of it. */
+	if (n < 0 && errno == ECONNRESET)
+		return 0;
 	if (n < 0)
 		return -errno;
 	cl->end += (size_t)n;

@@ -401,7 +401,7 @@ static int s_open(struct mn_fs *fs, struct mn_vnode *vn,
 	 * impose the host's alignment on every caller */
 	hflags = flags & (O_ACCMODE | O_APPEND | O_SYNC | O_DSYNC);
 	procpath(FD(vn), pp, sizeof(pp));
-	so->fd = open(pp, hflags | O_CLOEXEC | O_NOFOLLOW);
+	so->fd = open(pp, hflags | O_CLOEXEC);
 	if (so->fd < 0) {
 		int err = -errno;
 

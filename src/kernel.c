@@ -221,6 +221,10 @@ static void on_config(void *arg, const char *key, const char *value)
 		mn_health_set_default_period(k->health, (uint32_t)v);
 	else if (strcmp(key, "ipc.capacity") == 0)
 		mn_ipc_set_default_capacity(k->ipc, (size_t)v);
+	else if (strcmp(key, "ipc.max_channels") == 0)
+		mn_ipc_set_max_channels(k->ipc, (size_t)v);
+	else if (strcmp(key, "timers.max") == 0)
+		mn_timers_set_max(k->timers, (size_t)v);
 }
 
 /* Applies every key once, as the watchers would on a change. */
@@ -228,7 +232,7 @@ static void apply_config(struct mn_kernel *k)
 {
 	static const char *const keys[] = {
 		"events.history", "log.level", "health.period_ms",
-		"ipc.capacity",
+		"ipc.capacity", "ipc.max_channels", "timers.max",
 	};
 	char val[128];
 	size_t i;

@@ -121,7 +121,7 @@ static const struct mn_shell_cmd table[] = {
 
 	{"log", NULL, 0, G_SYS, "log [N] [LEVEL]",
 	 "last N log lines (default 20) at LEVEL or above", mn_shell_cmd_log,
-	 0, 2, "l"},
+	 0, 2, "ll"},
 	{"events", NULL, 0, G_SYS, "events",
 	 "event bus summary and the newest events", mn_shell_cmd_events, 0, 0,
 	 ""},
@@ -233,7 +233,7 @@ static int parse_word(const char **pp, char **wp, struct mn_strbuf *err)
 	for (; *p; p++) {
 		unsigned char ch = (unsigned char)*p;
 
-		if (ch < 0x20 && ch != '\t')
+		if (ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r')
 			return parse_fail(err, -EINVAL,
 					  "control character in line");
 		if (quote == '\'') {
@@ -250,7 +250,7 @@ static int parse_word(const char **pp, char **wp, struct mn_strbuf *err)
 			} else {
 				*w++ = (char)ch;
 			}
-		} else if (ch == ' ' || ch == '\t') {
+		} else if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') {
 			break;
 		} else if (ch == '\'' || ch == '"') {
 			quote = ch;

@@ -328,8 +328,9 @@ int mn_shell_complete(struct mn_kernel *k, const char *line,
 			mn_strbuf_printf(out, "%s\n", cs.v[i]);
 			count++;
 		}
-		free(cs.v[i]);
 	}
+	for (size_t i = 0; i < cs.n; i++)
+		free(cs.v[i]);
 	free(cs.v);
 	free(copy);
 	return count;

@@ -86,7 +86,8 @@ struct mn_timer_info {
  * Creates the service, with no thread yet (mn_timers_start).  `bus`,
  * `clock` and `runner` are borrowed and must outlive the service; each may
  * be NULL (no events; host monotonic time; callbacks on the timer thread).
- * The runner struct is copied.  max: most armed timers (0: default).
+ * The runner struct is copied.  max: most armed timers (0: default;
+ * -EINVAL above 100000).
  */
 int mn_timers_create(struct mn_timers **out, struct mn_evbus *bus,
 		     const struct mn_clock *clock,
@@ -145,9 +146,10 @@ size_t mn_timers_count(struct mn_timers *t);
 
 /*
  * The shell's `timers`: an aligned table with a header row
- *   ID  NAME   TYPE      PERIOD  NEXT     FIRED  OWNER  STATE
- *   1   t      one-shot  500ms   in 312ms 0      0      armed
- * and a last line "N armed, M expired[, paused]".  0 or -ENOMEM.
+ *   ID  NAME  TYPE      PERIOD  NEXT         FIRED  OWNER  STATE
+ *   1   t     one-shot  500ms   in 312.4 ms  0      0      armed
+ * (NEXT is "due" when late, "-" once expired) and a last line
+ * "N armed, M expired[, paused]".  0 or -ENOMEM.
  */
 int mn_timers_format(struct mn_timers *t, struct mn_strbuf *out);
 const char *mn_timer_state_name(enum mn_timer_state state);

@@ -10,6 +10,7 @@
 
 struct run_opts {
 	const char *name;		/* instance name */
+	const char *hostname;		/* --hostname, NULL: config's */
 	char **argv;			/* the program and its arguments */
 	uint32_t uid, gid;
 	enum mn_prio_class prio;

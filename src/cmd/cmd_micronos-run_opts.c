@@ -136,7 +136,7 @@ static int parse_one(struct run_opts *o, int c, int *gid_set)
 				   "idle, low, normal, high or urgent");
 		o->prio = (enum mn_prio_class)e;
 		return 0;
-	case OPT_HOSTNAME: o->sb.hostname = optarg; return 0;
+	case OPT_HOSTNAME: o->hostname = optarg; return 0;
 	case 'C': o->cwd = optarg; o->cwd_strict = 1; return 0;
 	case OPT_TRACE: o->sb.trace_files = 1; return 0;
 	case OPT_EVENTS: o->show_events = 1; return 0;

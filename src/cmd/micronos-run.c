@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <micronos/config.h>
 #include <micronos/evbus.h>
 #include <micronos/kernel.h>
 #include <micronos/strbuf.h>
@@ -122,6 +123,14 @@ static int boot(const struct run_opts *o, struct mn_kernel **kout,
 		fprintf(stderr, "micronos-run: cannot create an instance: %s\n",
 			strerror(-e));
 		return e;
+	}
+	/* the hostname is MicronOS's: uname inside reads it from config */
+	if (o->hostname && (e = mn_config_set(mn_kernel_config(k),
+					      "kernel.hostname", o->hostname,
+					      0, &err)) < 0) {
+		fprintf(stderr, "micronos-run: --hostname %s: %s\n",
+			o->hostname, mn_strbuf_str(&err));
+		goto fail;
 	}
 	if ((e = mn_kernel_boot(k, &err)) < 0) {
 		fprintf(stderr, "micronos-run: boot failed: %s\n",

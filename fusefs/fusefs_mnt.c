@@ -1,0 +1,291 @@
+/*
+ * fusefs_mnt - the host side of the mount point: making it, and cleaning
+ * a dead mount that a crashed instance left there.
+ *
+ * When a FUSE daemon dies its /dev/fuse descriptor closes, the kernel
+ * aborts the connection, and the mount stays in the mount table answering
+ * every call with ENOTCONN ("Transport endpoint is not connected").  The
+ * next instance must detach it before mounting again.  It must not detach
+ * a live mount (another instance serving the same directory) nor block on
+ * a hung one (its daemon stopped, not dead: a stat would wait for ever), so
+ * a FUSE mount point is only ever probed from a child process with a
+ * deadline; anything but ENOTCONN leaves it alone and says why.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <micronos/posix.h>
+
+#include "fusefs_i.h"
+
+#define PROBE_TIMEOUT_MS 1000
+#define MAX_STACKED 8	/* dead mounts detached at one path, at most */
+
+extern char **environ;
+
+static void errmsg(struct mn_strbuf *err, const char *fmt, const char *path,
+		   int rc)
+{
+	if (err) {
+		mn_strbuf_printf(err, fmt, path);
+		if (rc)
+			mn_strbuf_printf(err, ": %s", mn_errno_message(rc));
+	}
+}
+
+/* Absolute path without resolving the last component (it may be dead). */
+static int canonical(const char *path, char *out, size_t size)
+{
+	char tmp[PATH_MAX], dir[PATH_MAX];
+	const char *base;
+	char *slash;
+	size_t len = strlen(path);
+
+	if (!len || len >= sizeof(tmp))
+		return len ? -ENAMETOOLONG : -EINVAL;
+	memcpy(tmp, path, len + 1);
+	while (len > 1 && tmp[len - 1] == '/')
+		tmp[--len] = '\0';
+	slash = strrchr(tmp, '/');
+	if (!slash) {
+		base = tmp;
+		strcpy(dir, ".");
+	} else {
+		base = slash + 1;
+		*slash = '\0';
+		snprintf(dir, sizeof(dir), "%s", slash == tmp ? "/" : tmp);
+	}
+	if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
+		return -EINVAL;	/* "/", ".", "..": name the directory */
+	if (!realpath(dir, out))
+		return -errno;
+	if (strlen(out) + 1 + strlen(base) + 1 > size)
+		return -ENAMETOOLONG;
+	if (strcmp(out, "/"))
+		strcat(out, "/");
+	strcat(out, base);
+	return 0;
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char tmp[PATH_MAX];
+	char *p;
+
+	if (strlen(path) >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	strcpy(tmp, path);
+	for (p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+static void unescape(char *s)
+{
+	char *d = s;
+
+	while (*s) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] &&
+		    s[3]) {
+			*d++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
+				      (s[3] - '0'));
+			s += 4;
+		} else {
+			*d++ = *s++;
+		}
+	}
+	*d = '\0';
+}
+
+/* 1 if the topmost mount at path is a FUSE one (fstype fuse*), else 0. */
+static int is_fuse_mount(const char *path)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[PATH_MAX * 2 + 512];
+	int fuse = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		char *save = NULL, *tok, *mnt = NULL, *sep;
+		int i;
+
+		tok = strtok_r(line, " ", &save);
+		for (i = 1; tok && i < 5; i++)
+			tok = strtok_r(NULL, " ", &save);
+		mnt = tok;
+		sep = save ? strstr(save, " - ") : NULL;
+		if (!mnt || !sep)
+			continue;
+		unescape(mnt);
+		if (strcmp(mnt, path))
+			continue;
+		/* A later line is mounted on top of an earlier one. */
+		fuse = !strncmp(sep + 3, "fuse", 4);
+	}
+	fclose(f);
+	return fuse;
+}
+
+/* stat(path) in a child: 0, -errno, or -ETIMEDOUT if it never answers. */
+static int probe(const char *path)
+{
+	struct timespec tick = {0, 10 * 1000 * 1000};
+	struct stat st;
+	pid_t pid;
+	int status, waited;
+
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0)
+		_exit(stat(path, &st) < 0 ? (errno & 0x7f) : 0);
+	for (waited = 0; waited < PROBE_TIMEOUT_MS; waited += 10) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid)
+			return WIFEXITED(status) ? -WEXITSTATUS(status) : -EIO;
+		if (r < 0)
+			return -errno;
+		nanosleep(&tick, NULL);
+	}
+	/* A hung mount: the child may stay blocked until it answers. */
+	kill(pid, SIGKILL);
+	for (waited = 0; waited < 100; waited += 10) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			break;
+		nanosleep(&tick, NULL);
+	}
+	return -ETIMEDOUT;
+}
+
+static int detach(const char *path)
+{
+	char *argv[] = {"fusermount3", "-u", "-z", "--", (char *)path, NULL};
+	pid_t pid;
+	int status;
+
+	if (umount2(path, MNT_DETACH) == 0)
+		return 0;
+	if (errno != EPERM)
+		return -errno;
+	/* Not root: the setuid helper may unmount what this user mounted. */
+	if (posix_spawnp(&pid, "fusermount3", NULL, NULL, argv, environ))
+		return -EPERM;
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		return -EPERM;
+	return 0;
+}
+
+static int clean_canonical(const char *canon, struct mn_strbuf *err)
+{
+	struct stat st;
+	int cleaned = 0, rc, fuse;
+
+	while (cleaned < MAX_STACKED) {
+		fuse = is_fuse_mount(canon);
+		/* Not FUSE per mountinfo: a plain stat cannot hang. */
+		rc = fuse ? probe(canon) : (stat(canon, &st) < 0 ? -errno : 0);
+		if (rc == -ENOTCONN) {
+			if ((rc = detach(canon)) < 0) {
+				errmsg(err, "cannot detach the dead mount at %s",
+				       canon, rc);
+				return rc;
+			}
+			cleaned++;
+			continue;
+		}
+		if (fuse && rc == -ETIMEDOUT) {
+			errmsg(err, "the FUSE mount at %s does not answer (a "
+			       "hung instance?); not touching it", canon, 0);
+			return -EBUSY;
+		}
+		if (fuse) {
+			errmsg(err, "%s is a live FUSE mount (another instance "
+			       "running?)", canon, 0);
+			return -EBUSY;
+		}
+		break;
+	}
+	return cleaned;
+}
+
+int mn_fusefs_clean_dead(const char *path, struct mn_strbuf *err)
+{
+	char canon[PATH_MAX];
+	int rc;
+
+	if (!path)
+		return -EINVAL;
+	if ((rc = canonical(path, canon, sizeof(canon))) < 0) {
+		errmsg(err, "bad mount point %s", path, rc);
+		return rc;
+	}
+	return clean_canonical(canon, err);
+}
+
+int fusefs_prepare_mountpoint(const char *path, char *canon, size_t size,
+			      struct mn_strbuf *err)
+{
+	char parent[PATH_MAX];
+	struct stat st;
+	char *slash;
+	int rc;
+
+	if (!path || !*path) {
+		errmsg(err, "no mount point given%s", "", 0);
+		return -EINVAL;
+	}
+	/* The parent must exist for the canonical name. */
+	if (strlen(path) >= sizeof(parent))
+		return -ENAMETOOLONG;
+	strcpy(parent, path);
+	while (strlen(parent) > 1 && parent[strlen(parent) - 1] == '/')
+		parent[strlen(parent) - 1] = '\0';
+	if ((slash = strrchr(parent, '/')) && slash != parent) {
+		*slash = '\0';
+		if ((rc = mkdir_p(parent, 0755)) < 0) {
+			errmsg(err, "cannot create %s", parent, rc);
+			return rc;
+		}
+	}
+	if ((rc = canonical(path, canon, size)) < 0) {
+		errmsg(err, "bad mount point %s", path, rc);
+		return rc;
+	}
+	if ((rc = clean_canonical(canon, err)) < 0)
+		return rc;
+	if (mkdir(canon, 0755) < 0 && errno != EEXIST) {
+		rc = -errno;
+		errmsg(err, "cannot create the mount point %s", canon, rc);
+		return rc;
+	}
+	if (stat(canon, &st) < 0)
+		rc = -errno;
+	else if (!S_ISDIR(st.st_mode))
+		rc = -ENOTDIR;
+	if (rc < 0)
+		errmsg(err, "mount point %s", canon, rc);
+	return rc < 0 ? rc : 0;
+}

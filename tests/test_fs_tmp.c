@@ -1,0 +1,101 @@
+/*
+ * test_fs_tmp - tmp, the in-memory file system: the shared POSIX checks
+ * (vfs_posix_checks.h) plus what only tmp has: its data cap (ENOSPC, and
+ * nothing lost when a write is refused) and memory given back on unlink.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "vfs_posix_checks.h"
+
+static int setup_cap(void **state, uint64_t cap)
+{
+	struct mn_vfs_opts o = {.tmp_max_bytes = cap};
+	struct mn_vfs **vfs = calloc(1, sizeof(*vfs));
+
+	if (!vfs || mn_vfs_create(vfs, &o) < 0)
+		return -1;
+	if (mn_vfs_mkdir_path(*vfs, &pc_root, "/", "/t", 0755) < 0)
+		return -1;
+	*state = vfs;
+	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_cap(state, 0);
+}
+
+static int setup_small(void **state)
+{
+	return setup_cap(state, 64 * 1024);
+}
+
+static int teardown(void **state)
+{
+	struct mn_vfs **vfs = *state;
+
+	mn_vfs_destroy(*vfs);
+	free(vfs);
+	return 0;
+}
+
+static void t_enospc(void **state)
+{
+	struct mn_vfs *vfs = *(struct mn_vfs **)*state;
+	static char big[100 * 1024];
+	struct mn_vfs_file *f;
+	struct statvfs sv;
+
+	assert_int_equal(mn_vfs_write_file(vfs, &pc_root, "/", "/t/big", big,
+					   sizeof(big), 0644), -ENOSPC);
+	pc_write(vfs, &pc_root, "/t/keep", "kept");
+	assert_int_equal(mn_vfs_open_path(vfs, &pc_root, "/", "/t/keep",
+					  O_WRONLY, 0, &f), 0);
+	assert_int_equal(mn_vfs_write(f, big, sizeof(big), 4), -ENOSPC);
+	mn_vfs_release(f);
+	pc_expect(vfs, &pc_root, "/t/keep", "kept");
+	/* space comes back after unlink */
+	assert_int_equal(mn_vfs_statfs(vfs, &pc_root, MN_VFS_ROOT_INO, &sv), 0);
+	assert_int_equal(mn_vfs_unlink_path(vfs, &pc_root, "/", "/t/big"), 0);
+	assert_int_equal(mn_vfs_write_file(vfs, &pc_root, "/", "/t/fits", big,
+					   32 * 1024, 0644), 0);
+}
+
+static void t_sizes(void **state)
+{
+	struct mn_vfs *vfs = *(struct mn_vfs **)*state;
+	static char data[300000];
+	struct mn_strbuf sb = MN_STRBUF_INIT;
+	size_t i;
+
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (char)(i * 7);
+	assert_int_equal(mn_vfs_write_file(vfs, &pc_root, "/", "/t/d", data,
+					   sizeof(data), 0600), 0);
+	assert_int_equal(mn_vfs_read_file(vfs, &pc_root, "/", "/t/d",
+					  1 << 20, &sb), 0);
+	assert_int_equal(sb.len, sizeof(data));
+	assert_memory_equal(sb.buf, data, sizeof(data));
+	mn_strbuf_reset(&sb);
+	assert_int_equal(mn_vfs_read_file(vfs, &pc_root, "/", "/t/d", 1000,
+					  &sb), -EFBIG);
+	mn_strbuf_release(&sb);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		PC_TESTS(setup, teardown),
+		cmocka_unit_test_setup_teardown(t_enospc, setup_small,
+						teardown),
+		cmocka_unit_test_setup_teardown(t_sizes, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
