@@ -120,7 +120,8 @@ struct mn_fusefs {
 	unsigned flags;
 	unsigned max_threads;
 	struct idmap uidmap, gidmap;
-	int rootfd;			/* O_PATH on the mount's root */
+	int mounted;			/* fuse_session_mount succeeded */
+	dev_t conn_dev;			/* st_dev of the mount: fusectl id */
 
 	pthread_t loop_thread;
 	int loop_started;

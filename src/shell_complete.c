@@ -322,7 +322,8 @@ int mn_shell_complete(struct mn_kernel *k, const char *line,
 	cs.plen = strlen(cs.prefix);
 	if (nw < WORDS_MAX)
 		complete_at(k, w, nw, &cs);
-	qsort(cs.v, cs.n, sizeof(*cs.v), by_str);
+	if (cs.n)
+		qsort(cs.v, cs.n, sizeof(*cs.v), by_str);
 	for (size_t i = 0; i < cs.n; i++) {
 		if (i == 0 || strcmp(cs.v[i], cs.v[i - 1])) {
 			mn_strbuf_printf(out, "%s\n", cs.v[i]);

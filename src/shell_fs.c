@@ -126,7 +126,8 @@ static int ls_dir(struct mn_shell_ctx *c, struct mn_vfs *vfs,
 	if (ret == 0 && l.oom)
 		ret = -ENOMEM;
 	if (ret == 0) {
-		qsort(l.names, l.n, sizeof(*l.names), by_name);
+		if (l.n)
+			qsort(l.names, l.n, sizeof(*l.names), by_name);
 		mn_tbl_init(&t, "MODE|>UID|>GID|>SIZE|NAME");
 		for (size_t i = 0; i < l.n; i++) {
 			char *full = NULL;

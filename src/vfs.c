@@ -195,12 +195,25 @@ static int vn_maybe_drop(struct mn_vfs *vfs, struct mn_vnode *vn)
 	return 1;
 }
 
-static void vn_free(struct mn_vnode *vn)
+/* Frees a dropped node, then drops its pin on its parent, and so on up. */
+static void vn_free(struct mn_vfs *vfs, struct mn_vnode *vn)
 {
-	if (vn->fs->ops->put)
-		vn->fs->ops->put(vn->fs, vn->priv);
-	free(vn->name);
-	free(vn);
+	while (vn) {
+		struct mn_vnode *p = vn->parent;
+		int drop = 0;
+
+		if (vn->fs->ops->put)
+			vn->fs->ops->put(vn->fs, vn->priv);
+		free(vn->name);
+		free(vn);
+		if (p) {
+			pthread_mutex_lock(&vfs->lock);
+			p->refs--;
+			drop = vn_maybe_drop(vfs, p);
+			pthread_mutex_unlock(&vfs->lock);
+		}
+		vn = drop ? p : NULL;
+	}
 }
 
 /* --- node references ------------------------------------------------------ */
@@ -235,7 +248,7 @@ void mn_vnode_put(struct mn_vfs *vfs, struct mn_vnode *vn)
 	drop = vn_maybe_drop(vfs, vn);
 	pthread_mutex_unlock(&vfs->lock);
 	if (drop)
-		vn_free(vn);
+		vn_free(vfs, vn);
 }
 
 void mn_vfs_forget(struct mn_vfs *vfs, uint64_t ino, uint64_t nlookup)
@@ -251,7 +264,7 @@ void mn_vfs_forget(struct mn_vfs *vfs, uint64_t ino, uint64_t nlookup)
 	}
 	pthread_mutex_unlock(&vfs->lock);
 	if (drop)
-		vn_free(vn);
+		vn_free(vfs, vn);
 }
 
 uint64_t mn_vfs_st_ino(const struct mn_fs *fs, uint64_t lino)
@@ -276,7 +289,7 @@ int mn_vfs_install(struct mn_vfs *vfs, struct mn_fs *fs,
 		   struct mn_vnode **vn_out)
 {
 	char *nm = name ? strdup(name) : NULL;
-	struct mn_vnode *vn;
+	struct mn_vnode *vn, *oldp = NULL;
 	void *dup = NULL;
 	int crossed = 0, ret = 0;
 
@@ -300,14 +313,20 @@ int mn_vfs_install(struct mn_vfs *vfs, struct mn_fs *fs,
 	vn->nlookup++;
 	vn->refs++;
 	if (!crossed && nm) {
+		struct mn_vnode *p = id_find(vfs, parent);
 		char *old = vn->name;
 
 		vn->name = nm;
 		nm = old;
-		vn->parent = parent;
+		if (p && p != vn && p != vn->parent) {
+			p->refs++;
+			oldp = vn->parent;
+			vn->parent = p;
+		}
 	}
 out:
 	pthread_mutex_unlock(&vfs->lock);
+	mn_vnode_put(vfs, oldp);
 	free(nm);
 	if (dup && fs->ops->put)
 		fs->ops->put(fs, dup);
@@ -559,7 +578,10 @@ void mn_vfs_destroy(struct mn_vfs *vfs)
 
 		for (vn = vfs->by_id[i]; vn; vn = vnext) {
 			vnext = vn->next_id;
-			vn_free(vn);
+			if (vn->fs->ops->put)
+				vn->fs->ops->put(vn->fs, vn->priv);
+			free(vn->name);
+			free(vn);
 		}
 	}
 	for (m = vfs->mounts; m; m = next) {
@@ -658,7 +680,7 @@ int mn_vfs_node_path(struct mn_vfs *vfs, uint64_t ino, char *buf, size_t size)
 		if (!vn->name)
 			break;
 		parts[n++] = vn->name;
-		vn = id_find(vfs, vn->parent);
+		vn = vn->parent;
 	}
 	if (!vn || (vn->id != MN_VFS_ROOT_INO))
 		ret = -ENOENT;

@@ -151,7 +151,9 @@ struct mn_vnode {
 	int hashed_key;		/* still in the (fs, lino) table */
 	struct mn_mount *covered_by;	/* a mount sits on this node */
 	struct mn_mount *root_of;	/* this is a mount's root */
-	uint64_t parent;	/* node id it was last looked up in */
+	struct mn_vnode *parent;	/* dir it was last looked up in;
+					   reference held (as a dentry pins
+					   its parent), for paths */
 	char *name;		/* name it was last looked up by */
 	struct mn_vnode *next_id, *next_key;
 };

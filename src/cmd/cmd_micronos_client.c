@@ -243,11 +243,12 @@ int mn_cmd_down(const struct mn_opts *o)
 	struct mn_ctl_client *cl;
 	struct mn_ctl_reply r;
 	struct mn_inst in;
-	int ret;
+	int ret, pid;
 
 	signal(SIGPIPE, SIG_IGN);
 	if (connect_inst(o, &in, &cl) < 0)
 		return 1;
+	pid = mn_inst_read_pid(&in);
 	mn_ctl_reply_init(&r);
 	ret = mn_ctl_client_call(cl, "down", NULL, &r);
 	if (ret == 0 && r.status) {
@@ -263,7 +264,7 @@ int mn_cmd_down(const struct mn_opts *o)
 	mn_ctl_client_destroy(cl);
 	if (ret < 0)
 		return 1;
-	if (mn_inst_wait_gone(&in, 30000) < 0) {
+	if (mn_inst_wait_gone(&in, pid, 30000) < 0) {
 		fprintf(stderr, "micronos: instance '%s' did not stop within "
 			"30 s\n",
 			in.name);

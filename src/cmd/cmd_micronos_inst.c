@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -313,16 +314,39 @@ int mn_inst_is_locked(const struct mn_inst *in)
 	return locked;
 }
 
-int mn_inst_wait_gone(const struct mn_inst *in, int timeout_ms)
+/* 1 while pid runs (a zombie has finished: it only waits for its reaper,
+ * which for a detached daemon is init). */
+static int pid_running(int pid)
+{
+	char path[64], buf[256], *p;
+	ssize_t n;
+	int fd;
+
+	if (pid <= 0 || kill(pid, 0) < 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return !(p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'));
+}
+
+int mn_inst_wait_gone(const struct mn_inst *in, int pid, int timeout_ms)
 {
 	struct timespec ts = {0, 20 * 1000 * 1000};
 
 	for (int waited = 0; waited < timeout_ms; waited += 20) {
-		if (!mn_inst_is_locked(in))
+		if (!mn_inst_is_locked(in) && !pid_running(pid))
 			return 0;
 		nanosleep(&ts, NULL);
 	}
-	return mn_inst_is_locked(in) ? -ETIMEDOUT : 0;
+	return mn_inst_is_locked(in) || pid_running(pid) ? -ETIMEDOUT : 0;
 }
 
 int mn_inst_connect(const struct mn_inst *in, struct mn_ctl_client **out,

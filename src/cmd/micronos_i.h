@@ -69,8 +69,9 @@ void mn_inst_release(struct mn_inst *in);
 int mn_inst_read_pid(const struct mn_inst *in);
 /* 1 if some process holds the instance lock. */
 int mn_inst_is_locked(const struct mn_inst *in);
-/* Waits until the lock is free: 0, or -ETIMEDOUT. */
-int mn_inst_wait_gone(const struct mn_inst *in, int timeout_ms);
+/* Waits until the lock is free and process pid (<= 0: none) has exited:
+ * 0, or -ETIMEDOUT. */
+int mn_inst_wait_gone(const struct mn_inst *in, int pid, int timeout_ms);
 /* Connects to the instance's socket with a clear message on failure. */
 int mn_inst_connect(const struct mn_inst *in, struct mn_ctl_client **out,
 		    struct mn_strbuf *err);
