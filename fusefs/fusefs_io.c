@@ -14,6 +14,9 @@
  * rendered snapshot, /dev/zero's zero page); anything else is read into a
  * per-thread 1 MiB scratch buffer.  A stream with nothing to read is
  * answered EAGAIN under O_NONBLOCK, else parked (fusefs_notify.c).
+ *
+ * Rule: once a request on a file is replied to, its handler does not touch
+ * the fh again: the caller's close may already have released it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -257,10 +260,12 @@ static void read_host_fd(struct mn_fusefs *fs, fuse_req_t req, struct fh *fh,
 	if (fstat(fh->host_fd, &st) == 0 && st.st_size > off)
 		n = (size_t)(st.st_size - off) < size ?
 			    (size_t)(st.st_size - off) : size;
-	if (fuse_reply_data(req, &bv, 0) == 0 && n)
+	/* Before the reply: once it is sent, a release may free fh. */
+	if (n)
 		mn_vfs_file_account(fh->f, 0, n);
 	atomic_fetch_add_explicit(&fs->st_splice_reads, 1,
 				  memory_order_relaxed);
+	fuse_reply_data(req, &bv, 0);
 }
 
 int fusefs_read_reply(struct mn_fusefs *fs, fuse_req_t req, struct fh *fh,

@@ -147,19 +147,21 @@ static int is_fuse_mount(const char *path)
 	return fuse;
 }
 
-/* stat(path) in a child: 0, -errno, or -ETIMEDOUT if it never answers. */
+/* stat of path in a child: 0, -errno, or -ETIMEDOUT if it never answers. */
 static int probe(const char *path)
 {
 	struct timespec tick = {0, 10 * 1000 * 1000};
-	struct stat st;
+	struct statx stx;
 	pid_t pid;
 	int status, waited;
 
 	pid = fork();
 	if (pid < 0)
 		return -errno;
+	/* FORCE_SYNC: cached attributes would hide a dead connection. */
 	if (pid == 0)
-		_exit(stat(path, &st) < 0 ? (errno & 0x7f) : 0);
+		_exit(statx(AT_FDCWD, path, AT_STATX_FORCE_SYNC, STATX_MODE,
+			    &stx) < 0 ? (errno & 0x7f) : 0);
 	for (waited = 0; waited < PROBE_TIMEOUT_MS; waited += 10) {
 		pid_t r = waitpid(pid, &status, WNOHANG);
 

@@ -128,6 +128,12 @@ static void ll_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	fusefs_req_cred(fs, req, &c);
 	if (fi && fusefs_fh(fi) && !fusefs_fh(fi)->is_dir)
 		f = fusefs_fh(fi)->f;
+	/* Linux sends "now" as ATIME|ATIME_NOW; the VFS reads ATIME as an
+	 * explicit time, which only the owner may set. */
+	if (to_set & FUSE_SET_ATTR_ATIME_NOW)
+		to_set &= ~FUSE_SET_ATTR_ATIME;
+	if (to_set & FUSE_SET_ATTR_MTIME_NOW)
+		to_set &= ~FUSE_SET_ATTR_MTIME;
 	if (to_set & FUSE_SET_ATTR_UID)
 		attr->st_uid = fusefs_id_in(&fs->uidmap, attr->st_uid);
 	if (to_set & FUSE_SET_ATTR_GID)

@@ -223,6 +223,16 @@ static void std_to_null(void)
 		close(fd);
 }
 
+static void close_all_but(int a, int b)
+{
+	int lo = a < b ? a : b, hi = a < b ? b : a;
+
+	close_range(0, lo - 1, 0);
+	if (hi > lo + 1)
+		close_range(lo + 1, hi - 1, 0);
+	close_range(hi + 1, ~0U, 0);
+}
+
 void sbx_init_main(int sock, const struct sbx_world_cfg *cfg)
 {
 	char err[512] = "";
@@ -240,9 +250,9 @@ void sbx_init_main(int sock, const struct sbx_world_cfg *cfg)
 	sigaddset(&mask, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	/* nothing of the host stays open in here but our socket */
-	for (e = 0; e < 3; e++)
-		close(e);
+	/* nothing of the host stays open in here but our socket: a leaked
+	   pipe would keep a host reader waiting for EOF forever */
+	close_all_but(sock, sfd);
 	std_to_null();
 	pfd[0] = (struct pollfd){.fd = sock, .events = POLLIN};
 	pfd[1] = (struct pollfd){.fd = sfd, .events = POLLIN};

@@ -657,9 +657,11 @@ int32_t mn_sandbox_spawn(struct mn_sandbox *sb,
 	if (!err)
 		err = &dummy;
 
-	if (!sb || !sp || !sp->argv || !sp->argv[0] || sp->prio >= MN_PRIO__COUNT) {
+	if (!sb || !sp || !sp->argv || !sp->argv[0] ||
+	    (unsigned)sp->prio >= MN_PRIO__COUNT) {
 		mn_strbuf_printf(err, "spawn: no program given");
-		return -EINVAL;
+		e = -EINVAL;
+		goto out;
 	}
 	m = calloc(1, SBX_MSG_MAX);
 	s = calloc(1, sizeof(*s));

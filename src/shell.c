@@ -250,7 +250,7 @@ static int parse_word(const char **pp, char **wp, struct mn_strbuf *err)
 			} else {
 				*w++ = (char)ch;
 			}
-		} else if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') {
+		} else if (strchr(" \t\n\r", ch)) {
 			break;
 		} else if (ch == '\'' || ch == '"') {
 			quote = ch;
@@ -282,7 +282,7 @@ int mn_shell_parse(const char *line, struct mn_shell_args *out,
 
 	out->argc = 0;
 	out->argv[0] = NULL;
-	/* Each word's text is no longer than its source: buf cannot overflow. */
+	/* A word is never longer than its source: buf cannot overflow. */
 	if (strlen(line) > MN_SHELL_LINE_MAX)
 		return parse_fail(err, -E2BIG, "line longer than 4096 bytes");
 	for (;;) {

@@ -265,7 +265,8 @@ int mn_shell_cmd_benchmark(struct mn_shell_ctx *c, int argc, char **argv)
 		mn_tbl_cell(&t, "%llu", (unsigned long long)ops);
 		mn_tbl_cell(&t, "%s", mn_fmt_duration(a, sizeof(a), ns));
 		mn_tbl_cell(&t, "%.2f M/s", (double)ops * 1e3 / (double)ns);
-		mn_tbl_cell(&t, "%.1f ns", ops ? (double)ns / (double)ops : 0.0);
+		mn_tbl_cell(&t, "%.1f ns",
+			    ops ? (double)ns / (double)ops : 0.0);
 		mn_tbl_cell(&t, "%s", b->what);
 	}
 	mn_tbl_print(&t, c->out);

@@ -147,7 +147,8 @@ int mn_shell_cmd_events_stats(struct mn_shell_ctx *c, int argc, char **argv)
 	mn_tbl_init(&t, "TYPE|CLASS|>COUNT");
 	for (int i = 0; i < MN_EV__COUNT; i++) {
 		mn_tbl_cell(&t, "%s", mn_event_type_name(i));
-		mn_tbl_cell(&t, "%s", mn_event_class_name(mn_event_class_of(i)));
+		mn_tbl_cell(&t, "%s",
+			    mn_event_class_name(mn_event_class_of(i)));
 		mn_tbl_cell(&t, "%llu", (unsigned long long)st.by_type[i]);
 	}
 	mn_tbl_print(&t, c->out);

@@ -235,8 +235,9 @@ static int invoke_arg(struct mn_shell_ctx *c, struct invoke_args *ia, int i,
 	}
 }
 
-static int invoke_parse(struct mn_shell_ctx *c, const struct mn_syscall_info *si,
-			int argc, char **argv, struct invoke_args *ia)
+static int invoke_parse(struct mn_shell_ctx *c,
+			const struct mn_syscall_info *si, int argc,
+			char **argv, struct invoke_args *ia)
 {
 	int given = argc - 3;
 

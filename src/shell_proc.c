@@ -63,7 +63,8 @@ static int signal_error(struct mn_shell_ctx *c, int32_t pid, int sig,
 
 	if (err == -ESRCH)
 		return mn_shell_fail(c, "no process %d", pid);
-	if (err == -EPERM && mn_proc_get(mn_kernel_procs(c->k), pid, &pi) == 0) {
+	if (err == -EPERM &&
+	    mn_proc_get(mn_kernel_procs(c->k), pid, &pi) == 0) {
 		if (pi.kind == MN_PROC_INIT)
 			return mn_shell_fail(c, "%s refused: pid 1 is init "
 					     "and takes no %s",

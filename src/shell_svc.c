@@ -27,6 +27,11 @@
 
 /* --- ipc ----------------------------------------------------------------- */
 
+void mn_shell_interrupt(struct mn_kernel *k)
+{
+	mn_ipc_interrupt(mn_kernel_ipc(k), SHELL_PID);
+}
+
 int mn_shell_cmd_ipc(struct mn_shell_ctx *c, int argc, char **argv)
 {
 	int ret;

@@ -195,7 +195,7 @@ struct top_row {
 	struct mn_proc_info pi;
 	uint64_t cpu_ns;	/* host CPU time, or kernel-job time */
 	uint64_t runs;		/* kernel jobs run */
-	uint64_t mem;		/* resident bytes (host) + MicronOS memory */
+	uint64_t mem;		/* resident (host) + MicronOS memory */
 };
 
 static int by_cpu(const void *a, const void *b)
@@ -270,7 +270,8 @@ static void top_header(struct mn_shell_ctx *c)
 			(unsigned long long)ss.running, ss.workers);
 	mn_shell_printf(c, "Mem:   %s total, %s used, %s free (largest "
 			"block)\n",
-			size(a, sizeof(a), mi.total), size(b, sizeof(b), mi.used),
+			size(a, sizeof(a), mi.total),
+			size(b, sizeof(b), mi.used),
 			size(d, sizeof(d), mi.largest_free));
 	mn_shell_printf(c, "Events: %llu published, %llu in history\n\n",
 			(unsigned long long)es.published,
@@ -308,7 +309,8 @@ int mn_shell_cmd_top(struct mn_shell_ctx *c, int argc, char **argv)
 				 : 0.0);
 		mn_tbl_cell(&t, "%s", dur(a, sizeof(a), r->cpu_ns));
 		mn_tbl_cell(&t, "%llu", (unsigned long long)r->runs);
-		mn_tbl_cell(&t, "%s", r->mem ? size(b, sizeof(b), r->mem) : "-");
+		mn_tbl_cell(&t, "%s",
+			    r->mem ? size(b, sizeof(b), r->mem) : "-");
 		mn_tbl_cell(&t, "%s", r->pi.comm);
 	}
 	mn_tbl_print(&t, c->out);

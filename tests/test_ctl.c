@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -325,6 +326,32 @@ static void test_stop_with_busy_handler(void **state)
 	mn_ctl_client_destroy(cl);
 }
 
+/* A shell blocked in `channel N recv MS` does not hold up a stop. */
+static void test_stop_wakes_blocked_shell(void **state)
+{
+	struct fx *fx = *state;
+	struct mn_ctl_client *cl = client(fx);
+	struct timespec a, b;
+	long ms;
+
+	assert_int_equal(mn_ctl_client_call(cl, "sh", "channel create w",
+					    &fx->r),
+			 0);
+	assert_int_equal(mn_ctl_client_send(cl, "sh", "channel 0 recv 5000",
+					    NULL, 0),
+			 0);
+	usleep(300 * 1000);	/* let the receive start waiting */
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	mn_ctl_stop(fx->ctl, "bye");
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	ms = (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
+	/* far below the 5 s the receive would otherwise have waited */
+	assert_true(ms < 4000);
+	assert_int_equal(mn_ctl_client_reply(cl, &fx->r), -ESHUTDOWN);
+	assert_string_equal(fx->r.notice, "bye");
+	mn_ctl_client_destroy(cl);
+}
+
 static void test_client_cap(void **state)
 {
 	struct fx *fx = *state;
@@ -410,6 +437,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_down_and_stop, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_stop_with_busy_handler,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stop_wakes_blocked_shell,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_client_cap, setup,
 						teardown),

@@ -212,6 +212,20 @@ static int setup(void **state)
 	return 0;
 }
 
+/* The same kernel with the VFS attached (storage in memory). */
+static int setup_vfs(void **state)
+{
+	struct mn_kernel_opts o = {.name = "shellvfs", .deterministic = 1};
+	struct fx *fx = calloc(1, sizeof(*fx));
+
+	assert_non_null(fx);
+	assert_int_equal(mn_kernel_create(&fx->k, &o), 0);
+	assert_int_equal(mn_vfs_attach(fx->k), 0);
+	assert_int_equal(mn_kernel_boot(fx->k, NULL), 0);
+	*state = fx;
+	return 0;
+}
+
 static int teardown(void **state)
 {
 	struct fx *fx = *state;
@@ -531,6 +545,49 @@ static void test_missing_layers(void **state)
 	}
 }
 
+static const char *complete(struct fx *fx, const char *line);
+
+static void test_filesystem(void **state)
+{
+	struct fx *fx = *state;
+
+	assert_non_null(mn_vfs_of(fx->k));
+	assert_int_equal(run(fx, "ls"), MN_SHELL_OK);
+	assert_has(out(fx), "tmp/");
+	assert_int_equal(run(fx, "mkdir /d"), MN_SHELL_OK);
+	assert_int_equal(run(fx, "mkdir /d"), MN_SHELL_FAIL);
+	assert_has(err(fx), "EEXIST");
+	assert_int_equal(run(fx, "create /d/f hello  'big world'"),
+			 MN_SHELL_OK);
+	assert_int_equal(run(fx, "create /d/f again"), MN_SHELL_FAIL);
+	assert_has(err(fx), "already exists");
+	assert_int_equal(run(fx, "create /d/empty"), MN_SHELL_OK);
+	assert_int_equal(run(fx, "cat /d/f"), MN_SHELL_OK);
+	assert_string_equal(out(fx), "hello big world\n");
+	assert_int_equal(run(fx, "cat /d/empty"), MN_SHELL_OK);
+	assert_string_equal(out(fx), "");
+	assert_int_equal(run(fx, "ls /d"), MN_SHELL_OK);
+	assert_has(out(fx), " f\n");
+	assert_has(out(fx), " 16 ");
+	assert_has(out(fx), "2 entries");
+	assert_int_equal(run(fx, "ls /d/f"), MN_SHELL_OK);
+	assert_has(out(fx), "-rw-r--r--");
+	assert_string_equal(complete(fx, "cat /d/"), "/d/empty\n/d/f\n");
+	assert_string_equal(complete(fx, "ls /"), complete(fx, "ls /"));
+	assert_has(complete(fx, "ls /"), "/d/\n");
+	assert_int_equal(run(fx, "rm /d"), MN_SHELL_FAIL);
+	assert_has(err(fx), "ENOTEMPTY");
+	assert_int_equal(run(fx, "rm /d/f"), MN_SHELL_OK);
+	assert_int_equal(run(fx, "rm /d/empty"), MN_SHELL_OK);
+	assert_int_equal(run(fx, "rm /d"), MN_SHELL_OK);
+	assert_int_equal(run(fx, "cat /d/f"), MN_SHELL_FAIL);
+	assert_has(err(fx), "ENOENT");
+	assert_int_equal(run(fx, "ls /nowhere"), MN_SHELL_FAIL);
+	assert_int_equal(run(fx, "cat /dev/zero"), MN_SHELL_FAIL);
+	assert_has(err(fx), "larger than 1 MiB");
+	assert_int_equal(run(fx, "mkdir"), MN_SHELL_USAGE);
+}
+
 static int hooked_calls;
 
 static int hooked(struct mn_shell_ctx *c, int argc, char **argv)
@@ -623,6 +680,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_advanced, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_missing_layers, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_filesystem, setup_vfs,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_hooks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_complete, setup,

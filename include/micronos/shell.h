@@ -43,15 +43,14 @@ struct mn_shell_cmd;
 				 * until a key is pressed */
 
 /*
- * What a handler sees.  The caller of mn_shell_run() fills k, out, err and
- * tty; the dispatcher fills cmd and hook_arg; the handler may set flags and
+ * What a handler sees.  The caller of mn_shell_run() fills k, out and err;
+ * the dispatcher fills cmd and hook_arg; the handler may set flags and
  * exit_status.
  */
 struct mn_shell_ctx {
 	struct mn_kernel *k;		/* borrowed */
 	struct mn_strbuf *out;		/* borrowed: normal output */
-	struct mn_strbuf *err;		/* borrowed: errors (may == out) */
-	int tty;			/* the client is a terminal */
+	struct mn_strbuf *err;		/* borrowed: errors (or = out) */
 	const struct mn_shell_cmd *cmd;	/* the row being run */
 	void *hook_arg;			/* arg of a hooked handler */
 	unsigned flags;			/* MN_SHELL_F_* */
@@ -72,8 +71,8 @@ struct mn_shell_cmd {
 	mn_shell_fn fn;
 	int min_args;		/* words after the command words */
 	int max_args;		/* -1: any number */
-	const char *complete;	/* argument kinds for completion, one letter
-				 * per argument position, see shell.c */
+	const char *complete;	/* completion kind of each argument, one
+				 * letter per position (see shell.c) */
 };
 
 /* The parsed words of a line; `argv` points into `buf`. */
@@ -125,6 +124,13 @@ const struct mn_shell_cmd *mn_shell_lookup(int argc, char **argv);
  */
 int mn_shell_set_hook(const char *name, const char *sub, mn_shell_fn fn,
 		      void *arg);
+
+/*
+ * Wakes shell commands blocked right now on behalf of the shell (a
+ * `channel N recv MS` waiting for a message): they return at once.  The
+ * control socket calls it when it stops, so shutdown never waits for them.
+ */
+void mn_shell_interrupt(struct mn_kernel *k);
 
 /* "4096", "4K", "1M", "2G" (powers of 1024): -EINVAL, -ERANGE. */
 int mn_shell_parse_size(const char *s, unsigned long long *out);

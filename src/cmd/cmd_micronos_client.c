@@ -156,8 +156,8 @@ static int run_script(struct mn_ctl_client *cl)
 
 			mn_ctl_reply_init(&r);
 			mn_ctl_client_reply(cl, &r);
-			fprintf(stderr, "micronos: %s\n", r.notice[0]
-				? r.notice : "unexpected data from the instance");
+			fprintf(stderr, "micronos: %s\n",
+				r.notice[0] ? r.notice : "unexpected data");
 			mn_ctl_reply_release(&r);
 			status = 1;
 			break;
@@ -326,11 +326,10 @@ int mn_cmd_status(const struct mn_opts *o)
 	struct mn_strbuf notes = MN_STRBUF_INIT, err = MN_STRBUF_INIT;
 	struct mn_opts one = *o;
 	char root[PATH_MAX];
-	struct dirent *de;
+	struct dirent **names = NULL;
 	struct mn_inst in;
 	struct mn_tbl t;
-	DIR *dir = NULL;
-	int running = 0;
+	int running = 0, n = 0;
 
 	signal(SIGPIPE, SIG_IGN);
 	mn_tbl_init(&t, "NAME|>PID|>UPTIME|>PROCS|>SHELLS|DATA|MOUNT");
@@ -338,15 +337,15 @@ int mn_cmd_status(const struct mn_opts *o)
 		if (mn_inst_resolve(&in, o, &err) == 0)
 			running += status_one(&t, &in, &notes);
 	} else if (mn_inst_runtime_root(root, sizeof(root)) == 0 &&
-		   (dir = opendir(root))) {
-		while ((de = readdir(dir))) {
-			if (de->d_name[0] == '.')
-				continue;
-			one.name = de->d_name;
-			if (mn_inst_resolve(&in, &one, &err) == 0)
+		   (n = scandir(root, &names, NULL, alphasort)) > 0) {
+		for (int i = 0; i < n; i++) {
+			one.name = names[i]->d_name;
+			if (one.name[0] != '.' &&
+			    mn_inst_resolve(&in, &one, &err) == 0)
 				running += status_one(&t, &in, &notes);
+			free(names[i]);
 		}
-		closedir(dir);
+		free(names);
 	}
 	if (running) {
 		struct mn_strbuf out = MN_STRBUF_INIT;

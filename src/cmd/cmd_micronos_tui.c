@@ -380,13 +380,34 @@ static void banner(void)
 		printf("'exit' or Ctrl-D leaves it running.\n");
 }
 
+/*
+ * Ctrl-C must not flush typed-ahead input: readline peeks at the input
+ * queue (FIONREAD) and then reads it, and a flush in between would leave it
+ * blocked in read() with the interrupt unseen.  NOFLSH keeps the queue; the
+ * interrupt still arrives on the signalfd and clears the line.
+ */
+static int keep_typeahead(struct termios *saved)
+{
+	struct termios tio;
+
+	if (tcgetattr(0, saved) < 0)
+		return 0;
+	tio = *saved;
+	tio.c_lflag |= NOFLSH;
+	return tcsetattr(0, TCSANOW, &tio) == 0;
+}
+
 enum mn_tui_end mn_tui_run(struct mn_tui *t)
 {
+	struct termios saved;
+	int restore;
+
 	memset(&S, 0, sizeof(S));
 	S.t = t;
 	mn_strbuf_init(&S.cands);
 	snprintf(S.prompt, sizeof(S.prompt), "micronos:%s> ", t->name);
 	banner();
+	restore = keep_typeahead(&saved);
 	input_start();
 	while (!S.done) {
 		struct pollfd pf[4] = {{0, POLLIN, 0},
@@ -412,6 +433,8 @@ enum mn_tui_end mn_tui_run(struct mn_tui *t)
 			input_ready();
 	}
 	input_end();
+	if (restore)
+		tcsetattr(0, TCSANOW, &saved);
 	mn_strbuf_release(&S.cands);
 	return S.end;
 }

@@ -25,7 +25,7 @@ check "/.. is /" "$(run ls /)" "$(run ls /../../..)"
 check "/proc/1/root is the sandbox's root" micronos \
 	"$(run --root cat /proc/1/root/etc/hostname)"
 check "no host processes in /proc" 0 \
-	"$(run sh -c 'ls /proc | grep -c "^$$\$"')"
+	"$(run sh -c "ls /proc | grep -cx $$")"
 out=$(run --bind "/tmp:/../escape" true 2>&1); rc=$?
 check "a bind target with .. is refused" 125 "$rc"
 check_grep "... with a message" 'absolute path without' "$out"
@@ -44,14 +44,19 @@ out=$(run sh -c 'i=0; while [ $i -lt 1000 ]; do /bin/true & i=$((i+1)); done; wa
 check "1000 rapid forks" done "$out"
 
 # kill -9 of micronos-run: every sandboxed process dies
-timeout -s KILL 60 "$RUN" sleep 1234 &
+tag=$((100000 + RANDOM))
+"$RUN" sleep "$tag" </dev/null >/dev/null 2>&1 &
 runner=$!
-for _ in $(seq 50); do pgrep -x -f 'sleep 1234' >/dev/null && break; sleep 0.1; done
-check "sleep runs inside" 0 "$(pgrep -x -f 'sleep 1234' >/dev/null; echo $?)"
+for _ in $(seq 50); do pgrep -x -f "sleep $tag" >/dev/null && break; sleep 0.1; done
+check "sleep runs inside" 0 "$(pgrep -x -f "sleep $tag" >/dev/null; echo $?)"
+init=$(pgrep -P 1 -x micronos-init | while read -r p; do
+	pgrep -P "$p" -x -f "sleep $tag" >/dev/null && echo "$p"; done)
 kill -9 "$runner"
 wait "$runner" 2>/dev/null
-for _ in $(seq 50); do pgrep -x -f 'sleep 1234' >/dev/null || break; sleep 0.1; done
+for _ in $(seq 50); do pgrep -x -f "sleep $tag" >/dev/null || break; sleep 0.1; done
 check "kill -9 of micronos-run kills the sandbox" 1 \
-	"$(pgrep -x -f 'sleep 1234' >/dev/null; echo $?)"
-check "no micronos-init left" 1 "$(pgrep -x micronos-init >/dev/null; echo $?)"
+	"$(pgrep -x -f "sleep $tag" >/dev/null; echo $?)"
+alive() { [ -n "$1" ] && [ -e "/proc/$1" ] && ! grep -q ') Z' "/proc/$1/stat"; }
+for _ in $(seq 50); do alive "$init" || break; sleep 0.1; done
+check "its micronos-init is gone" 1 "$(alive "$init"; echo $?)"
 finish

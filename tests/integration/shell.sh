@@ -220,7 +220,7 @@ check 0 health "overall"
 check 0 "events clear" "cleared [0-9]+ events"
 
 # --- advanced, utilities --------------------------------------------------------
-check 0 "syscall info" "getpid" "open" "the VFS|wired"
+check 0 "syscall info" "getpid +process" "open +file" "ready" "CALLS"
 check 0 "syscall invoke 4" "^getpid\(\) = 1$"
 check 0 "syscall invoke getgid" "^getgid\(\) = 0$"
 check 2 "syscall invoke 12345" "unknown syscall"
