@@ -129,9 +129,9 @@ static void poll_notify(struct mn_fusefs *fs, struct nitem *it)
 	stopping = fs->stopping;
 	pthread_mutex_unlock(&fs->qlock);
 	if (!stopping) {
-		fuse_lowlevel_notify_poll(pw->ph);
 		atomic_fetch_add_explicit(&fs->st_poll_notifies, 1,
 					  memory_order_relaxed);
+		fuse_lowlevel_notify_poll(pw->ph);
 	}
 	fusefs_pollw_free(fs, pw);
 }
@@ -288,9 +288,9 @@ static void parked_step(struct mn_fusefs *fs, struct nitem *it)
 	intr = p->interrupted || fuse_req_interrupted(p->req);
 	pthread_mutex_unlock(&fs->qlock);
 	if (intr) {
-		fuse_reply_err(p->req, EINTR);
 		atomic_fetch_add_explicit(&fs->st_interrupts, 1,
 					  memory_order_relaxed);
+		fuse_reply_err(p->req, EINTR);
 		parked_finish(fs, p);
 	} else if (stopping) {
 		fuse_reply_buf(p->req, NULL, 0);	/* end of file */

@@ -37,6 +37,8 @@
 struct sbx_listener {
 	struct mn_sandbox *sb;
 	int fd;
+	int trace;
+	int done;		/* the thread returned; protected by sb->lock */
 	pthread_t thread;
 	struct sbx_listener *next;
 };
@@ -179,7 +181,8 @@ static void *listener_main(void *arg)
 	struct seccomp_notif *req = NULL;
 	struct seccomp_notif_resp *resp = NULL;
 	struct mn_sysctx ctx;
-	struct sbx_call c = {.sb = l->sb, .fd = l->fd, .ctx = &ctx};
+	struct sbx_call c = {.sb = l->sb, .fd = l->fd, .ctx = &ctx,
+			     .trace = l->trace};
 	uint64_t flags = SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
 
 	if (syscall(__NR_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0)
@@ -211,32 +214,71 @@ static void *listener_main(void *arg)
 out:
 	free(req);
 	free(resp);
+	pthread_mutex_lock(&l->sb->lock);
+	l->done = 1;
+	l->sb->stats.listeners--;
+	pthread_mutex_unlock(&l->sb->lock);
 	return NULL;
 }
 
-int sbx_listener_start(struct mn_sandbox *sb, int fd)
+/* Joins the threads whose programs are all gone (a long-lived instance
+   starts many). */
+static void reap_done(struct mn_sandbox *sb)
 {
-	struct sbx_listener *l = calloc(1, sizeof(*l));
+	struct sbx_listener **pp, *done = NULL, *l;
+
+	pthread_mutex_lock(&sb->lock);
+	for (pp = &sb->listeners; *pp;) {
+		l = *pp;
+		if (l->done) {
+			*pp = l->next;
+			l->next = done;
+			done = l;
+		} else {
+			pp = &l->next;
+		}
+	}
+	pthread_mutex_unlock(&sb->lock);
+	while ((l = done)) {
+		done = l->next;
+		pthread_join(l->thread, NULL);
+		close(l->fd);
+		free(l);
+	}
+}
+
+int sbx_listener_start(struct mn_sandbox *sb, int fd, int trace)
+{
+	struct sbx_listener *l = calloc(1, sizeof(*l)), **pp;
 	int e;
 
+	reap_done(sb);
 	if (!l) {
 		close(fd);
 		return -ENOMEM;
 	}
 	l->sb = sb;
 	l->fd = fd;
-	e = pthread_create(&l->thread, NULL, listener_main, l);
-	if (e) {
-		close(fd);
-		free(l);
-		return -e;
-	}
+	l->trace = trace;
+	/* listed and counted first: the thread may end at once */
 	pthread_mutex_lock(&sb->lock);
 	l->next = sb->listeners;
 	sb->listeners = l;
 	sb->stats.listeners++;
 	pthread_mutex_unlock(&sb->lock);
-	return 0;
+	e = pthread_create(&l->thread, NULL, listener_main, l);
+	if (e == 0)
+		return 0;
+	pthread_mutex_lock(&sb->lock);
+	for (pp = &sb->listeners; *pp && *pp != l; pp = &(*pp)->next)
+		;
+	if (*pp)
+		*pp = l->next;
+	sb->stats.listeners--;
+	pthread_mutex_unlock(&sb->lock);
+	close(fd);
+	free(l);
+	return -e;
 }
 
 /* After the world is gone every listener hangs up: join them all. */

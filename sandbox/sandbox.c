@@ -162,6 +162,10 @@ int mn_sandbox_create(struct mn_sandbox **out, struct mn_kernel *k,
 		mn_strbuf_printf(err, "supervisor thread: %s", strerror(-e));
 		goto fail;
 	}
+	/* the supervisor's work shows in ps as a kernel task */
+	sb->ktask = mn_kernel_ktask(k, "sandboxd", MN_PRIO_HIGH);
+	if (sb->ktask < 0)
+		sb->ktask = 0;
 	mn_proc_set_host(sb->procs, MN_PID_INIT, sb->init_pid);
 	mn_signals_set_host_hook(sb->signals, sbx_host_signal, sb);
 	mn_proc_set_prio_hook(sb->procs, prio_hook, sb);
@@ -192,6 +196,8 @@ void mn_sandbox_destroy(struct mn_sandbox *sb)
 	sbx_world_stop(sb);		/* every sandboxed process dies */
 	sbx_listeners_stop(sb);
 	sbx_control_stop(sb);
+	if (sb->ktask > 0)
+		mn_proc_exit(sb->procs, sb->ktask, MN_W_EXITED(0));
 	sbx_filter_free(&sb->filter);
 	if (sb->stage_made)
 		rmdir(sb->cfg.stage);

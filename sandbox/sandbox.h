@@ -87,6 +87,7 @@ struct mn_sandbox_spawn {
 	enum mn_prio_class prio;
 	uint64_t mem_limit;	/* bytes of address space; 0: none */
 	int32_t ppid;		/* MicronOS parent; 0: init */
+	int trace_files;	/* publish this program tree's opens */
 };
 
 /*
@@ -106,10 +107,36 @@ int32_t mn_sandbox_spawn(struct mn_sandbox *sb,
 int mn_sandbox_wait(struct mn_sandbox *sb, int32_t pid, int *status,
 		    int timeout_ms);
 /*
+ * An eventfd (the caller's to close) that becomes readable when the program
+ * started by mn_sandbox_spawn() exits; mn_sandbox_wait() with timeout 0
+ * then returns its status.  Lets one thread wait for a program and for
+ * something else with poll().  -ECHILD as mn_sandbox_wait.
+ */
+int mn_sandbox_watch(struct mn_sandbox *sb, int32_t pid);
+/*
+ * Nobody will wait for this program (a background spawn): its record goes
+ * when it exits.  -ECHILD if unknown or already waited for.
+ */
+int mn_sandbox_detach(struct mn_sandbox *sb, int32_t pid);
+/*
  * Sends sig to a spawned program's process group through the signal
  * service (SignalReceived is published): what a terminal's ^C does.
  */
 int mn_sandbox_signal(struct mn_sandbox *sb, int32_t pid, int sig);
+
+/*
+ * For a daemon (`micronos up`): at the end of boot (ready stage) creates
+ * the instance's sandbox (the network from config key sandbox.net,
+ * registered here), registers the control socket's "run" verb for
+ * micronos-run and completes the shell's `spawn`; at shutdown ends every
+ * run, kills the sandboxed programs and destroys the world.  A world that
+ * cannot be created (no root) does not fail the boot: run and spawn say
+ * why.  Call before mn_kernel_boot(); k and ctl are borrowed and must
+ * outlive the kernel's shutdown; stop ctl before shutting k down.
+ */
+struct mn_ctl;
+int mn_sandbox_service_attach(struct mn_kernel *k, struct mn_ctl *ctl,
+			      struct mn_strbuf *err);
 
 /* Host pid of the namespace's init (for tests and `micronos status`). */
 int mn_sandbox_init_host_pid(struct mn_sandbox *sb);
@@ -133,5 +160,70 @@ void mn_sandbox_stats(struct mn_sandbox *sb, struct mn_sandbox_stats *out);
  * -EINVAL for garbage or zero.
  */
 int mn_sandbox_parse_size(const char *s, uint64_t *out);
+
+/* ---- micronos-run's conversation with a running instance (runwire.c) ----
+ *
+ * The client sends the control-socket request line "run 1" (ctl.h) with
+ * its stdin, stdout and stderr attached (SCM_RIGHTS), then one request
+ * frame "q LEN\n" + LEN bytes: NUL-terminated "key=value" items (see
+ * mn_run_request_encode).  The instance answers with frames in ctl.h's
+ * syntax: "p LEN\nPID" once the program runs, "e LEN\nTEXT" for errors and
+ * --events lines (the client prints them on stderr), and finally
+ * "x CODE 0\n", CODE being what micronos-run exits with.  While the
+ * program runs the client sends "s LEN\nSIGNO" for each terminal signal
+ * it receives.  If the client goes away the program's process group is
+ * killed: a program lives as long as its micronos-run.
+ */
+#define MN_RUN_VERB "run"
+#define MN_RUN_PROTO "1"
+#define MN_RUN_REQUEST_MAX (MN_SANDBOX_ARG_MAX + 16384)
+#define MN_RUN_ITEMS_MAX 65536	/* argv + env entries */
+
+/* A decoded request; sp.fds are not part of it. */
+struct mn_run_request {
+	struct mn_sandbox_spawn sp;	/* argv, envp, cwd, ids, prio, ... */
+	int events;			/* send the run's events at the end */
+	/* storage of a decoded request: */
+	char *buf;
+	const char **vec;
+};
+
+/* Appends r's request payload to out.  0, -EINVAL (no argv), -ENOMEM. */
+int mn_run_request_encode(const struct mn_run_request *r,
+			  struct mn_strbuf *out);
+/*
+ * Parses a payload (copied) into r, which must be zeroed.  0, or -EINVAL /
+ * -E2BIG / -ENOMEM with a message in err.  Release with
+ * mn_run_request_release() in every case.
+ */
+int mn_run_request_decode(struct mn_run_request *r, const char *data,
+			  size_t len, struct mn_strbuf *err);
+void mn_run_request_release(struct mn_run_request *r);
+
+/* One frame read from the conversation. */
+struct mn_run_frame {
+	char tag;		/* 'p', 'e', 'o', 's', 'q', 'x', '!' */
+	int code;		/* 'x': its status */
+	struct mn_strbuf data;	/* payload; '!': the notice text */
+};
+
+/* A buffered frame reader on a stream socket (borrowed fd). */
+struct mn_run_reader {
+	int fd;
+	size_t start, end;	/* unread bytes are buf[start..end) */
+	char buf[4096];
+};
+
+void mn_run_reader_init(struct mn_run_reader *r, int fd);
+/* 1 if a frame's bytes are already buffered (poll() would not say so). */
+int mn_run_reader_buffered(const struct mn_run_reader *r);
+/*
+ * Reads one frame into f (f->data reset first; init it once with
+ * MN_STRBUF_INIT).  Each wait for bytes lasts at most timeout_ms (< 0:
+ * forever).  Returns 0, -ESHUTDOWN at EOF, -EPROTO for a malformed frame,
+ * -E2BIG for a payload larger than max, -ETIMEDOUT, or -errno.
+ */
+int mn_run_read_frame(struct mn_run_reader *r, struct mn_run_frame *f,
+		      size_t max, int timeout_ms);
 
 #endif

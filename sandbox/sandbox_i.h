@@ -121,7 +121,7 @@ int sbx_prog_resolve(const char *argv0, char *const *envp, char *out,
 /* ---- the sandbox ---- */
 struct sbx_spawn;	/* a pending or running spawn (supervisor.c) */
 struct sbx_listener;	/* a notification thread (notify.c) */
-struct sbx_proc;	/* a registered host process (supervisor.c) */
+struct sbx_proc;	/* a registered host process (registry.c) */
 
 struct mn_sandbox {
 	struct mn_kernel *k;		/* borrowed */
@@ -152,17 +152,32 @@ struct mn_sandbox {
 	struct sbx_spawn *spawns;
 	struct sbx_listener *listeners;
 	struct sbx_proc **proc_hash;	/* by namespace pid */
-	size_t proc_buckets;
 	struct mn_sandbox_stats stats;
+	/* control thread only */
+	uint64_t ticks;
+	int32_t ktask;			/* "sandboxd", 0 if none */
 };
 
-/* supervisor.c: control thread pieces used by notify.c / xlate.c */
+/* registry.c: the registered host processes */
+int sbx_registry_init(struct mn_sandbox *sb);
 /*
  * The MicronOS pid of host thread `tid`, registering its process (and
  * unregistered ancestors) if it is new.  *host_tgid gets its process's host
  * pid.  > 0, or -errno.
  */
 int32_t sbx_proc_lookup(struct mn_sandbox *sb, pid_t tid, pid_t *host_tgid);
+/* Starts watching a registered process's exit.  0 or -errno. */
+int sbx_proc_watch(struct mn_sandbox *sb, int32_t pid, pid_t host);
+/* Host pid of a live registered process, 0 if none. */
+pid_t sbx_proc_host(struct mn_sandbox *sb, int32_t pid);
+/* Control thread: p's pidfd is readable; the 200 ms timer; usage now. */
+void sbx_proc_exited(struct mn_sandbox *sb, struct sbx_proc *p);
+void sbx_registry_tick(struct mn_sandbox *sb);
+void sbx_registry_update_usage(struct mn_sandbox *sb);
+/* After the control thread stopped: publishes the rest, frees. */
+void sbx_registry_clear(struct mn_sandbox *sb);
+
+/* supervisor.c: control thread pieces used by notify.c / xlate.c */
 void sbx_stat_add(struct mn_sandbox *sb, size_t field_offset, uint64_t n);
 #define SBX_STAT(sb, f, n) \
 	sbx_stat_add(sb, offsetof(struct mn_sandbox_stats, f), n)
@@ -179,8 +194,8 @@ int sbx_signal_via_service(struct mn_sandbox *sb,
 			   const struct mn_cred *sender, int32_t pid, int sig,
 			   int mode);
 
-/* notify.c */
-int sbx_listener_start(struct mn_sandbox *sb, int fd);
+/* notify.c: one thread per listener; trace publishes its opens */
+int sbx_listener_start(struct mn_sandbox *sb, int fd, int trace);
 void sbx_listeners_stop(struct mn_sandbox *sb);
 
 /* One trapped call being translated. */
@@ -191,6 +206,7 @@ struct sbx_call {
 	struct seccomp_notif_resp *resp;
 	int32_t pid;			/* MicronOS pid of the caller */
 	pid_t host_tgid;
+	int trace;			/* publish opens (--trace) */
 	struct mn_sysctx *ctx;		/* the thread's context, pid filled */
 };
 

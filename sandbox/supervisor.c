@@ -6,17 +6,12 @@
  * LISTENER, FAILED and EXITED messages), one pidfd per registered process,
  * a housekeeping timer and a stop eventfd.
  *
- * Lifecycle of a process.  A spawned program is registered by the thread
- * that called mn_sandbox_spawn() as soon as its listener arrives (it is
- * then blocked in its first, trapped, execve), at the pid the namespace
- * gave it.  Processes it forks are registered when first seen: their first
- * trapped call (sbx_proc_lookup, from a notification thread) reads
- * /proc/HOSTPID/status and records them as forks of their parent.  Each
- * registered process has a pidfd; when it becomes readable the process has
- * exited: its wait status comes from /proc/PID/stat while it is a zombie
- * or from PIDFD_GET_INFO once reaped (Linux 6.15), ProcessTerminated is
- * published through mn_proc_exit(), and the record is reaped once the host
- * process is.
+ * A spawned program is registered by the thread that called
+ * mn_sandbox_spawn() as soon as its listener arrives (it is then blocked
+ * in its first, trapped, execve), at the pid the namespace gave it; the
+ * rest of a process's life is registry.c's.  A spawn record lives until
+ * somebody waits for it (mn_sandbox_wait), or until the program exits if
+ * it was detached (the shell's background spawns).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -44,21 +39,9 @@
 
 #include "sandbox_i.h"
 
-/* PIDFD_GET_INFO (Linux 6.13; exit status from 6.15). */
-struct sbx_pidfd_info {
-	uint64_t mask, cgroupid;
-	uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid,
-		fsgid;
-	int32_t exit_code;
-	uint32_t coredump_mask, spare;
-};
-#define SBX_PIDFD_GET_INFO _IOWR(0xFF, 11, struct sbx_pidfd_info)
-#define SBX_PIDFD_INFO_EXIT (1ULL << 3)
-
 #define EV_SOCK 1ULL
 #define EV_STOP 2ULL
 #define EV_TIMER 3ULL
-#define PROC_BUCKETS 1024
 
 struct sbx_spawn {
 	uint64_t id;
@@ -68,16 +51,9 @@ struct sbx_spawn {
 	pid_t host_pid;
 	char msg[512];
 	int exited, status, waited;
+	int efd;		/* eventfd for mn_sandbox_watch, -1 */
+	int detached;		/* nobody waits: dropped at exit */
 	struct sbx_spawn *next;
-};
-
-struct sbx_proc {
-	int32_t pid;
-	pid_t host;
-	int pidfd;
-	int exited;		/* published; waiting for the host reap */
-	uint64_t exited_at;	/* tick count */
-	struct sbx_proc *next;
 };
 
 void sbx_stat_add(struct mn_sandbox *sb, size_t off, uint64_t n)
@@ -85,280 +61,6 @@ void sbx_stat_add(struct mn_sandbox *sb, size_t off, uint64_t n)
 	pthread_mutex_lock(&sb->lock);
 	*(uint64_t *)((char *)&sb->stats + off) += n;
 	pthread_mutex_unlock(&sb->lock);
-}
-
-/* ------------------------------------------------------------------ */
-/* process registry: namespace pid -> host pid and pidfd */
-
-static struct sbx_proc *proc_find(struct mn_sandbox *sb, int32_t pid)
-{
-	struct sbx_proc *p = sb->proc_hash[(uint32_t)pid % PROC_BUCKETS];
-
-	while (p && p->pid != pid)
-		p = p->next;
-	return p;
-}
-
-static void proc_unlink(struct mn_sandbox *sb, struct sbx_proc *dead)
-{
-	struct sbx_proc **pp = &sb->proc_hash[(uint32_t)dead->pid %
-					      PROC_BUCKETS];
-
-	while (*pp && *pp != dead)
-		pp = &(*pp)->next;
-	if (*pp)
-		*pp = dead->next;
-}
-
-/* Starts watching a registered process's exit.  0 or -errno. */
-static int proc_watch(struct mn_sandbox *sb, int32_t pid, pid_t host)
-{
-	struct sbx_proc *p = calloc(1, sizeof(*p));
-	struct epoll_event ev = {.events = EPOLLIN};
-
-	if (!p)
-		return -ENOMEM;
-	p->pid = pid;
-	p->host = host;
-	p->pidfd = (int)syscall(SYS_pidfd_open, host, 0);
-	if (p->pidfd < 0) {
-		int e = -errno;
-
-		free(p);
-		return e;
-	}
-	ev.data.ptr = p;
-	pthread_mutex_lock(&sb->lock);
-	p->next = sb->proc_hash[(uint32_t)pid % PROC_BUCKETS];
-	sb->proc_hash[(uint32_t)pid % PROC_BUCKETS] = p;
-	sb->stats.processes++;
-	pthread_mutex_unlock(&sb->lock);
-	/* after the insert: the control thread may see it at once */
-	epoll_ctl(sb->epfd, EPOLL_CTL_ADD, p->pidfd, &ev);
-	return 0;
-}
-
-/* What /proc/HOST/status says about a process. */
-struct host_status {
-	pid_t tgid, ppid;
-	int32_t nspid;
-	uint32_t uid, euid, gid, egid;
-};
-
-static int read_status(pid_t tid, struct host_status *hs)
-{
-	char path[64], line[256];
-	FILE *f;
-	int got = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
-	f = fopen(path, "re");
-	if (!f)
-		return -ESRCH;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "Tgid: %d", &hs->tgid) == 1)
-			got |= 1;
-		else if (sscanf(line, "PPid: %d", &hs->ppid) == 1)
-			got |= 2;
-		else if (sscanf(line, "Uid: %u %u", &hs->uid, &hs->euid) == 2)
-			got |= 4;
-		else if (sscanf(line, "Gid: %u %u", &hs->gid, &hs->egid) == 2)
-			got |= 8;
-		else if (!strncmp(line, "NSpid:", 6)) {
-			char *last = strrchr(line, '\t');
-
-			/* the innermost namespace (ours) is the last column */
-			if (last && sscanf(last, "%d", &hs->nspid) == 1)
-				got |= 16;
-		}
-	}
-	fclose(f);
-	return got == 31 ? 0 : -ESRCH;
-}
-
-/* Host uids are base + MicronOS uid; /proc shows host ids. */
-static uint32_t to_mn_id(struct mn_sandbox *sb, uint32_t host)
-{
-	uint32_t base = sb->uid_base;
-
-	return host - base < MN_SANDBOX_ID_COUNT ? host - base : 65534;
-}
-
-static int32_t lookup_depth(struct mn_sandbox *sb, pid_t tid, pid_t *tgid,
-			    int depth);
-
-/* Registers host process hs (not yet in the table) as a fork. */
-static int32_t register_fork(struct mn_sandbox *sb,
-			     const struct host_status *hs, int depth)
-{
-	int32_t ppid = MN_PID_INIT, pid;
-	pid_t ignored;
-	int retried = 0;
-
-	if (hs->ppid != sb->init_pid && depth < 16) {
-		ppid = lookup_depth(sb, hs->ppid, &ignored, depth + 1);
-		if (ppid < 0)
-			ppid = MN_PID_INIT;
-	}
-again:
-	pid = mn_proc_fork(sb->procs, ppid, hs->nspid, hs->tgid);
-	if (pid == -EEXIST && !retried++) {
-		/* a record left by a process whose exit we have not seen
-		   yet: this pid is the kernel's now */
-		struct mn_proc_info old;
-
-		if (mn_proc_get(sb->procs, hs->nspid, &old) == 0 &&
-		    old.host_pid != hs->tgid) {
-			if (old.state != MN_PROC_ZOMBIE)
-				mn_proc_exit(sb->procs, hs->nspid,
-					     MN_W_SIGNALED(SIGKILL));
-			mn_proc_wait(sb->procs, old.ppid, hs->nspid, 0, NULL,
-				     NULL);
-			goto again;
-		}
-	}
-	if (pid < 0)
-		return pid;
-	mn_proc_set_ids(sb->procs, pid, to_mn_id(sb, hs->uid),
-			to_mn_id(sb, hs->euid), to_mn_id(sb, hs->gid),
-			to_mn_id(sb, hs->egid));
-	if (proc_watch(sb, pid, hs->tgid) < 0) {
-		/* gone already: publish its exit now, nothing to watch */
-		mn_proc_exit(sb->procs, pid, MN_W_EXITED(0));
-	}
-	return pid;
-}
-
-static int32_t lookup_depth(struct mn_sandbox *sb, pid_t tid, pid_t *tgid,
-			    int depth)
-{
-	struct host_status hs;
-	int32_t pid = mn_proc_find_by_host(sb->procs, tid);
-	int e;
-
-	*tgid = tid;
-	if (pid > 0)
-		return pid;
-	if (tid == sb->init_pid)
-		return MN_PID_INIT;
-	if ((e = read_status(tid, &hs)) < 0)
-		return e;
-	*tgid = hs.tgid;
-	if (hs.tgid != tid) {
-		pid = mn_proc_find_by_host(sb->procs, hs.tgid);
-		if (pid > 0)
-			return pid;
-		if (read_status(hs.tgid, &hs) < 0)
-			return -ESRCH;
-	}
-	return register_fork(sb, &hs, depth);
-}
-
-int32_t sbx_proc_lookup(struct mn_sandbox *sb, pid_t tid, pid_t *host_tgid)
-{
-	return lookup_depth(sb, tid, host_tgid, 0);
-}
-
-/* ------------------------------------------------------------------ */
-/* exits */
-
-/* The wait status of an exited host process; -EAGAIN if not known yet. */
-static int host_exit_status(struct sbx_proc *p, int *reaped)
-{
-	struct sbx_pidfd_info info = {.mask = SBX_PIDFD_INFO_EXIT};
-	char path[64], buf[1024], *s;
-	int fd, code, i;
-	ssize_t n;
-
-	*reaped = 0;
-	if (ioctl(p->pidfd, SBX_PIDFD_GET_INFO, &info) == 0 &&
-	    (info.mask & SBX_PIDFD_INFO_EXIT)) {
-		*reaped = 1;
-		return info.exit_code;
-	}
-	/* still a zombie: field 52 of stat is the exit code */
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)p->host);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		goto retry;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		goto retry;
-	buf[n] = '\0';
-	s = strrchr(buf, ')');
-	for (i = 2; s && i < 52; i++)
-		s = strchr(s + 1, ' ');
-	if (s && sscanf(s, " %d", &code) == 1)
-		return code;
-retry:
-	/* reaped between the two looks */
-	info.mask = SBX_PIDFD_INFO_EXIT;
-	if (ioctl(p->pidfd, SBX_PIDFD_GET_INFO, &info) == 0 &&
-	    (info.mask & SBX_PIDFD_INFO_EXIT)) {
-		*reaped = 1;
-		return info.exit_code;
-	}
-	return -EAGAIN;
-}
-
-static void proc_forget(struct mn_sandbox *sb, struct sbx_proc *p)
-{
-	struct mn_proc_info info;
-
-	/* the host reaped it: so does MicronOS, on its parent's behalf */
-	if (mn_proc_get(sb->procs, p->pid, &info) == 0 &&
-	    info.host_pid == p->host && info.state == MN_PROC_ZOMBIE)
-		mn_proc_wait(sb->procs, info.ppid, p->pid, 0, NULL, NULL);
-	epoll_ctl(sb->epfd, EPOLL_CTL_DEL, p->pidfd, NULL);
-	close(p->pidfd);
-	pthread_mutex_lock(&sb->lock);
-	proc_unlink(sb, p);
-	pthread_mutex_unlock(&sb->lock);
-	free(p);
-}
-
-static void proc_exited(struct mn_sandbox *sb, struct sbx_proc *p)
-{
-	struct mn_proc_info info;
-	int reaped, status;
-
-	if (!p->exited) {
-		status = host_exit_status(p, &reaped);
-		if (status == -EAGAIN)
-			return;	/* the next tick tries again */
-		p->exited = 1;
-		if (mn_proc_get(sb->procs, p->pid, &info) == 0 &&
-		    info.host_pid == p->host && info.state != MN_PROC_ZOMBIE)
-			mn_proc_exit(sb->procs, p->pid, status);
-		SBX_STAT(sb, exits, 1);
-		/* a zombie stays readable: stop polling it */
-		epoll_ctl(sb->epfd, EPOLL_CTL_DEL, p->pidfd, NULL);
-	} else {
-		host_exit_status(p, &reaped);
-	}
-	if (reaped)
-		proc_forget(sb, p);
-}
-
-/* Timer: exits not resolved yet, zombies the host has reaped since. */
-static void housekeeping(struct mn_sandbox *sb)
-{
-	struct sbx_proc *todo[256];
-	size_t n = 0, b, i;
-
-	pthread_mutex_lock(&sb->lock);
-	for (b = 0; b < PROC_BUCKETS && n < 256; b++) {
-		struct sbx_proc *p;
-
-		for (p = sb->proc_hash[b]; p && n < 256; p = p->next)
-			if (p->exited)
-				todo[n++] = p;
-	}
-	pthread_mutex_unlock(&sb->lock);
-	/* only this thread frees records, so the pointers stay valid */
-	for (i = 0; i < n; i++)
-		proc_exited(sb, todo[i]);
 }
 
 /* ------------------------------------------------------------------ */
@@ -373,6 +75,22 @@ static struct sbx_spawn *spawn_find(struct mn_sandbox *sb, uint64_t id,
 		if ((id && s->id == id) || (!id && pid && s->pid == pid))
 			return s;
 	return NULL;
+}
+
+static void spawn_drop(struct mn_sandbox *sb, struct sbx_spawn *s);
+
+/* The program ended: wake its watcher; a detached record goes. */
+static void spawn_exited(struct mn_sandbox *sb, struct sbx_spawn *s,
+			 int status)
+{
+	uint64_t one = 1;
+
+	s->exited = 1;
+	s->status = status;
+	if (s->efd >= 0 && write(s->efd, &one, sizeof(one)) < 0)
+		abort();	/* an eventfd cannot overflow from 1s */
+	if (s->detached && s->state == 1)
+		spawn_drop(sb, s);
 }
 
 static void on_message(struct mn_sandbox *sb, struct sbx_msg *m, int *fds,
@@ -405,13 +123,12 @@ static void on_message(struct mn_sandbox *sb, struct sbx_msg *m, int *fds,
 		s->state = m->status < 0 ? m->status : -EIO;
 		break;
 	case SBX_MSG_EXITED:
-		s->exited = 1;
-		s->status = m->status;
 		if (s->state == 0) {
 			snprintf(s->msg, sizeof(s->msg), "the program died "
 				 "before it started (status 0x%x)", m->status);
 			s->state = -ECHILD;
 		}
+		spawn_exited(sb, s, m->status);
 		break;
 	}
 	pthread_cond_broadcast(&sb->cond);
@@ -462,9 +179,9 @@ static void *control_thread(void *arg)
 				on_socket(sb);
 			} else if (evs[i].data.u64 == EV_TIMER) {
 				if (read(sb->timer_fd, &v, sizeof(v)) > 0)
-					housekeeping(sb);
+					sbx_registry_tick(sb);
 			} else {
-				proc_exited(sb, evs[i].data.ptr);
+				sbx_proc_exited(sb, evs[i].data.ptr);
 			}
 		}
 	}
@@ -477,12 +194,12 @@ int sbx_control_start(struct mn_sandbox *sb)
 	struct epoll_event ev = {.events = EPOLLIN};
 	int e;
 
-	sb->proc_hash = calloc(PROC_BUCKETS, sizeof(*sb->proc_hash));
+	e = sbx_registry_init(sb);
 	sb->epfd = epoll_create1(EPOLL_CLOEXEC);
 	sb->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	sb->timer_fd = timerfd_create(CLOCK_MONOTONIC,
 				      TFD_CLOEXEC | TFD_NONBLOCK);
-	if (!sb->proc_hash || sb->epfd < 0 || sb->stop_efd < 0 ||
+	if (e < 0 || sb->epfd < 0 || sb->stop_efd < 0 ||
 	    sb->timer_fd < 0)
 		return -ENOMEM;
 	timerfd_settime(sb->timer_fd, 0, &its, NULL);
@@ -503,7 +220,6 @@ int sbx_control_start(struct mn_sandbox *sb)
 void sbx_control_stop(struct mn_sandbox *sb)
 {
 	uint64_t one = 1;
-	size_t b;
 
 	if (sb->ctl_started) {
 		if (write(sb->stop_efd, &one, sizeof(one)) < 0)
@@ -511,37 +227,15 @@ void sbx_control_stop(struct mn_sandbox *sb)
 		pthread_join(sb->ctl_thread, NULL);
 		sb->ctl_started = 0;
 	}
-	/* the world is gone: publish every exit the thread did not see */
-	for (b = 0; sb->proc_hash && b < PROC_BUCKETS; b++) {
-		while (sb->proc_hash[b]) {
-			struct sbx_proc *p = sb->proc_hash[b];
-			struct mn_proc_info info;
-			int reaped, st = host_exit_status(p, &reaped);
-
-			sb->proc_hash[b] = p->next;
-			if (!p->exited && mn_proc_get(sb->procs, p->pid,
-						      &info) == 0 &&
-			    info.host_pid == p->host &&
-			    info.state != MN_PROC_ZOMBIE)
-				mn_proc_exit(sb->procs, p->pid, st >= 0 ? st :
-					     MN_W_SIGNALED(SIGKILL));
-			if (mn_proc_get(sb->procs, p->pid, &info) == 0 &&
-			    info.host_pid == p->host &&
-			    info.state == MN_PROC_ZOMBIE)
-				mn_proc_wait(sb->procs, info.ppid, p->pid, 0,
-					     NULL, NULL);
-			close(p->pidfd);
-			free(p);
-		}
-	}
-	free(sb->proc_hash);
-	sb->proc_hash = NULL;
+	sbx_registry_clear(sb);
 	while (sb->spawns) {
 		struct sbx_spawn *s = sb->spawns;
 
 		sb->spawns = s->next;
 		if (s->lfd >= 0)
 			close(s->lfd);
+		if (s->efd >= 0)
+			close(s->efd);
 		free(s);
 	}
 	if (sb->epfd >= 0)
@@ -609,7 +303,7 @@ static int32_t register_spawned(struct mn_sandbox *sb,
 	if (setpriority(PRIO_PROCESS, s->host_pid, mn_prio_nice(sp->prio)) <
 	    0 && errno != ESRCH)
 		mn_strbuf_printf(err, "priority: %s", strerror(errno));
-	if ((e = proc_watch(sb, pid, s->host_pid)) < 0)
+	if ((e = sbx_proc_watch(sb, pid, s->host_pid)) < 0)
 		return e;
 	return pid;
 }
@@ -641,6 +335,8 @@ static void spawn_drop(struct mn_sandbox *sb, struct sbx_spawn *s)
 		*pp = s->next;
 	if (s->lfd >= 0)
 		close(s->lfd);
+	if (s->efd >= 0)
+		close(s->efd);
 	free(s);
 }
 
@@ -680,7 +376,7 @@ int32_t mn_sandbox_spawn(struct mn_sandbox *sb,
 	m->gid = sp->gid;
 	m->mem_limit = sp->mem_limit;
 	m->cwd_strict = !!sp->cwd_strict;
-	s->lfd = -1;
+	s->lfd = s->efd = -1;
 	pthread_mutex_lock(&sb->lock);
 	if (sb->down) {
 		pthread_mutex_unlock(&sb->lock);
@@ -715,7 +411,7 @@ int32_t mn_sandbox_spawn(struct mn_sandbox *sb,
 	/* s stays listed for mn_sandbox_wait(); only its spawner frees it */
 	pid = register_spawned(sb, sp, s, err);
 	if (pid >= 0)
-		pid = sbx_listener_start(sb, lfd);
+		pid = sbx_listener_start(sb, lfd, sp->trace_files);
 	else
 		close(lfd);
 	if (pid < 0) {
@@ -780,6 +476,50 @@ out:
 	return e;
 }
 
+int mn_sandbox_watch(struct mn_sandbox *sb, int32_t pid)
+{
+	struct sbx_spawn *s;
+	uint64_t one = 1;
+	int fd = -ECHILD;
+
+	pthread_mutex_lock(&sb->lock);
+	s = spawn_find(sb, 0, pid);
+	if (!s || s->waited || s->detached)
+		goto out;
+	if (s->efd < 0) {
+		s->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (s->efd < 0) {
+			fd = -errno;
+			goto out;
+		}
+		if (s->exited && write(s->efd, &one, sizeof(one)) < 0)
+			abort();
+	}
+	fd = fcntl(s->efd, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0)
+		fd = -errno;
+out:
+	pthread_mutex_unlock(&sb->lock);
+	return fd;
+}
+
+int mn_sandbox_detach(struct mn_sandbox *sb, int32_t pid)
+{
+	struct sbx_spawn *s;
+	int e = 0;
+
+	pthread_mutex_lock(&sb->lock);
+	s = spawn_find(sb, 0, pid);
+	if (!s || s->waited || s->detached)
+		e = -ECHILD;
+	else if (s->exited)
+		spawn_drop(sb, s);
+	else
+		s->detached = 1;
+	pthread_mutex_unlock(&sb->lock);
+	return e;
+}
+
 /* How the host hook delivers, set by the caller of mn_signals_kill. */
 static __thread int hook_mode;
 
@@ -814,14 +554,8 @@ int mn_sandbox_signal(struct mn_sandbox *sb, int32_t pid, int sig)
 
 	/* the leader may be gone while its group lives on */
 	if (e == -ESRCH) {
-		struct sbx_proc *p;
-		pid_t host = 0;
+		pid_t host = sbx_proc_host(sb, pid);
 
-		pthread_mutex_lock(&sb->lock);
-		p = proc_find(sb, pid);
-		if (p)
-			host = p->host;
-		pthread_mutex_unlock(&sb->lock);
 		if (host > 0 && kill(-host, sig) == 0)
 			e = 0;
 	}

@@ -322,7 +322,7 @@ static enum sbx_verdict x_open(struct sbx_call *c)
 	char path[SBX_MAX_PATH];
 	int len;
 
-	if (!c->sb->trace_files)
+	if (!c->sb->trace_files && !c->trace)
 		return SBX_CONTINUE;
 	if (nr == __NR_openat2 && sbx_mem_read(c, ARG(c, 2), &flags,
 					       sizeof(flags)) < 0)

@@ -30,7 +30,7 @@
 #define CHUNK 256
 #define BELL_POLL_MS 1000	/* how often an idle notifier looks up */
 
-/* --- the notifier ---------------------------------------------------------- */
+/* --- the notifier --------------------------------------------------------- */
 
 static int has_consumers(const struct mn_eventsfs *e)
 {
@@ -145,7 +145,7 @@ void mn_eventsfs_destroy(struct mn_eventsfs *e)
 	free(e);
 }
 
-/* --- rendered files --------------------------------------------------------- */
+/* --- rendered files ------------------------------------------------------- */
 
 /* The history through a filter (NULL: all), one line per event. */
 static int render_lines(struct mn_evbus *bus, const struct mn_evfilter *flt,

@@ -35,8 +35,8 @@ struct mn_eventsfs {
 	pthread_cond_t cond;		/* consumers came, or stop */
 	/* protected by lock: */
 	int stop;
-	struct mn_evsub *bell;		/* the notifier's doorbell; created
-					   and destroyed by the notifier */
+	/* the notifier's doorbell, created and destroyed by the notifier */
+	struct mn_evsub *bell;
 	struct mn_evstream *streams;	/* open streams (to wake) */
 	unsigned log_opens;		/* open events/log files */
 	/* the events/log index, a ring of idx_n lines from idx_first: */
@@ -44,7 +44,7 @@ struct mn_eventsfs {
 	size_t idx_cap, idx_first, idx_n;
 	uint64_t next_seq;		/* next event to index */
 	uint64_t zero;			/* absolute offset shown as 0 */
-	uint64_t end;			/* absolute offset past the last line */
+	uint64_t end;			/* absolute offset past the end */
 	struct timespec mtime;		/* when the last line was added */
 	struct mn_strbuf scratch;	/* one line being formatted */
 };

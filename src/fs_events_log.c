@@ -44,14 +44,14 @@
 #include "fs_events_i.h"
 
 #define IDX_MIN 1024
-#define IDX_MAX 65536		/* lines indexed while the log stays open */
+#define IDX_MAX 65536	/* lines indexed while the log stays open */
 #define STREAM_FILL 65536	/* bytes a stream formats ahead at most */
 
 /* 64 bytes, repeated over offsets before the oldest indexed line. */
 static const char filler[] =
 	"[older lines of this log are no longer kept]                   \n";
 
-/* --- the index ------------------------------------------------------------- */
+/* --- the index ------------------------------------------------------------ */
 
 static struct mn_logent *ent(struct mn_eventsfs *e, size_t i)
 {
@@ -88,7 +88,7 @@ static void idx_push(struct mn_eventsfs *e, uint64_t seq, uint64_t lost)
 		e->idx_n--;	/* the oldest becomes filler */
 	}
 	if (!e->idx_cap)
-		return;		/* no memory at all: the line is not kept */
+		return;	/* no memory at all: the line is not kept */
 	*ent(e, e->idx_n) = (struct mn_logent){e->end, seq, lost};
 	e->idx_n++;
 	e->end += e->scratch.len;
@@ -179,7 +179,7 @@ void mn_events_log_free(struct mn_eventsfs *e)
 	e->idx_cap = e->idx_n = 0;
 }
 
-/* --- reading the log --------------------------------------------------------- */
+/* --- reading the log ------------------------------------------------------ */
 
 /* Line i rendered into e->scratch, exactly as long as it was indexed. */
 static void render_line(struct mn_eventsfs *e, size_t i)
@@ -333,7 +333,7 @@ const struct mn_synth_io_ops mn_events_log_io = {
 	.fopen_flags = MN_VFS_FOPEN_DIRECT_IO,
 };
 
-/* --- the stream ------------------------------------------------------------- */
+/* --- the stream ----------------------------------------------------------- */
 
 struct mn_evstream {
 	struct mn_trees *t;		/* reference held */

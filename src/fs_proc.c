@@ -18,6 +18,7 @@
  *   cpuinfo    the host's, passed through
  *   version    "MicronOS version X (...)", as uname(2) describes MicronOS
  *   mounts     the VFS mount table
+ *   net/       the network's files (net_proc.c, see net_fs.h)
  *   self       the caller's pid (per caller: the VFS passes credentials)
  *
  * State (struct mn_procfs) lives as long as the trees (fs_trees.c); the
@@ -33,7 +34,9 @@
 
 #include <micronos/clock.h>
 #include <micronos/kernel.h>
+#include <micronos/log.h>
 #include <micronos/mem.h>
+#include <micronos/net_fs.h>
 #include <micronos/proc.h>
 #include <micronos/sched.h>
 
@@ -184,7 +187,7 @@ void mn_procfs_destroy(struct mn_procfs *p)
 	free(p);
 }
 
-/* --- system-wide files ----------------------------------------------------- */
+/* --- system-wide files ---------------------------------------------------- */
 
 static int r_meminfo(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 		     struct mn_strbuf *out)
@@ -244,8 +247,10 @@ static int r_stat(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 				    i < b->ncpu ? b->cpu[i] : NULL);
 		}
 		mn_strbuf_printf(out, "intr %llu\nctxt %llu\n",
-				 (unsigned long long)sub_sat(now->intr, b->intr),
-				 (unsigned long long)sub_sat(now->ctxt, b->ctxt));
+				 (unsigned long long)sub_sat(now->intr,
+							     b->intr),
+				 (unsigned long long)sub_sat(now->ctxt,
+							     b->ctxt));
 	} else {
 		put_cpu_fallback(k, out);
 		mn_strbuf_puts(out, "intr 0\nctxt 0\n");
@@ -298,7 +303,8 @@ static int r_loadavg(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 	(void)ctx;
 	if (p) {
 		pthread_mutex_lock(&p->lock);
-		for (i = 0; i < 3; i++)	/* rounded as get_avenrun() does */
+		/* rounded as Linux's get_avenrun() does */
+		for (i = 0; i < 3; i++)
 			a[i] = p->avenrun[i] + FIXED_1 / 200;
 		pthread_mutex_unlock(&p->lock);
 	}
@@ -377,7 +383,7 @@ static int r_thread_self(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 	return mn_strbuf_printf(out, "%d/task/%d", (int)pid, (int)pid);
 }
 
-/* --- /proc/sys/kernel ------------------------------------------------------ */
+/* --- /proc/sys/kernel ----------------------------------------------------- */
 
 static int r_hostname(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 		      struct mn_strbuf *out)
@@ -423,6 +429,7 @@ static int w_pid_max(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 {
 	char *end;
 	long v;
+	int ret = -EINVAL;
 
 	(void)ctx;
 	(void)len;
@@ -430,10 +437,18 @@ static int w_pid_max(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 	v = strtol(data, &end, 10);
 	while (*end == ' ' || *end == '\t' || *end == '\n')
 		end++;
-	if (errno || end == data || *end || v <= 0 ||
-	    v > MN_PROC_PID_MAX_LIMIT)
-		return -EINVAL;
-	return mn_proctab_set_pid_max(mn_kernel_procs(k), (int32_t)v);
+	if (!errno && end != data && !*end && v > 0 &&
+	    v <= MN_PROC_PID_MAX_LIMIT)
+		ret = mn_proctab_set_pid_max(mn_kernel_procs(k), (int32_t)v);
+	if (ret < 0)
+		mn_log_write(mn_kernel_log(k), MN_LOG_WARNING,
+			     "write to proc/sys/kernel/pid_max refused: '%.*s' "
+			     "is not a pid_max from %d to %d",
+			     (int)(strcspn(data, "\n") < 32 ?
+				   strcspn(data, "\n") : 32), data,
+			     (int)mn_proctab_first_user_pid(mn_kernel_procs(k))
+			     + 1, MN_PROC_PID_MAX_LIMIT);
+	return ret;
 }
 
 #define RO(n, fn) {.name = n, .mode = S_IFREG | 0444, .render = fn}
@@ -467,6 +482,8 @@ static const struct mn_synth_node proc_rows[] = {
 	RO("version", r_version),
 	RO("mounts", r_mounts),
 	{.name = "sys", .mode = S_IFDIR | 0555, .children = sys_rows},
+	/* tcp, udp, unix, dev ... in Linux's formats: the network's rows */
+	{.name = "net", .mode = S_IFDIR | 0555, .children = mn_net_proc_nodes},
 	{.name = NULL},
 };
 

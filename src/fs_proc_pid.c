@@ -49,7 +49,7 @@ static int view(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 	return mn_pview_get(k, ctx_pid(ctx), v);
 }
 
-/* --- stat ------------------------------------------------------------------ */
+/* --- stat ----------------------------------------------------------------- */
 
 static void stat_head(struct mn_strbuf *out, const struct mn_pview *v)
 {
@@ -97,7 +97,7 @@ static int r_stat(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 	return mn_strbuf_error(out);
 }
 
-/* --- status ---------------------------------------------------------------- */
+/* --- status --------------------------------------------------------------- */
 
 static const char *const state_words[] = {
 	['R'] = "R (running)", ['S'] = "S (sleeping)", ['T'] = "T (stopped)",
@@ -127,11 +127,21 @@ static void put_cpu_mask(struct mn_strbuf *out, unsigned n)
 	mn_cpu_list(n, out);
 }
 
-static void status_ids(struct mn_strbuf *out, const struct mn_pview *v)
+static int count_fd(void *arg, int fd, const char *path)
+{
+	(void)arg;
+	(void)fd;
+	(void)path;
+	return 0;
+}
+
+static void status_ids(struct mn_kernel *k, struct mn_strbuf *out,
+		       const struct mn_pview *v)
 {
 	const struct mn_proc_info *pi = &v->pi;
+	int fds = mn_vfs_proc_fds(k, pi->pid, count_fd, NULL);
 	/* FDSize: the descriptor table's size, grown by 64 as Linux's */
-	unsigned fdsize = v->fds > 64 ? (v->fds + 63) / 64 * 64 : 64;
+	unsigned fdsize = fds > 64 ? ((unsigned)fds + 63) / 64 * 64 : 64;
 	const char *st = (unsigned char)v->state < sizeof(state_words) /
 			 sizeof(state_words[0]) ? state_words[(int)v->state] :
 			 NULL;
@@ -154,7 +164,7 @@ static void status_ids(struct mn_strbuf *out, const struct mn_pview *v)
 static void status_mem(struct mn_strbuf *out, const struct mn_pview *v)
 {
 	if (!v->has_mm)
-		return;		/* kernel tasks and zombies: no memory map */
+		return;	/* kernel tasks and zombies: no memory map */
 	put_kb(out, "VmPeak", v->vmpeak);
 	put_kb(out, "VmSize", v->vsize);
 	put_kb(out, "VmLck", 0);
@@ -180,7 +190,7 @@ static int r_status(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 
 	if (ret < 0)
 		return ret;
-	status_ids(out, &v);
+	status_ids(k, out, &v);
 	status_mem(out, &v);
 	mn_strbuf_printf(out, "Threads:\t%u\nSigQ:\t%d/%d\n", v.threads,
 			 __builtin_popcountll(v.sigpnd), MN_SIG_MAX);
@@ -206,7 +216,7 @@ static int r_status(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 	return mn_strbuf_error(out);
 }
 
-/* --- statm, cmdline, environ, comm ------------------------------------------ */
+/* --- statm, cmdline, environ, comm ---------------------------------------- */
 
 static int r_statm(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 		   struct mn_strbuf *out)
@@ -272,7 +282,7 @@ static int r_comm(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 	return mn_strbuf_printf(out, "%s\n", pi.comm);
 }
 
-/* --- cwd, exe ---------------------------------------------------------------- */
+/* --- cwd, exe ------------------------------------------------------------- */
 
 static int r_cwd(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 		 struct mn_strbuf *out)
@@ -319,7 +329,7 @@ static int r_exe(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 	return mn_strbuf_add(out, target, (size_t)n);
 }
 
-/* --- fd/ and task/ ------------------------------------------------------------ */
+/* --- fd/ and task/ -------------------------------------------------------- */
 
 struct fd_emit {
 	int (*emit)(void *e, const char *name);
@@ -473,7 +483,7 @@ static const struct mn_synth_node pid_entry = {
 	.children = pid_rows,
 };
 
-/* --- the PID entries of /proc ------------------------------------------------- */
+/* --- the PID entries of /proc --------------------------------------------- */
 
 static int pid_list(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 		    int (*emit)(void *e, const char *name), void *e)

@@ -153,14 +153,6 @@ static void module_signals(struct mn_kernel *k, int32_t pid,
 	}
 }
 
-static int count_fd(void *arg, int fd, const char *path)
-{
-	(void)arg;
-	(void)fd;
-	(void)path;
-	return 0;
-}
-
 /* Figures without a host program: usage report, charges, scheduler. */
 static void own_figures(struct mn_kernel *k, struct mn_pview *v)
 {
@@ -215,6 +207,5 @@ int mn_pview_get(struct mn_kernel *k, int32_t pid, struct mn_pview *v)
 		v->vmhwm = v->rss;
 	if (!v->threads)
 		v->threads = 1;
-	v->fds = (unsigned)mn_vfs_proc_fds(k, pid, count_fd, NULL);
 	return 0;
 }

@@ -15,6 +15,7 @@
  *   memory/    total, used, free, largest_free, fragmentation, peak_used,
  *              allocations
  *   devices/system/cpu/  online, possible, present (the host's CPUs)
+ *   class/net/ANTENNA/   the network's antennas (net_sysfs.c, net_fs.h)
  *
  * Each writable file calls the same core function as the shell command
  * that does the same thing: mn_config_set (`config set`) and
@@ -32,11 +33,12 @@
 #include <micronos/kernel.h>
 #include <micronos/log.h>
 #include <micronos/mem.h>
+#include <micronos/net_fs.h>
 #include <micronos/sched.h>
 
 #include "fs_trees_i.h"
 
-/* --- config keys as files ----------------------------------------------------- */
+/* --- config keys as files ------------------------------------------------- */
 
 int mn_trees_config_render(struct mn_kernel *k, const char *key,
 			   struct mn_strbuf *out)
@@ -134,7 +136,7 @@ static const struct mn_synth_dir_ops keys_dyn = {
 	.entry = &key_entry,
 };
 
-/* --- kernel/ ------------------------------------------------------------------ */
+/* --- kernel/ -------------------------------------------------------------- */
 
 static int r_version(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 		     struct mn_strbuf *out)
@@ -185,7 +187,7 @@ static int r_name(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 	return mn_strbuf_printf(out, "%s\n", mn_kernel_name(k));
 }
 
-/* --- drivers/NAME/ -------------------------------------------------------------- */
+/* --- drivers/NAME/ -------------------------------------------------------- */
 
 static struct mn_driver *ctx_driver(struct mn_kernel *k,
 				    const struct mn_vnode_ctx *ctx)
@@ -311,7 +313,7 @@ static const struct mn_synth_dir_ops drv_dyn = {
 	.entry = &drv_entry,
 };
 
-/* --- scheduler/ ------------------------------------------------------------------- */
+/* --- scheduler/ ----------------------------------------------------------- */
 
 static int r_classes(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 		     struct mn_strbuf *out)
@@ -385,7 +387,7 @@ static const struct mn_synth_node sched_rows[] = {
 	{.name = NULL},
 };
 
-/* --- memory/ ------------------------------------------------------------------------ */
+/* --- memory/ -------------------------------------------------------------- */
 
 static const struct {
 	const char *name;
@@ -429,7 +431,7 @@ static const struct mn_synth_node mem_rows[] = {
 	{.name = NULL},
 };
 
-/* --- devices/system/cpu/ --------------------------------------------------------------- */
+/* --- devices/system/cpu/ -------------------------------------------------- */
 
 static int r_cpus(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 		  struct mn_strbuf *out)
@@ -452,12 +454,18 @@ static const struct mn_synth_node system_rows[] = {
 	{.name = NULL},
 };
 
+/* the antennas, one directory each: the network's rows (net_sysfs.c) */
+static const struct mn_synth_node class_rows[] = {
+	{.name = "net", .mode = S_IFDIR | 0555, .dyn = &mn_net_sys_class_dyn},
+	{.name = NULL},
+};
+
 static const struct mn_synth_node devices_rows[] = {
 	{.name = "system", .mode = S_IFDIR | 0555, .children = system_rows},
 	{.name = NULL},
 };
 
-/* --- the root -------------------------------------------------------------------------- */
+/* --- the root ------------------------------------------------------------- */
 
 static const struct mn_synth_node kernel_rows[] = {
 	RO("version", r_version),
@@ -475,6 +483,7 @@ static const struct mn_synth_node sys_rows[] = {
 	{.name = "scheduler", .mode = S_IFDIR | 0555, .children = sched_rows},
 	{.name = "memory", .mode = S_IFDIR | 0555, .children = mem_rows},
 	{.name = "devices", .mode = S_IFDIR | 0555, .children = devices_rows},
+	{.name = "class", .mode = S_IFDIR | 0555, .children = class_rows},
 	{.name = NULL},
 };
 

@@ -191,8 +191,14 @@ int mn_fs_trees_mount(struct mn_kernel *k, struct mn_vfs *vfs,
 static int hook_start(struct mn_kernel *k, void *arg, struct mn_strbuf *err)
 {
 	struct mn_vfs *vfs = mn_vfs_of(k);
+	struct mn_trees *t = mn_trees_get(k);
 
 	(void)arg;
+	if (t) {
+		/* attached twice (by the daemon and a layer): mounted once */
+		mn_trees_put(t);
+		return 0;
+	}
 	if (!vfs) {
 		if (err)
 			mn_strbuf_printf(err, "generated trees: no VFS "

@@ -37,7 +37,10 @@ struct mn_eventsfs;
 
 /* --- fs_trees.c: mounting and the shared state --------------------------- */
 
-/* Registers the "generated trees" hook on MN_STAGE_VFS (see above). */
+/*
+ * Registers the "generated trees" hook on MN_STAGE_VFS (see above).  Being
+ * attached twice is harmless: the second hook finds the trees mounted.
+ */
 int mn_fs_trees_attach(struct mn_kernel *k);
 /*
  * Mounts /proc, /sys, /events and /health on vfs for kernel k and starts
@@ -110,12 +113,11 @@ struct mn_pview {
 	int32_t pgrp, session;		/* pid (kernel tasks: 0) */
 	uint64_t utime_ns, stime_ns;
 	uint64_t vsize, rss;		/* bytes */
-	uint64_t vmpeak, vmhwm;		/* bytes (= vsize, rss if unknown) */
+	uint64_t vmpeak, vmhwm;	/* bytes (vsize, rss if unknown) */
 	uint32_t threads;
 	uint32_t umask;
 	uint64_t sigpnd, shdpnd, sigblk, sigign, sigcgt;
 	uint64_t vol_ctxt, nonvol_ctxt;
-	unsigned fds;			/* descriptors in the VFS table */
 };
 
 /* Fills v for pid: 0 or -ENOENT. */

@@ -422,6 +422,27 @@ void mn_net_destroy(struct mn_net *net)
 	free(net);
 }
 
+int mn__net_enter(struct mn_net *net)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&net->lock);
+	if (net->stopping)
+		ret = -ENETDOWN;
+	else
+		net->calls++;
+	pthread_mutex_unlock(&net->lock);
+	return ret;
+}
+
+void mn__net_leave(struct mn_net *net)
+{
+	pthread_mutex_lock(&net->lock);
+	if (--net->calls == 0)
+		pthread_cond_broadcast(&net->idle);
+	pthread_mutex_unlock(&net->lock);
+}
+
 uint64_t mn_net_instance_id(struct mn_net *net)
 {
 	return net->id;

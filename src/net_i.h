@@ -14,9 +14,13 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+
 #include <micronos/net.h>
 
 struct mn_kernel;
+struct mn_syscalls;
+struct net_obs;
 
 /* Antenna indices: fixed, so a record can name its antenna by number. */
 enum {
@@ -80,7 +84,47 @@ struct net_ns {
 };
 #define NET_NS_MAX 8
 
-struct net_p2p;
+/* The peer link: net_p2p.c (sockets, thread) and net_peer.c (protocol). */
+#define NET_PING_SLOTS 8
+#define NET_PROBE_SLOTS 4
+
+struct net_ping_slot {
+	int active;
+	uint64_t peer_id;	/* 0: any (pinging an address) */
+	uint32_t seq;
+	uint64_t ts;		/* host monotonic ns at send */
+	uint64_t got_ns;	/* when the PONG came, 0 */
+};
+
+struct net_probe_slot {
+	int active;
+	uint64_t probe;
+	uint64_t sent_ns;	/* host monotonic */
+	size_t n;
+	struct mn_net_peer_info found[MN_NET_MAX_PEERS];
+};
+
+struct net_p2p {
+	/* Set by start; read-only while the link exists. */
+	int disc_fd, uni_fd, wake_fd;	/* owned by the records / p2p */
+	int disc_sd, uni_sd;
+	uint16_t port, uni_port;
+	int lan;
+	uint32_t announce_ms, expire_ms;
+	struct sockaddr_in disc_addr;	/* where announcements go */
+	pthread_t thread;
+	int thread_started;
+
+	/* net->lock must be held: */
+	int stop;
+	int users;			/* calls using the link */
+	pthread_cond_t cond;		/* replies, users leaving */
+	struct mn_net_peer_info peers[MN_NET_MAX_PEERS];
+	size_t npeers;
+	struct net_ping_slot pings[NET_PING_SLOTS];
+	struct net_probe_slot probes[NET_PROBE_SLOTS];
+	uint32_t next_seq;
+};
 
 struct mn_net {
 	pthread_mutex_t lock;
@@ -121,6 +165,9 @@ struct mn_net {
 /* --- net.c ----------------------------------------------------------------- */
 
 uint64_t mn__net_now(struct mn_net *net);
+/* Counts a call in net->calls (destroy waits for them): 0 or -ENETDOWN. */
+int mn__net_enter(struct mn_net *net);
+void mn__net_leave(struct mn_net *net);
 /* Classifies an address: 1 loopback, 0 wildcard, 2 other, -EINVAL. */
 int mn__net_addr_class(const struct sockaddr *sa, socklen_t len);
 
@@ -160,6 +207,12 @@ void mn__net_sock_free_all(struct mn_net *net);
 /* Copies a record (lock held). */
 void mn__net_sock_copy(const struct net_sock *s, struct mn_net_sock_info *o);
 
+/* --- net_sync.c ------------------------------------------------------------ */
+
+/* Takes what the host said about s (lock held); from_dump: via sock_diag. */
+void mn__net_apply_obs(struct mn_net *net, struct net_sock *s,
+		       const struct net_obs *o, int from_dump);
+
 /* --- net_antenna.c --------------------------------------------------------- */
 
 void mn__net_antennas_init(struct mn_net *net);
@@ -181,6 +234,29 @@ int mn__net_p2p_start(struct mn_net *net, uint16_t port, int lan,
 /* Says BYE, stops the thread, closes the sockets.  Idempotent. */
 void mn__net_p2p_stop(struct mn_net *net);
 uint32_t mn__net_p2p_announce_ms(struct mn_net *net);
+/* The link for a call (users + 1), NULL if there is none; put it back. */
+struct net_p2p *mn__net_p2p_get(struct mn_net *net);
+void mn__net_p2p_put(struct mn_net *net, struct net_p2p *p);
+/* The link for a call that needs p2p0 up: 0, -ENOTCONN, -ENETDOWN. */
+int mn__net_p2p_call(struct mn_net *net, struct net_p2p **out);
+/*
+ * Waits on p->cond (net->lock held) until `deadline` (host monotonic ns),
+ * the link stops, or done(arg) (may be NULL) returns nonzero.
+ */
+void mn__net_p2p_wait(struct mn_net *net, struct net_p2p *p,
+		      uint64_t deadline, int (*done)(void *), void *arg);
+/* Sends one message from the unicast socket (lock NOT held): 0, -errno. */
+int mn__net_p2p_send(struct mn_net *net, struct net_p2p *p, int verb,
+		     const struct sockaddr_in *to, uint32_t seq, uint64_t ts,
+		     uint64_t probe);
+/* Handles one received datagram (net_peer.c; lock NOT held). */
+void mn__net_peer_input(struct mn_net *net, struct net_p2p *p,
+			const char *buf, size_t len,
+			const struct sockaddr_in *from);
+/* Forgets peers silent for expire_ms (lock held); returns how many. */
+int mn__net_peer_expire(struct mn_net *net, struct net_p2p *p);
+/* The `network` lines about peers and the link. */
+void mn__net_p2p_describe(struct mn_net *net, struct mn_strbuf *out);
 
 /* The peer protocol's messages (pure; net_peer.c). */
 enum {
@@ -213,6 +289,13 @@ int mn__net_msg_parse(const char *buf, size_t len, struct net_msg *m);
 int mn__net_msg_format(const struct net_msg *m, char *buf, size_t size);
 /* 1 if name is a valid instance name for the protocol. */
 int mn__net_name_ok(const char *name);
+
+/* --- net_sys.c ------------------------------------------------------------- */
+
+/* Wires rows 3000-3008 to net (adding the new rows on first use). */
+int mn__net_sys_wire(struct mn_syscalls *s, struct mn_net *net);
+/* Makes them "missing" again. */
+void mn__net_sys_unwire(struct mn_syscalls *s);
 
 /* --- net_diag.c: host observation (kept apart so tests can fake it) ---- */
 

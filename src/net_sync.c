@@ -192,8 +192,8 @@ static void ask_host(struct mn_net *net, struct item *it, size_t n)
 	}
 }
 
-static void apply_obs(struct mn_net *net, struct net_sock *s,
-		      const struct net_obs *o, int from_dump)
+void mn__net_apply_obs(struct mn_net *net, struct net_sock *s,
+		       const struct net_obs *o, int from_dump)
 {
 	if (o->local.ss_family)
 		s->local = o->local;
@@ -242,7 +242,7 @@ static int apply(struct mn_net *net, struct item *it, size_t n)
 		if (it[i].pinned)
 			mn__net_unpin(net, s);
 		if (it[i].found == 1)
-			apply_obs(net, s, &it[i].obs, !it[i].pinned);
+			mn__net_apply_obs(net, s, &it[i].obs, !it[i].pinned);
 		else if (it[i].found == 0)
 			changed += vanished(net, s) && before == s->state;
 		changed += before != s->state;

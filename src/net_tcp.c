@@ -198,13 +198,6 @@ static void build_index(void)
 		index_of[table[i].from][table[i].event] = (uint8_t)(i + 1);
 }
 
-static int is_closing(enum mn_tcp_state s)
-{
-	return s == MN_TCP_FIN_WAIT_1 || s == MN_TCP_FIN_WAIT_2 ||
-	       s == MN_TCP_CLOSING || s == MN_TCP_LAST_ACK ||
-	       s == MN_TCP_TIME_WAIT;
-}
-
 /* The error of a refused pair: RFC 793's messages as errnos. */
 static int refusal(enum mn_tcp_state s, enum mn_tcp_event e)
 {

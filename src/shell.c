@@ -48,10 +48,12 @@ static const char *const groups[] = {G_INFO, G_PROC, G_FS, G_NET,
  * the name and the sub word; -1 no limit), completion kinds per argument:
  *   c command  k config key  e event class  s event source  d driver
  *   a driver action  p pid  g signal  l log level  h channel id
- *   t timer id  n syscall number  o posix error  f path  - nothing
+ *   t timer id  n syscall number  o posix error  f path  w antenna
+ *   u up/down  - nothing
  * Rows with the same name are the forms of one command; a row with a NULL
  * sub is the form used when no sub word matches.
  */
+/* clang-format off */
 static const struct mn_shell_cmd table[] = {
 	{"help", NULL, 0, G_INFO, "help [CMD [SUB]]",
 	 "list commands by group, or show how to use one",
@@ -105,19 +107,23 @@ static const struct mn_shell_cmd table[] = {
 	{"rm", NULL, 0, G_FS, "rm PATH", "remove a file or empty directory",
 	 mn_shell_cmd_rm, 1, 1, "f"},
 
-	{"network", NULL, 0, G_NET, "network", "network overview",
+	{"network", NULL, 0, G_NET, "network",
+	 "policy, ports, antennas, sockets by state, peers",
 	 mn_shell_cmd_network, 0, 0, ""},
-	{"scan", NULL, 0, G_NET, "scan", "look for MicronOS peers",
-	 mn_shell_cmd_network, 0, 0, ""},
-	{"discover", NULL, 0, G_NET, "discover", "list discovered peers",
-	 mn_shell_cmd_network, 0, 0, ""},
+	{"scan", NULL, 0, G_NET, "scan",
+	 "MicronOS peers heard recently on the peer link",
+	 mn_shell_cmd_scan, 0, 0, ""},
+	{"discover", NULL, 0, G_NET, "discover [MS]",
+	 "probe for peers and list those answering within MS (default 500)",
+	 mn_shell_cmd_discover, 0, 1, "-"},
 	{"antenna", NULL, 0, G_NET, "antenna [NAME [up|down]]",
-	 "network interfaces: list, state, counters, up/down",
-	 mn_shell_cmd_network, 0, 2, "-"},
-	{"ping", NULL, 0, G_NET, "ping PEER", "ping another instance",
-	 mn_shell_cmd_network, 1, 1, "-"},
-	{"sockets", NULL, 0, G_NET, "sockets", "open sockets and TCP states",
-	 mn_shell_cmd_network, 0, 0, ""},
+	 "network interfaces: list, one in detail, or take one up or down",
+	 mn_shell_cmd_antenna, 0, 2, "wu"},
+	{"ping", NULL, 0, G_NET, "ping PEER [COUNT]",
+	 "echo requests to another instance (name, id or ADDR:PORT)",
+	 mn_shell_cmd_ping, 1, 2, "-"},
+	{"sockets", NULL, 0, G_NET, "sockets", "sockets and their TCP states",
+	 mn_shell_cmd_sockets, 0, 0, ""},
 
 	{"log", NULL, 0, G_SYS, "log [N] [LEVEL]",
 	 "last N log lines (default 20) at LEVEL or above", mn_shell_cmd_log,
@@ -197,6 +203,7 @@ static const struct mn_shell_cmd table[] = {
 	{"quit", NULL, 0, G_UTIL, "quit", "leave the shell", mn_shell_cmd_exit,
 	 0, 0, ""},
 };
+/* clang-format on */
 
 #define NCMDS ARRAY_SIZE(table)
 

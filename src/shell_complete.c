@@ -26,6 +26,7 @@
 #include <micronos/ipc.h>
 #include <micronos/kernel.h>
 #include <micronos/log.h>
+#include <micronos/net.h>
 #include <micronos/posix.h>
 #include <micronos/proc.h>
 #include <micronos/signal.h>
@@ -147,6 +148,20 @@ static void kind_syscalls(struct mn_kernel *k, struct cands *cs)
 	free(v);
 }
 
+static void kind_antennas(struct mn_kernel *k, struct cands *cs)
+{
+	struct mn_net_antenna_info v[8];
+	struct mn_net *net = mn_net_get(k);
+	size_t n;
+
+	if (!net)
+		return;
+	n = mn_net_antenna_list(net, v, 8);
+	for (size_t i = 0; i < n && i < 8; i++)
+		cand(cs, v[i].name);
+	mn_net_put(net);
+}
+
 static int path_fill(void *arg, const char *name, uint64_t st_ino,
 		     unsigned dtype, off_t next)
 {
@@ -214,6 +229,10 @@ static void kind_static(char kind, struct cands *cs)
 				cand(cs, n + 3);
 		}
 		break;
+	case 'u':
+		cand(cs, "up");
+		cand(cs, "down");
+		break;
 	case 'o':
 		for (size_t i = 0; i < mn_errno_count(); i++) {
 			const char *name;
@@ -256,6 +275,9 @@ static void kind(struct mn_kernel *k, char kind, struct cands *cs)
 		break;
 	case 'f':
 		kind_paths(k, cs);
+		break;
+	case 'w':
+		kind_antennas(k, cs);
 		break;
 	default:
 		kind_static(kind, cs);

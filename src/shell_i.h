@@ -101,6 +101,11 @@ int mn_shell_cmd_rm(struct mn_shell_ctx *c, int argc, char **argv);
 
 /* shell_net.c: network */
 int mn_shell_cmd_network(struct mn_shell_ctx *c, int argc, char **argv);
+int mn_shell_cmd_scan(struct mn_shell_ctx *c, int argc, char **argv);
+int mn_shell_cmd_discover(struct mn_shell_ctx *c, int argc, char **argv);
+int mn_shell_cmd_antenna(struct mn_shell_ctx *c, int argc, char **argv);
+int mn_shell_cmd_ping(struct mn_shell_ctx *c, int argc, char **argv);
+int mn_shell_cmd_sockets(struct mn_shell_ctx *c, int argc, char **argv);
 
 /* shell_events.c: log and events */
 int mn_shell_cmd_log(struct mn_shell_ctx *c, int argc, char **argv);

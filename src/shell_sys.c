@@ -128,11 +128,13 @@ int mn_shell_cmd_status(struct mn_shell_ctx *c, int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	mn_proctab_stats(mn_kernel_procs(c->k), &ps);
-	mn_shell_printf(c, "kernel: %s, up %s, %u processes (%u running, "
-			"%u stopped)\n",
-			mn_kernel_is_up(c->k) ? "up" : "not booted",
-			dur(a, sizeof(a), mn_kernel_uptime_ns(c->k)), ps.total,
-			ps.by_state[MN_PROC_RUNNING],
+	if (mn_kernel_is_up(c->k))
+		mn_shell_printf(c, "kernel: running for %s, ",
+				dur(a, sizeof(a), mn_kernel_uptime_ns(c->k)));
+	else
+		mn_shell_printf(c, "kernel: not booted, ");
+	mn_shell_printf(c, "%u processes (%u running, %u stopped)\n",
+			ps.total, ps.by_state[MN_PROC_RUNNING],
 			ps.by_state[MN_PROC_STOPPED]);
 	ret = mn_health_format_table(mn_kernel_health(c->k), c->out);
 	if (ret < 0)

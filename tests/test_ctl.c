@@ -104,8 +104,7 @@ static void test_shell_lines(void **state)
 	struct fx *fx = *state;
 	struct mn_ctl_client *cl = client(fx);
 
-	assert_int_equal(mn_ctl_client_call(cl, "sh", "echo hi  'a b'",
-					    &fx->r),
+	assert_int_equal(mn_ctl_client_call(cl, "sh", "echo hi  'a b'", &fx->r),
 			 0);
 	assert_string_equal(mn_strbuf_str(&fx->r.out), "hi a b\n");
 	assert_string_equal(mn_strbuf_str(&fx->r.err), "");
@@ -124,11 +123,9 @@ static void test_shell_lines(void **state)
 	assert_int_equal(mn_ctl_client_call(cl, "sh", NULL, &fx->r), 0);
 	assert_int_equal(fx->r.status, 0);
 	/* big output: the whole history as CSV */
-	assert_int_equal(mn_ctl_client_call(cl, "sh", "benchmark 10",
-					    &fx->r),
+	assert_int_equal(mn_ctl_client_call(cl, "sh", "benchmark 10", &fx->r),
 			 0);
-	assert_int_equal(mn_ctl_client_call(cl, "sh", "events export",
-					    &fx->r),
+	assert_int_equal(mn_ctl_client_call(cl, "sh", "events export", &fx->r),
 			 0);
 	assert_true(fx->r.out.len > 100);
 	mn_ctl_client_destroy(cl);
@@ -158,8 +155,7 @@ static void test_other_requests(void **state)
 	/* no down callback: refused, and the instance keeps serving */
 	assert_int_equal(mn_ctl_client_call(cl, "down", NULL, &fx->r), 0);
 	assert_int_equal(fx->r.status, 1);
-	assert_int_equal(mn_ctl_client_call(cl, "sh", "echo still", &fx->r),
-			 0);
+	assert_int_equal(mn_ctl_client_call(cl, "sh", "echo still", &fx->r), 0);
 	assert_string_equal(mn_strbuf_str(&fx->r.out), "still\n");
 	/* client-side checks */
 	assert_int_equal(mn_ctl_client_send(cl, "sh", "a\nb", NULL, 0),
@@ -221,22 +217,17 @@ static void test_handler_fds(void **state)
 	int calls = 0, p[2];
 	char buf[128] = "";
 
-	assert_int_equal(mn_ctl_set_handler(fx->ctl, "sh", echo_handler,
-					    &calls),
-			 -EEXIST);
-	assert_int_equal(mn_ctl_set_handler(fx->ctl, "Bad", echo_handler,
-					    &calls),
+	assert_int_equal(
+	    mn_ctl_set_handler(fx->ctl, "sh", echo_handler, &calls), -EEXIST);
+	assert_int_equal(
+	    mn_ctl_set_handler(fx->ctl, "Bad", echo_handler, &calls), -EINVAL);
+	assert_int_equal(mn_ctl_set_handler(fx->ctl, "", echo_handler, &calls),
 			 -EINVAL);
-	assert_int_equal(mn_ctl_set_handler(fx->ctl, "", echo_handler,
-					    &calls),
-			 -EINVAL);
-	assert_int_equal(mn_ctl_set_handler(fx->ctl, "run", echo_handler,
-					    &calls),
-			 0);
+	assert_int_equal(
+	    mn_ctl_set_handler(fx->ctl, "run", echo_handler, &calls), 0);
 	cl = client(fx);
 	assert_int_equal(pipe(p), 0);
-	assert_int_equal(mn_ctl_client_send(cl, "run", "argv0 x", &p[1], 1),
-			 0);
+	assert_int_equal(mn_ctl_client_send(cl, "run", "argv0 x", &p[1], 1), 0);
 	close(p[1]);
 	assert_int_equal(mn_ctl_client_reply(cl, &fx->r), 0);
 	assert_int_equal(fx->r.status, 7);
@@ -247,8 +238,7 @@ static void test_handler_fds(void **state)
 	assert_int_equal(read(p[0], buf, sizeof(buf)), 0);
 	close(p[0]);
 	/* the connection goes on serving after the handler */
-	assert_int_equal(mn_ctl_client_call(cl, "sh", "echo after", &fx->r),
-			 0);
+	assert_int_equal(mn_ctl_client_call(cl, "sh", "echo after", &fx->r), 0);
 	assert_string_equal(mn_strbuf_str(&fx->r.out), "after\n");
 	assert_int_equal(calls, 1);
 	/* descriptors on a built-in request are refused and closed */
@@ -270,7 +260,7 @@ static void on_down(void *arg)
 {
 	struct fx *fx = arg;
 
-	fx->downs++;
+	__atomic_add_fetch(&fx->downs, 1, __ATOMIC_SEQ_CST);
 }
 
 static void test_down_and_stop(void **state)
@@ -283,7 +273,11 @@ static void test_down_and_stop(void **state)
 	cl = client(fx);
 	assert_int_equal(mn_ctl_client_call(cl, "down", NULL, &fx->r), 0);
 	assert_int_equal(fx->r.status, 0);
-	assert_int_equal(fx->downs, 1);
+	/* the callback runs right after the reply is sent */
+	for (int i = 0;
+	     i < 500 && !__atomic_load_n(&fx->downs, __ATOMIC_SEQ_CST); i++)
+		usleep(10000);
+	assert_int_equal(__atomic_load_n(&fx->downs, __ATOMIC_SEQ_CST), 1);
 	/* the owner of the instance then stops the socket: */
 	mn_ctl_stop(fx->ctl, "instance going down");
 	assert_int_equal(mn_ctl_stopping(fx->ctl), 1);
@@ -291,7 +285,7 @@ static void test_down_and_stop(void **state)
 	assert_string_equal(fx->r.notice, "instance going down");
 	assert_int_equal(mn_ctl_client_reply(cl, &fx->r), -ESHUTDOWN);
 	assert_int_equal(access(fx->path, F_OK), -1);
-	mn_ctl_stop(fx->ctl, "again");	/* idempotent */
+	mn_ctl_stop(fx->ctl, "again"); /* idempotent */
 	mn_ctl_client_destroy(idle);
 	mn_ctl_client_destroy(cl);
 	assert_int_equal(mn_ctl_client_connect(&cl, fx->path), -ENOENT);
@@ -312,14 +306,14 @@ static void test_stop_with_busy_handler(void **state)
 	struct mn_ctl_client *cl = client(fx);
 	volatile int entered = 0;
 
-	assert_int_equal(mn_ctl_set_handler(fx->ctl, "block",
-					    blocking_handler, (void *)&entered),
+	assert_int_equal(mn_ctl_set_handler(fx->ctl, "block", blocking_handler,
+					    (void *)&entered),
 			 0);
 	assert_int_equal(mn_ctl_client_send(cl, "block", NULL, NULL, 0), 0);
 	for (int i = 0; i < 500 && !entered; i++)
 		usleep(10000);
 	assert_true(entered);
-	mn_ctl_stop(fx->ctl, "bye");	/* must not hang */
+	mn_ctl_stop(fx->ctl, "bye"); /* must not hang */
 	/* the handler owned the connection: no notice, just EOF */
 	assert_int_equal(mn_ctl_client_reply(cl, &fx->r), -ESHUTDOWN);
 	assert_string_equal(fx->r.notice, "connection closed");
@@ -334,13 +328,11 @@ static void test_stop_wakes_blocked_shell(void **state)
 	struct timespec a, b;
 	long ms;
 
-	assert_int_equal(mn_ctl_client_call(cl, "sh", "channel create w",
-					    &fx->r),
-			 0);
-	assert_int_equal(mn_ctl_client_send(cl, "sh", "channel 0 recv 5000",
-					    NULL, 0),
-			 0);
-	usleep(300 * 1000);	/* let the receive start waiting */
+	assert_int_equal(
+	    mn_ctl_client_call(cl, "sh", "channel create w", &fx->r), 0);
+	assert_int_equal(
+	    mn_ctl_client_send(cl, "sh", "channel 0 recv 5000", NULL, 0), 0);
+	usleep(300 * 1000); /* let the receive start waiting */
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	mn_ctl_stop(fx->ctl, "bye");
 	clock_gettime(CLOCK_MONOTONIC, &b);
@@ -359,9 +351,8 @@ static void test_client_cap(void **state)
 
 	for (int i = 0; i < MN_CTL_MAX_CLIENTS; i++) {
 		cls[i] = client(fx);
-		assert_int_equal(mn_ctl_client_call(cls[i], "sh", "echo x",
-						    &fx->r),
-				 0);
+		assert_int_equal(
+		    mn_ctl_client_call(cls[i], "sh", "echo x", &fx->r), 0);
 	}
 	assert_int_equal(mn_ctl_clients(fx->ctl), MN_CTL_MAX_CLIENTS);
 	extra = client(fx);
@@ -371,13 +362,11 @@ static void test_client_cap(void **state)
 	mn_ctl_client_destroy(extra);
 	/* a slot freed is a slot reused */
 	mn_ctl_client_destroy(cls[0]);
-	for (int i = 0; i < 500 && mn_ctl_clients(fx->ctl) ==
-					   MN_CTL_MAX_CLIENTS;
-	     i++)
+	for (int i = 0;
+	     i < 500 && mn_ctl_clients(fx->ctl) == MN_CTL_MAX_CLIENTS; i++)
 		usleep(10000);
 	cls[0] = client(fx);
-	assert_int_equal(mn_ctl_client_call(cls[0], "sh", "echo back",
-					    &fx->r),
+	assert_int_equal(mn_ctl_client_call(cls[0], "sh", "echo back", &fx->r),
 			 0);
 	assert_string_equal(mn_strbuf_str(&fx->r.out), "back\n");
 	for (int i = 0; i < MN_CTL_MAX_CLIENTS; i++)
@@ -409,8 +398,7 @@ static void test_other_user_refused(void **state)
 			_exit(4);
 		mn_ctl_reply_init(&r);
 		/* The refusal comes unasked, right after accept. */
-		ok = mn_ctl_client_reply(cl, &r) == 0 &&
-		     r.status == 1 &&
+		ok = mn_ctl_client_reply(cl, &r) == 0 && r.status == 1 &&
 		     strstr(mn_strbuf_str(&r.err), "permission denied");
 		_exit(ok ? 0 : 5);
 	}

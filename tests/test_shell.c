@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include <micronos/kernel.h>
+#include <micronos/net.h>
 #include <micronos/shell.h>
 #include <micronos/vfs.h>
 
@@ -179,9 +180,8 @@ static void test_table(void **state)
 		assert_non_null(t[j].help);
 		assert_non_null(t[j].fn);
 		assert_non_null(t[j].complete);
-		assert_int_equal(strncmp(t[j].usage, t[j].name,
-					 strlen(t[j].name)),
-				 0);
+		assert_int_equal(
+		    strncmp(t[j].usage, t[j].name, strlen(t[j].name)), 0);
 	}
 	assert_string_equal(mn_shell_lookup(2, argv)->sub, "list");
 	argv[1] = "bogus";
@@ -226,6 +226,20 @@ static int setup_vfs(void **state)
 	return 0;
 }
 
+/* With the network layer attached. */
+static int setup_net(void **state)
+{
+	struct mn_kernel_opts o = {.name = "shellnet", .deterministic = 1};
+	struct fx *fx = calloc(1, sizeof(*fx));
+
+	assert_non_null(fx);
+	assert_int_equal(mn_kernel_create(&fx->k, &o), 0);
+	assert_int_equal(mn_net_attach(fx->k), 0);
+	assert_int_equal(mn_kernel_boot(fx->k, NULL), 0);
+	*state = fx;
+	return 0;
+}
+
 static int teardown(void **state)
 {
 	struct fx *fx = *state;
@@ -260,10 +274,10 @@ static const char *err(struct fx *fx)
 	return mn_strbuf_str(&fx->err);
 }
 
-#define assert_has(s, sub)                                                   \
-	do {                                                                 \
-		if (!strstr((s), (sub)))                                     \
-			fail_msg("'%s' not in:\n%s", (sub), (s));            \
+#define assert_has(s, sub)                                                     \
+	do {                                                                   \
+		if (!strstr((s), (sub)))                                       \
+			fail_msg("'%s' not in:\n%s", (sub), (s));              \
 	} while (0)
 
 static void test_dispatch_errors(void **state)
@@ -402,7 +416,7 @@ static void test_memory(void **state)
 	snprintf(line, sizeof(line), "memory free 0x%llx 4096", addr);
 	assert_int_equal(run(fx, line), MN_SHELL_OK);
 	assert_has(out(fx), "freed");
-	assert_int_equal(run(fx, line), MN_SHELL_FAIL);	/* double free */
+	assert_int_equal(run(fx, line), MN_SHELL_FAIL); /* double free */
 	assert_string_equal(out(fx), "");
 	assert_int_equal(run(fx, "memory alloc 1M"), MN_SHELL_OK);
 	assert_int_equal(run(fx, "memory alloc 0"), MN_SHELL_USAGE);
@@ -588,6 +602,38 @@ static void test_filesystem(void **state)
 	assert_int_equal(run(fx, "mkdir"), MN_SHELL_USAGE);
 }
 
+static void test_network(void **state)
+{
+	struct fx *fx = *state;
+
+	assert_int_equal(run(fx, "network"), MN_SHELL_OK);
+	assert_has(out(fx), "shellnet");
+	assert_int_equal(run(fx, "antenna"), MN_SHELL_OK);
+	assert_has(out(fx), "lo ");
+	assert_has(out(fx), "p2p0");
+	assert_int_equal(run(fx, "antenna lo"), MN_SHELL_OK);
+	assert_int_equal(run(fx, "antenna p2p0 down"), MN_SHELL_OK);
+	assert_has(out(fx), "DOWN");
+	assert_int_equal(run(fx, "discover 50"), MN_SHELL_FAIL);
+	assert_has(err(fx), "p2p0 is down");
+	assert_int_equal(run(fx, "antenna p2p0 up"), MN_SHELL_OK);
+	assert_has(out(fx), "UP");
+	assert_int_equal(run(fx, "antenna p2p0 sideways"), MN_SHELL_USAGE);
+	assert_int_equal(run(fx, "antenna nope"), MN_SHELL_FAIL);
+	assert_has(err(fx), "no antenna 'nope'");
+	assert_int_equal(run(fx, "antenna nope up"), MN_SHELL_FAIL);
+	assert_int_equal(run(fx, "discover 0"), MN_SHELL_USAGE);
+	assert_int_equal(run(fx, "discover 50"), MN_SHELL_OK);
+	assert_int_equal(run(fx, "scan"), MN_SHELL_OK);
+	assert_int_equal(run(fx, "ping nobody-here"), MN_SHELL_FAIL);
+	assert_has(err(fx), "no peer");
+	assert_int_equal(run(fx, "ping x 99"), MN_SHELL_USAGE);
+	assert_int_equal(run(fx, "sockets"), MN_SHELL_OK);
+	assert_has(out(fx), "udp");
+	assert_string_equal(complete(fx, "antenna p2"), "p2p0\n");
+	assert_string_equal(complete(fx, "antenna p2p0 d"), "down\n");
+}
+
 static int hooked_calls;
 
 static int hooked(struct mn_shell_ctx *c, int argc, char **argv)
@@ -606,9 +652,8 @@ static void test_hooks(void **state)
 			 -ENOENT);
 	assert_int_equal(mn_shell_set_hook("events", "nosub", hooked, NULL),
 			 -ENOENT);
-	assert_int_equal(mn_shell_set_hook("spawn", NULL, hooked,
-					   &hooked_calls),
-			 0);
+	assert_int_equal(
+	    mn_shell_set_hook("spawn", NULL, hooked, &hooked_calls), 0);
 	assert_int_equal(run(fx, "spawn /bin/echo hi"), MN_SHELL_OK);
 	assert_string_equal(out(fx), "spawned /bin/echo (3 words)\n");
 	assert_int_equal(hooked_calls, 1);
@@ -674,18 +719,17 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_processes, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_memory, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_services, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_services, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_advanced, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_advanced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_layers, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_filesystem, setup_vfs,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_hooks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_complete, setup,
+		cmocka_unit_test_setup_teardown(test_network, setup_net,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_hooks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_complete, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

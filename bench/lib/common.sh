@@ -9,6 +9,7 @@
 #   C group case config command               the exact command line
 #   N group case config reason                a row that could not be run
 #   I key value                               machine and run facts
+#   O group config...                         the order of the rows
 # Nothing here invents a figure: a command that fails records an N row
 # with the reason (its last line of stderr) instead of a sample.
 # Sourced by bench/run; expects WORK, RES and LOG to be set.
@@ -34,6 +35,7 @@ rec_case() { _rec M "$@"; }	# group case unit lower|higher
 rec_sample() { _rec S "$@"; }	# group case config value
 rec_cmd() { _rec C "$@"; }	# group case config command
 rec_info() { _rec I "$@"; }	# key value
+rec_order() { _rec O "$@"; }	# group config... (row order in tables)
 
 # rec_na GROUP CASE CONFIG REASON: also logged, so the run shows it.
 rec_na() {

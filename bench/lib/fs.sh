@@ -179,6 +179,7 @@ _fs_one_rep() {
 		_fs_run fs "write 256 MiB" "$cfg" write "$fb" write "$d/big" 256 1M &&
 			_fs_run fs "read 256 MiB" "$cfg" read "$fb" read "$d/big" 1M
 		rm -f "$d/big"
+		sync	# the next rows should not pay for this one's writeback
 		_fs_run fs "dev/zero 4 KiB reads" "$cfg" read "$fb" read "$z" 4K "$FS_SECONDS"
 		_fs_run fs "dev/zero 1 MiB reads" "$cfg" read "$fb" read "$z" 1M "$FS_SECONDS"
 		rm -rf "$d/meta"
@@ -207,6 +208,7 @@ _proc_files() {
 		"Microseconds per open + read of the whole file + close, repeated for $FS_SECONDS s ($REPS_FS runs): Linux's own /proc, lxcfs's FUSE /proc, and MicronOS's proc through its mount."
 	rec_case $g meminfo us/op lower
 	rec_case $g uptime us/op lower
+	rec_order $g native lxcfs "$MNFS" micronos
 	mkdir -p "$lx"
 	if ! command -v lxcfs >/dev/null; then
 		rec_na $g meminfo lxcfs "lxcfs is not installed"
@@ -251,6 +253,7 @@ suite_fs() {
 	log "file systems: $REPS_FS runs"
 	fs_setup
 	_fs_cases
+	rec_order fs native bindfs "$MNFS" micronos
 	for cfg in "${FS_CONFIGS[@]}"; do
 		[[ -n ${FSDIR[$cfg]:-} ]] && continue
 		for c in "write 256 MiB" "read 256 MiB" "dev/zero 4 KiB reads" \

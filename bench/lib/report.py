@@ -32,6 +32,12 @@ class Group:
         self.samples = collections.defaultdict(list)
         self.cmds = collections.OrderedDict()  # (case, cfg) -> [cmd]
         self.na = collections.OrderedDict()  # (case, cfg) -> [reason]
+        self.order = []  # preferred row order (O records)
+
+    def rows(self):
+        """Configurations in table order: the declared order first."""
+        first = [c for c in self.order if c in self.configs]
+        return first + [c for c in self.configs if c not in first]
 
     def config(self, cfg):
         if cfg not in self.configs:
@@ -69,6 +75,9 @@ def load(path):
             kind = p[0]
             if kind == "I" and len(p) >= 3:
                 info.append((p[1], p[2]))
+            elif kind == "O" and len(p) >= 3:
+                g = group(p[1])
+                g.order = [c for c in p[2:] if c]
             elif kind == "G" and len(p) >= 6:
                 g = group(p[1])
                 g.title, g.baseline, g.ref2, g.desc = p[2], p[3], p[4], p[5]
@@ -254,9 +263,15 @@ def table(g):
     lines = ["| " + " | ".join(head) + " |",
              "|" + "|".join(["---"] * 2 + ["--:"] * (len(head) - 2)) + "|"]
     notes = []
+
+    def note(text):
+        if text not in notes:
+            notes.append(text)
+        return "[%d]" % (notes.index(text) + 1)
+
     for case, (unit, better) in g.cases.items():
         first = True
-        for cfg in g.configs:
+        for cfg in g.rows():
             key = (case, cfg)
             if key not in g.samples and key not in g.na:
                 continue
@@ -266,8 +281,10 @@ def table(g):
             v = g.samples.get(key)
             reasons = g.na.get(key, [])
             if not v:
+                r = "; ".join(reasons)
                 cells = [md_escape(label), md_escape(cfg),
-                         "not available: %s" % md_escape("; ".join(reasons))]
+                         "not available " + note(r) if len(r) > 60
+                         else "not available: %s" % md_escape(r)]
                 cells += [""] * (len(head) - 3)
                 lines.append("| " + " | ".join(cells) + " |")
                 continue
@@ -275,9 +292,8 @@ def table(g):
             spread = (max(v) - min(v)) / 2 / med * 100 if med else 0
             mark = ""
             if reasons:
-                notes.append("%s under %s failed in some runs: %s"
-                             % (case, cfg, "; ".join(reasons)))
-                mark = " [%d]" % len(notes)
+                mark = " " + note("failed in some runs: %s"
+                                  % "; ".join(reasons))
             cells = [md_escape(label), md_escape(cfg) + mark, fmt(med, unit),
                      "%s … %s" % (fmt(min(v), unit), fmt(max(v), unit)),
                      "±%.0f%%" % spread, str(len(v))]
@@ -286,16 +302,17 @@ def table(g):
             if g.ref2:
                 cells.append(fmt_ratio(g.ratio(case, cfg, g.ref2)))
             lines.append("| " + " | ".join(cells) + " |")
-    for i, n in enumerate(notes, 1):
+    if notes:
         lines.append("")
-        lines.append("[%d] %s" % (i, md_escape(n)))
+    for i, n in enumerate(notes, 1):
+        lines.append("- [%d] %s" % (i, md_escape(n)))
     return lines
 
 
 def commands(g):
     """The exact command lines, one per configuration where they agree."""
     out = []
-    for cfg in g.configs:
+    for cfg in g.rows():
         cmds = [(case, c) for (case, k), cs in g.cmds.items() if k == cfg
                 for c in cs]
         distinct = []
@@ -316,7 +333,7 @@ def chart(g, outdir):
     cases = []
     for case in g.cases:
         rows = []
-        for cfg in g.configs:
+        for cfg in g.rows():
             key = (case, cfg)
             if key in g.samples or key in g.na:
                 rows.append((cfg, g.ratio(case, cfg, g.baseline)))

@@ -59,6 +59,7 @@ suite_startup() {
 	rec_group startup "Startup" native "" \
 		"Milliseconds from exec of the command to its exit for \`PROGRAM /bin/true\`, $STARTUP_RUNS runs after $STARTUP_WARMUP warm-up runs (hyperfine -N when installed). micronos-run without a running instance boots a throwaway kernel and sandbox world for the one program; with the instance up it should only ask the daemon."
 	rec_case startup true ms lower
+	rec_order startup native bwrap micronos-run "$inst" proot runsc strace
 	for sb in "${SANDBOXES[@]}"; do
 		sb_prefix "$sb"
 		rec_cmd startup true "$sb" "$(quote_cmd "${PREFIX[@]}" /bin/true)"

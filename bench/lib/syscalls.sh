@@ -25,6 +25,7 @@ suite_syscalls() {
 	for c in "${SYSCALL_CASES[@]}"; do
 		rec_case $g "$c" ns/call lower
 	done
+	rec_order $g "${SANDBOXES[@]}" "${floors[@]}"
 	for sb in "${SANDBOXES[@]}"; do
 		sb_prefix "$sb"
 		cmd=$(quote_cmd "${PREFIX[@]}" "$WORK/bin/syscalls" -t "$t")

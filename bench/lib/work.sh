@@ -73,6 +73,7 @@ suite_work() {
 	log "real work: ${#WORKLOADS[@]} workloads, $REPS_WORK runs ($REPS_WORK_SLOW for ptrace-based sandboxes)"
 	rec_group $g "Real work" native "" \
 		"Seconds of wall time for the whole command, sandbox start-up included; $REPS_WORK runs natively, under bwrap and under micronos-run, $REPS_WORK_SLOW under the ptrace-based proot, runsc and strace (tens of seconds a run). Each command runs once natively first to warm the page cache and to record the expected output; a sandboxed run whose output differs is refused. The build is 40 small C files and a main, \`make -j2 -B\`, in a directory every sandbox gets read-write."
+	rec_order $g "${SANDBOXES[@]}"
 	for w in "${WORKLOADS[@]}"; do
 		name=${w%%|*}
 		rec_case $g "$name" s lower

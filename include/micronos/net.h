@@ -192,6 +192,14 @@ void mn_net_destroy(struct mn_net *net);
 int mn_net_attach(struct mn_kernel *k);
 /* The kernel's network (borrowed), NULL outside the net stage. */
 struct mn_net *mn_net_of(struct mn_kernel *k);
+/*
+ * The same as a counted reference, for callers that may run while the
+ * stage stops (shell commands, generated files): NULL when there is no
+ * network; give it back with mn_net_put().  The stop waits for every
+ * reference to come back.
+ */
+struct mn_net *mn_net_get(struct mn_kernel *k);
+void mn_net_put(struct mn_net *net);
 
 /* --- policy ----------------------------------------------------------------*/
 

@@ -99,7 +99,7 @@ int mn_shell_parse(const char *line, struct mn_shell_args *out,
  * Returns the exit status (MN_SHELL_OK, _FAIL, _USAGE).
  */
 int mn_shell_exec(struct mn_kernel *k, const char *line, struct mn_strbuf *out);
-/* The same with a caller-filled context (separate err, tty, flags back). */
+/* The same with a caller-filled context (separate err; flags back). */
 int mn_shell_run(struct mn_shell_ctx *c, const char *line);
 
 /*

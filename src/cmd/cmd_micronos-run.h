@@ -1,5 +1,9 @@
 /*
- * cmd_micronos-run.h - the parts of micronos-run: its options.
+ * cmd_micronos-run.h - the parts of micronos-run:
+ *
+ *   micronos-run.c                 main, the throwaway instance
+ *   cmd_micronos-run_opts.c        the command line
+ *   cmd_micronos-run_remote.c      running through a running instance
  */
 #ifndef MICRONOS_CMD_RUN_H
 #define MICRONOS_CMD_RUN_H
@@ -10,6 +14,10 @@
 
 struct run_opts {
 	const char *name;		/* instance name */
+	const char *runtime;		/* --runtime DIR (the instance's) */
+	int throwaway;			/* --throwaway: never a running one */
+	int world;			/* options that need a world of their
+					   own (--bind, --net host, ...) */
 	const char *hostname;		/* --hostname, NULL: config's */
 	char **argv;			/* the program and its arguments */
 	uint32_t uid, gid;
@@ -30,5 +38,13 @@ struct run_opts {
  */
 int run_parse_opts(struct run_opts *o, int argc, char **argv);
 void run_free_opts(struct run_opts *o);
+
+/*
+ * Runs the program through the running instance o->name: 0 with *code set
+ * (what micronos-run exits with), -ENOENT / -ECONNREFUSED when no instance
+ * runs there (the caller boots a throwaway one), or another -errno after
+ * printing why.  The terminal signals must be blocked.
+ */
+int run_remote(const struct run_opts *o, char *const *env, int *code);
 
 #endif

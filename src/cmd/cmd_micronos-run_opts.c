@@ -17,6 +17,8 @@
 static const char usage[] =
 	"usage: micronos-run [-n NAME] [OPTIONS] [--] PROGRAM [ARGS...]\n"
 	"  -n, --name NAME        instance name (default: default)\n"
+	"      --runtime DIR      the instance's runtime directory\n"
+	"      --throwaway        boot a private instance even if NAME runs\n"
 	"      --root             run as MicronOS root (uid 0)\n"
 	"  -u, --uid UID          run as this MicronOS uid (default 1000)\n"
 	"  -g, --gid GID          group (default: same as uid)\n"
@@ -33,11 +35,13 @@ static const char usage[] =
 
 enum {
 	OPT_ROOT = 256, OPT_NET, OPT_BIND, OPT_ROBIND, OPT_HOSTNAME,
-	OPT_TRACE, OPT_EVENTS, OPT_VERSION,
+	OPT_TRACE, OPT_EVENTS, OPT_VERSION, OPT_RUNTIME, OPT_THROWAWAY,
 };
 
 static const struct option longopts[] = {
 	{"name", required_argument, NULL, 'n'},
+	{"runtime", required_argument, NULL, OPT_RUNTIME},
+	{"throwaway", no_argument, NULL, OPT_THROWAWAY},
 	{"root", no_argument, NULL, OPT_ROOT},
 	{"uid", required_argument, NULL, 'u'},
 	{"gid", required_argument, NULL, 'g'},
@@ -105,6 +109,8 @@ static int parse_one(struct run_opts *o, int c, int *gid_set)
 
 	switch (c) {
 	case 'n': o->name = optarg; return 0;
+	case OPT_RUNTIME: o->runtime = optarg; return 0;
+	case OPT_THROWAWAY: o->throwaway = 1; return 0;
 	case OPT_ROOT: o->uid = 0; if (!*gid_set) o->gid = 0; return 0;
 	case 'u':
 		if (parse_id(optarg, &o->uid) < 0)
@@ -117,15 +123,19 @@ static int parse_one(struct run_opts *o, int c, int *gid_set)
 		return parse_id(optarg, &o->gid) < 0 ?
 		       bad("--gid", optarg, "not a gid (0..65535)") : 0;
 	case OPT_NET:
-		if (!strcmp(optarg, "none") || !strcmp(optarg, "loopback"))
+		if (!strcmp(optarg, "none") || !strcmp(optarg, "loopback")) {
 			o->sb.net = MN_SANDBOX_NET_NONE;
-		else if (!strcmp(optarg, "host"))
+		} else if (!strcmp(optarg, "host")) {
 			o->sb.net = MN_SANDBOX_NET_HOST;
-		else
+			o->world = 1;
+		} else {
 			return bad("--net", optarg, "none, loopback or host");
+		}
 		return 0;
-	case OPT_BIND: return add_bind(o, optarg, 1);
-	case OPT_ROBIND: return add_bind(o, optarg, 0);
+	/* binds, host network and hostname shape the world: see
+	   micronos-run(1), "Running instances" */
+	case OPT_BIND: o->world = 1; return add_bind(o, optarg, 1);
+	case OPT_ROBIND: o->world = 1; return add_bind(o, optarg, 0);
 	case 'm':
 		return mn_sandbox_parse_size(optarg, &o->mem_limit) < 0 ?
 		       bad("--mem", optarg, "a size like 512M or 2G") : 0;
@@ -136,7 +146,7 @@ static int parse_one(struct run_opts *o, int c, int *gid_set)
 				   "idle, low, normal, high or urgent");
 		o->prio = (enum mn_prio_class)e;
 		return 0;
-	case OPT_HOSTNAME: o->hostname = optarg; return 0;
+	case OPT_HOSTNAME: o->hostname = optarg; o->world = 1; return 0;
 	case 'C': o->cwd = optarg; o->cwd_strict = 1; return 0;
 	case OPT_TRACE: o->sb.trace_files = 1; return 0;
 	case OPT_EVENTS: o->show_events = 1; return 0;

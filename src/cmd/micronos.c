@@ -20,9 +20,11 @@
 
 #include <micronos/ctl.h>
 #include <micronos/kernel.h>
+#include <micronos/net.h>
 #include <micronos/vfs.h>
 
 #include "micronos_i.h"
+#include "sandbox.h"
 
 /* Options, as bits so each sub-command can say which it takes. */
 enum {
@@ -91,6 +93,7 @@ static const struct option long_opts[] = {
 	{NULL, 0, NULL, 0},
 };
 
+/* clang-format off */
 /* Which option bit a getopt result is. */
 static unsigned opt_bit(int ch)
 {
@@ -120,6 +123,7 @@ static void set_opt(struct mn_opts *o, int ch, const char *arg)
 	case 'q': o->quiet = 1; break;
 	}
 }
+/* clang-format on */
 
 /* 0, or 2 after a usage message. */
 static int parse_opts(const struct subcmd *sc, int argc, char **argv,
@@ -178,14 +182,33 @@ int attach_layers(struct mn_kernel *k, struct mn_ctl *ctl,
 		return ret;
 	}
 	/*
+	 * The network: sockets, antennas and the peer link, in the net
+	 * stage; the shell's network commands use it.
+	 */
+	ret = mn_net_attach(k);
+	if (ret < 0) {
+		mn_strbuf_printf(err, "cannot attach the network: %s\n",
+				 strerror(-ret));
+		return ret;
+	}
+	/*
+	 * The sandbox (sandbox/service.c, added by the sandbox engineer):
+	 * creates the sandbox world at the end of boot (after the FUSE
+	 * mount), registers the ctl verb "run" for micronos-run and hooks
+	 * the shell's spawn.  A world that cannot be created (not root)
+	 * does not fail the boot.
+	 */
+	ret = mn_sandbox_service_attach(k, ctl, err);
+	if (ret < 0)
+		return ret;
+	/*
 	 * Later layers plug in here, before boot:
 	 *  - the FUSE adapter: a hook on MN_STAGE_FUSE that mounts the tree
 	 *    at in->mount_dir (creating it if needed) and unmounts at stop;
 	 *    it should also mn_ctl_set_info(ctl, "mount", in->mount_dir) so
 	 *    `micronos status` and `up -d` report the mountpoint;
 	 *  - the sandbox: mn_ctl_set_handler(ctl, "run", ...) for
-	 *    micronos-run, and mn_shell_set_hook("spawn", NULL, ...);
-	 *  - the network: a hook on MN_STAGE_NET storing MN_SLOT_NET.
+	 *    micronos-run, and mn_shell_set_hook("spawn", NULL, ...).
 	 */
 	return 0;
 }

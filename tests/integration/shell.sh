@@ -115,7 +115,7 @@ check 0 "help channel" "channel create NAME" "channel N send MSG" \
 	"channel N recv"
 check 1 "help nosuch" "no command 'nosuch'"
 check 0 info "instance: +$NAME" "processes: +[0-9]+" "data dir: +$TMP/data"
-check 0 status "^kernel: up" "overall: (ok|unknown)"
+check 0 status "^kernel: running for" "overall: (ok|unknown)"
 check 0 version "^MicronOS [0-9]+\.[0-9]+"
 check 0 kernel "core +started" "scheduler +started" "ready +started" \
 	"boot took"
@@ -171,9 +171,24 @@ else
 	check 1 "ls /" "needs the VFS"
 	check 1 "cat /etc/hostname" "needs the VFS"
 fi
-for c in network scan discover antenna sockets "ping peer"; do
-	check 1 "$c" "needs the network layer"
-done
+# --- network: two instances find and ping each other --------------------------
+NAME2="${NAME}b"
+mn up -n "$NAME2" -d -q >/dev/null || fail "second instance did not boot"
+check 0 network "policy" "antennas" "peers"
+check 0 antenna "lo +loopback +up" "p2p0 +p2p +up"
+check 0 "antenna lo" "mtu"
+check 2 "antenna lo sideways" "'up' or 'down'"
+check 1 "antenna eth9" "no antenna 'eth9'"
+check 0 "discover 1000" "$NAME2 "
+check 0 scan "$NAME2 "
+check 0 "ping $NAME2 2" "2 received" "reply from $NAME2"
+check 1 "ping nobody-here" "no peer 'nobody-here'"
+check 0 "antenna p2p0 down" "DOWN"
+check 1 "discover 100" "p2p0 is down"
+check 0 "antenna p2p0 up" "UP"
+check 0 "syscall invoke socket 2 1 0" "^socket\(2, 1, 0\) = [0-9]+$"
+check 0 sockets "tcp" "udp"
+mn down -n "$NAME2" >/dev/null || fail "down of the second instance"
 
 # --- system -------------------------------------------------------------------
 check 0 "log 5" "info"

@@ -121,6 +121,7 @@ t.send("nosuch\r")
 t.expect(r"nosuch: unknown command")
 t.expect(PROMPT)
 t.send("echo half-typed")
+t.expect(r"half-typed")                  # read and echoed by readline
 t.send("\x03")                           # Ctrl-C drops the line
 t.expect(r"\^C")
 t.expect(PROMPT)
