@@ -11,8 +11,10 @@
  *      cgroup, pid, time (and net unless the host's is wanted);
  *   3. sets the time namespace's offsets so that CLOCK_MONOTONIC and
  *      CLOCK_BOOTTIME read 0 at MicronOS boot (uptime inside = MicronOS's);
- *   4. forks init, which is pid 1 of the new pid namespace and the only
- *      process in the new time namespace's "children" side, reports its
+ *   4. forks init with CLONE_PARENT, so that init is the supervisor's
+ *      child (the supervisor reaps it: no zombie is left to the host's
+ *      init); init is pid 1 of the new pid namespace and the only
+ *      process in the new time namespace's "children" side; reports its
  *      host pid, and exits.
  *
  * init then builds the root and reports READY on the socket it shares with
@@ -38,6 +40,8 @@
 #include <micronos/kernel.h>
 
 #include "sandbox_i.h"
+
+#define SBX_P_PIDFD 3	/* waitid() on a pidfd: Linux 5.4, not in glibc 2.36 */
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -154,7 +158,9 @@ static void intermediate(const struct inter_args *a)
 		hs_fail(a->hs, -errno, "unshare(namespaces)");
 	if ((e = time_offsets(a->boot_mono_ns, a->boot_boottime_ns)) < 0)
 		hs_fail(a->hs, e, "time namespace offsets");
-	pid = fork();
+	/* a raw clone is safe here: this process has a single thread */
+	pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, NULL, NULL,
+			     0);
 	if (pid == 0) {
 		close(a->hs);
 		sbx_init_main(a->init_sock, a->cfg);
@@ -322,9 +328,14 @@ void sbx_world_stop(struct mn_sandbox *sb)
 	if (sb->init_pidfd >= 0) {
 		struct pollfd p = {.fd = sb->init_pidfd, .events = POLLIN};
 
+		siginfo_t si;
+
 		syscall(SYS_pidfd_send_signal, sb->init_pidfd, SIGKILL, NULL,
 			0);
 		poll(&p, 1, 5000);
+		/* init is our child (CLONE_PARENT): reap it */
+		waitid((idtype_t)SBX_P_PIDFD, (id_t)sb->init_pidfd, &si,
+		       WEXITED | WNOHANG);
 		close(sb->init_pidfd);
 		sb->init_pidfd = -1;
 	}

@@ -72,6 +72,28 @@ static void norm_addr(struct sockaddr_storage *ss, socklen_t len)
 		memset(ss, 0, sizeof(*ss));
 }
 
+#define HAS(len, field) \
+	((len) >= offsetof(struct tcp_info, field) + \
+			  sizeof(((struct tcp_info *)0)->field))
+
+/*
+ * Data bytes sent: tcpi_bytes_sent less retransmissions (Linux 4.19+);
+ * older kernels have only bytes_acked, which also counts the SYN and FIN.
+ */
+static void tcp_counters(struct net_obs *o, const struct tcp_info *ti,
+			 size_t len)
+{
+	if (!HAS(len, tcpi_segs_in))
+		return;
+	o->counters = 1;
+	o->tx_bytes = ti->tcpi_bytes_acked;
+	if (HAS(len, tcpi_bytes_retrans))
+		o->tx_bytes = ti->tcpi_bytes_sent - ti->tcpi_bytes_retrans;
+	o->rx_bytes = ti->tcpi_bytes_received;
+	o->tx_packets = ti->tcpi_segs_out;
+	o->rx_packets = ti->tcpi_segs_in;
+}
+
 static void observe_tcp(int fd, struct net_obs *o)
 {
 	struct tcp_info ti;
@@ -82,14 +104,7 @@ static void observe_tcp(int fd, struct net_obs *o)
 	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &l) < 0)
 		return;
 	o->state = mn_tcp_from_linux(ti.tcpi_state);
-	if (l >= offsetof(struct tcp_info, tcpi_segs_in) +
-		 sizeof(ti.tcpi_segs_in)) {
-		o->counters = 1;
-		o->tx_bytes = ti.tcpi_bytes_acked;
-		o->rx_bytes = ti.tcpi_bytes_received;
-		o->tx_packets = ti.tcpi_segs_out;
-		o->rx_packets = ti.tcpi_segs_in;
-	}
+	tcp_counters(o, &ti, l);
 	if (o->state == MN_TCP_LISTEN) {
 		o->rxq = ti.tcpi_unacked;	/* the accept queue */
 		return;
@@ -257,14 +272,7 @@ static void diag_info(struct net_obs *o, const struct inet_diag_msg *m,
 			continue;
 		memset(&ti, 0, sizeof(ti));
 		memcpy(&ti, RTA_DATA(rta), n < sizeof(ti) ? n : sizeof(ti));
-		if (n < offsetof(struct tcp_info, tcpi_segs_in) +
-			sizeof(ti.tcpi_segs_in))
-			continue;
-		o->counters = 1;
-		o->tx_bytes = ti.tcpi_bytes_acked;
-		o->rx_bytes = ti.tcpi_bytes_received;
-		o->tx_packets = ti.tcpi_segs_out;
-		o->rx_packets = ti.tcpi_segs_in;
+		tcp_counters(o, &ti, n);
 	}
 }
 

@@ -42,6 +42,7 @@ struct net_sock {
 	int closing;		/* fd is closed (or was handed out) when
 				 * pins drops to 0 */
 	int diag_seen;		/* matched in a sock_diag dump once */
+	int released;		/* closed by its owner (mn_net_close) */
 	int kernel;		/* the peer link's own: counted by it */
 	int counters_from_host;	/* TCP: counters are the host's (sync) */
 	int domain, type, protocol;

@@ -58,7 +58,7 @@ static int begin(struct mn_net *net, int32_t pid, int sd, int via,
 	s = mn__net_find(net, sd);
 	if ((ret = enter_locked(net)) < 0)
 		goto out;
-	if (!s || s->kernel || s->closed_ns)
+	if (!s || s->kernel || s->closed_ns || s->released)
 		ret = -EBADF;
 	else if (via >= 0 ? via_ino != s->ino :
 			    s->pid != pid || s->fd < 0 || s->closing)
@@ -242,10 +242,10 @@ int mn_net_close(struct mn_net *net, int32_t pid, int sd)
 
 	pthread_mutex_lock(&net->lock);
 	s = mn__net_find(net, sd);
-	if (!s || s->kernel || s->pid != pid || s->closed_ns ||
-	    (s->closing && s->fd >= 0)) {
+	if (!s || s->kernel || s->pid != pid || s->closed_ns || s->released) {
 		ret = -EBADF;
 	} else {
+		s->released = 1;
 		mn__net_release_fd(net, s);
 		/* A connection goes on closing on the host: sync follows it
 		 * (FIN-WAIT, TIME-WAIT ...) and marks it when it is gone. */
@@ -366,7 +366,8 @@ int mn_net_take_fd(struct mn_net *net, int sd)
 
 	pthread_mutex_lock(&net->lock);
 	s = mn__net_find(net, sd);
-	if (s && s->fd >= 0 && !s->closing && !s->kernel && !s->closed_ns) {
+	if (s && s->fd >= 0 && !s->closing && !s->kernel && !s->closed_ns &&
+	    !s->released) {
 		if (!s->pins) {
 			fd = s->fd;
 			s->fd = -1;
@@ -391,8 +392,9 @@ int mn_net_release_pid(struct mn_net *net, int32_t pid)
 	for (size_t i = 0; i < net->nsocks; i++) {
 		struct net_sock *s = net->socks[i];
 
-		if (s->pid != pid || s->kernel || s->closed_ns)
+		if (s->pid != pid || s->kernel || s->closed_ns || s->released)
 			continue;
+		s->released = 1;
 		if (s->fd >= 0 && !s->closing) {
 			mn__net_release_fd(net, s);
 			n++;

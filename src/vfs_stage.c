@@ -14,6 +14,7 @@
 
 #include <micronos/kernel.h>
 
+#include "fs_trees_i.h"
 #include "vfs_i.h"
 
 struct mn_vfs *mn_vfs_of(struct mn_kernel *k)
@@ -154,5 +155,10 @@ int mn_vfs_attach(struct mn_kernel *k)
 		.arg = NULL,
 	};
 
-	return mn_kernel_stage_hook(k, MN_STAGE_VFS, &hook);
+	int rc = mn_kernel_stage_hook(k, MN_STAGE_VFS, &hook);
+
+	/* The generated trees (/proc, /sys, /events, /health) come with it. */
+	if (rc == 0)
+		rc = mn_fs_trees_attach(k);
+	return rc;
 }

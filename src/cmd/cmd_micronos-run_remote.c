@@ -114,7 +114,8 @@ static int on_frame(const struct mn_run_frame *f, int *code)
 	}
 }
 
-static int converse(struct mn_ctl_client *cl, int sigfd, int *code)
+/* Serves the conversation; *code stays 125 if it breaks off. */
+static void converse(struct mn_ctl_client *cl, int sigfd, int *code)
 {
 	struct mn_run_frame f = {.data = MN_STRBUF_INIT};
 	struct mn_run_reader rd;
@@ -122,6 +123,7 @@ static int converse(struct mn_ctl_client *cl, int sigfd, int *code)
 			      {.fd = sigfd, .events = POLLIN}};
 	int e = 0, done = 0;
 
+	*code = 125;
 	mn_run_reader_init(&rd, p[0].fd);
 	while (!done && e == 0) {
 		if (!mn_run_reader_buffered(&rd) && poll(p, 2, -1) < 0)
@@ -147,7 +149,6 @@ static int converse(struct mn_ctl_client *cl, int sigfd, int *code)
 			e == -ESHUTDOWN ? "it closed the connection" :
 			strerror(-e));
 	mn_strbuf_release(&f.data);
-	return e < 0 ? 125 : 0;
 }
 
 int run_remote(const struct run_opts *o, char *const *env, int *code)
@@ -182,7 +183,7 @@ int run_remote(const struct run_opts *o, char *const *env, int *code)
 		fprintf(stderr, "micronos-run: cannot send the request to %s: "
 			"%s\n", o->name, strerror(-e));
 	else
-		*code = 125, e = converse(cl, sigfd, code) ? 0 : 0;
+		converse(cl, sigfd, code);
 	if (sigfd >= 0)
 		close(sigfd);
 	mn_ctl_client_destroy(cl);

@@ -3,12 +3,17 @@
  *
  *   micronos-run [-n NAME] [OPTIONS] [--] PROGRAM ARGS...
  *
- * Boots a throwaway instance (a kernel in this process plus its sandbox
- * world), runs PROGRAM inside with this process's stdin, stdout and stderr,
- * forwards SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGWINCH to it, and exits
- * with its status (128+N when a signal N ended it).  Everything the program
- * does is in the instance's event history; --events prints it at the end.
- * See micronos-run(1).  Option parsing lives in cmd_micronos-run_opts.c.
+ * Runs PROGRAM inside MicronOS with this process's stdin, stdout and
+ * stderr, forwards SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGWINCH to it, and
+ * exits with its status (128+N when a signal N ended it).
+ *
+ * If the instance NAME runs, the program runs there (its sandbox world,
+ * its process table): cmd_micronos-run_remote.c.  Otherwise, or with
+ * options that need a world of their own (--bind, --ro-bind, --net host,
+ * --hostname) or --throwaway, this process boots a throwaway instance (a
+ * kernel plus its sandbox world) and shuts it down after.  Everything the
+ * program does is in the instance's event history; --events prints it at
+ * the end.  See micronos-run(1).  Options: cmd_micronos-run_opts.c.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -175,9 +180,16 @@ int main(int argc, char **argv)
 	sigaddset(&f.set, SIGWINCH);
 	sigaddset(&f.set, SIGUSR2);
 	pthread_sigmask(SIG_BLOCK, &f.set, NULL);
+	env = make_env(&o);
+	if (!env)
+		goto out;
+	if (!o.throwaway && !o.world) {
+		e = run_remote(&o, env, &code);
+		if (e != -ENOENT)
+			goto out;	/* it ran there, or we said why not */
+	}
 	if (boot(&o, &k, &sb) < 0)
 		goto out;
-	env = make_env(&o);
 	sp.argv = (const char *const *)o.argv;
 	sp.envp = (const char *const *)env;
 	sp.cwd = o.cwd;

@@ -202,13 +202,11 @@ int attach_layers(struct mn_kernel *k, struct mn_ctl *ctl,
 	if (ret < 0)
 		return ret;
 	/*
-	 * Later layers plug in here, before boot:
-	 *  - the FUSE adapter: a hook on MN_STAGE_FUSE that mounts the tree
-	 *    at in->mount_dir (creating it if needed) and unmounts at stop;
-	 *    it should also mn_ctl_set_info(ctl, "mount", in->mount_dir) so
-	 *    `micronos status` and `up -d` report the mountpoint;
-	 *  - the sandbox: mn_ctl_set_handler(ctl, "run", ...) for
-	 *    micronos-run, and mn_shell_set_hook("spawn", NULL, ...).
+	 * Still to plug in here, before boot: the FUSE adapter, a hook on
+	 * MN_STAGE_FUSE that mounts the tree at in->mount_dir (creating it
+	 * if needed) and unmounts at stop; it should also
+	 * mn_ctl_set_info(ctl, "mount", in->mount_dir) so `micronos status`
+	 * and `up -d` report the mountpoint.
 	 */
 	return 0;
 }

@@ -128,7 +128,22 @@ check 2 "benchmark 1" "MS must be"
 
 # --- processes ----------------------------------------------------------------
 check 0 ps "PID +PPID" " init" " timerd" " healthd"
-check 1 "spawn /bin/true" "needs the sandbox"
+# spawn is the sandbox's: it runs a real program where the sandbox world
+# could be created (root), and says why not elsewhere.
+if mn shell -n "$NAME" -c "spawn /bin/echo spawned-ok" >"$TMP/spawn" 2>&1; then
+	grep -Eq "^spawned [0-9]+ \(/bin/echo\), output in /var/log/spawn-[0-9]+\.log" \
+		"$TMP/spawn" || fail "spawn: $(cat "$TMP/spawn")"
+	SPID=$(awk '{print $2; exit}' "$TMP/spawn")
+	for _ in $(seq 50); do
+		mn shell -n "$NAME" -c "cat /var/log/spawn-$SPID.log" 2>/dev/null |
+			grep -q spawned-ok && break
+		sleep 0.1
+	done
+	check 0 "cat /var/log/spawn-$SPID.log" "^spawned-ok$"
+else
+	grep -Eq "spawn: .*sandbox" "$TMP/spawn" || fail "spawn: $(cat "$TMP/spawn")"
+fi
+check 2 spawn "missing argument"
 check 0 "suspend 2" "suspended 2 \(timerd\): stopped"
 check 0 ps "2 +1 .* T "
 check 0 "resume 2" "resumed 2 \(timerd\): running"
