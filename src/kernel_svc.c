@@ -179,6 +179,7 @@ int mn__kernel_start_services(struct mn_kernel *k, struct mn_strbuf *err)
 	if (rc < 0)
 		return rc;
 	k->health_timer = rc;
+	mn_timers_set_quiet(k->timers, rc, 1);
 	return 0;
 }
 

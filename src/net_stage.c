@@ -138,8 +138,13 @@ static int start_timer(struct mn_kernel *k, struct mn_net *net,
 		       const char *name, int64_t ms,
 		       void (*cb)(void *, int, uint64_t), struct mn_strbuf *err)
 {
-	return mn_timers_create_timer(mn_kernel_timers(k), name, ms, 1, cb,
-				      net, net->netd_pid, err);
+	int id = mn_timers_create_timer(mn_kernel_timers(k), name, ms, 1, cb,
+					net, net->netd_pid, err);
+
+	/* Housekeeping: fires without filling the event history. */
+	if (id >= 0)
+		mn_timers_set_quiet(mn_kernel_timers(k), id, 1);
+	return id;
 }
 
 static void stop_timer(struct mn_kernel *k, int *id)

@@ -54,6 +54,7 @@ struct timer {
 	int running;		/* the callback is executing */
 	pthread_t running_thread;
 	int refs;		/* table + outstanding dispatch */
+	int quiet;		/* kernel housekeeping: no TimerExpired */
 };
 
 struct mn_timers {
@@ -370,7 +371,7 @@ static struct timer *fire(struct mn_timers *t, struct timer *tm, uint64_t now)
 	uint64_t period = tm->period_ms * MN_NSEC_PER_MSEC;
 
 	tm->count++;
-	if (t->bus)
+	if (t->bus && !tm->quiet)
 		mn_evbus_publish(t->bus, MN_EV_TIMER_EXPIRED, MN_SRC_TIMER,
 				 tm->owner, "name=%s id=%d count=%llu",
 				 tm->name, tm->id,
@@ -631,6 +632,20 @@ int mn_timers_cancel(struct mn_timers *t, int id)
 	/* no wake-up needed: the thread re-reads the heap top anyway */
 	table_remove(t, tm, 1);
 out:
+	pthread_mutex_unlock(&t->lock);
+	return rc;
+}
+
+int mn_timers_set_quiet(struct mn_timers *t, int id, int quiet)
+{
+	struct timer *tm;
+	int rc = 0;
+
+	pthread_mutex_lock(&t->lock);
+	if ((tm = table_find(t, id)))
+		tm->quiet = !!quiet;
+	else
+		rc = -ENOENT;
 	pthread_mutex_unlock(&t->lock);
 	return rc;
 }

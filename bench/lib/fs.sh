@@ -182,7 +182,7 @@ _fs_one_rep() {
 		sync	# the next rows should not pay for this one's writeback
 		_fs_run fs "dev/zero 4 KiB reads" "$cfg" read "$fb" read "$z" 4K "$FS_SECONDS"
 		_fs_run fs "dev/zero 1 MiB reads" "$cfg" read "$fb" read "$z" 1M "$FS_SECONDS"
-		rm -rf "$d/meta"
+		rm -rf "$d/meta" 2>/dev/null
 		mkdir -p "$d/meta"
 		timed 600 "$WORK/fs.meta" "$fb" meta "$d/meta" 10000
 		rc=$?
@@ -194,8 +194,34 @@ _fs_one_rep() {
 				rec_na fs $c "$cfg" "$(why "$WORK/fs.meta" $rc)"
 			fi
 		done
-		rm -rf "$d/meta"
-		_fs_walk "$cfg" "$d/tree" "$rep"
+		rm -rf "$d/meta" 2>/dev/null
+		sync
+	done
+}
+
+# _fs_trees: the 10,000-file tree on each config, walked REPS_FS times.
+# Made after the metadata rows so that neither sees the other's files.
+_fs_trees() {
+	local cfg rep d
+	for cfg in "${FS_CONFIGS[@]}"; do
+		d=${FSDIR[$cfg]:-}
+		[[ -z $d ]] && continue
+		rm -rf "$d/tree" 2>/dev/null
+		mkdir -p "$d/tree"
+		if ! timed 600 "$WORK/fs.tree" "$WORK/bin/fsbench" tree \
+			"$d/tree" 10000; then
+			log "fs: could not make the 10,000-file tree under $cfg: $(why "$WORK/fs.tree" 1)"
+		fi
+	done
+	for ((rep = 1; rep <= REPS_FS; rep++)); do
+		for cfg in "${FS_CONFIGS[@]}"; do
+			d=${FSDIR[$cfg]:-}
+			[[ -n $d ]] && _fs_walk "$cfg" "$d/tree" "$rep"
+		done
+	done
+	for cfg in "${FS_CONFIGS[@]}"; do
+		d=${FSDIR[$cfg]:-}
+		[[ -n $d ]] && rm -rf "$d/tree" 2>/dev/null
 	done
 }
 
@@ -262,22 +288,11 @@ suite_fs() {
 			rec_na fs "$c" "$cfg" "${FSWHY[$cfg]}"
 		done
 	done
-	for cfg in "${FS_CONFIGS[@]}"; do
-		[[ -z ${FSDIR[$cfg]:-} ]] && continue
-		rm -rf "${FSDIR[$cfg]}/tree"
-		mkdir -p "${FSDIR[$cfg]}/tree"
-		if ! timed 600 "$WORK/fs.tree" "$WORK/bin/fsbench" tree \
-			"${FSDIR[$cfg]}/tree" 10000; then
-			log "fs: could not make the 10,000-file tree under $cfg: $(why "$WORK/fs.tree" 1)"
-		fi
-	done
 	for ((rep = 1; rep <= REPS_FS; rep++)); do
 		_fs_one_rep "$rep"
 		log "file systems: run $rep/$REPS_FS done"
 	done
-	for cfg in "${FS_CONFIGS[@]}"; do
-		[[ -n ${FSDIR[$cfg]:-} ]] && rm -rf "${FSDIR[$cfg]}/tree"
-	done
+	_fs_trees
 	# The whole MicronOS tree has no peer: its time is shown alone.
 	c="ls -lR of the whole tree"
 	if [[ -n ${FSDIR[$MNFS]:-} ]]; then

@@ -132,6 +132,12 @@ int mn_timers_create_timer(struct mn_timers *t, const char *name, int64_t ms,
  * Cancels and forgets a timer (armed or expired): 0, or -ENOENT if no timer
  * has that id.  Semantics with a running callback: see above.
  */
+/*
+ * Marks a timer as kernel housekeeping (the health tick, network sync):
+ * it fires as usual but publishes no TimerExpired, so periodic internals do
+ * not push people's events out of the history.  -ENOENT if unknown.
+ */
+int mn_timers_set_quiet(struct mn_timers *t, int id, int quiet);
 int mn_timers_cancel(struct mn_timers *t, int id);
 
 /* One timer's state; -ENOENT. */

@@ -115,7 +115,8 @@ static int on_frame(const struct mn_run_frame *f, int *code)
 }
 
 /* Serves the conversation; *code stays 125 if it breaks off. */
-static void converse(struct mn_ctl_client *cl, int sigfd, int *code)
+static void converse(struct mn_ctl_client *cl, const char *name, int sigfd,
+		     int *code)
 {
 	struct mn_run_frame f = {.data = MN_STRBUF_INIT};
 	struct mn_run_reader rd;
@@ -144,9 +145,11 @@ static void converse(struct mn_ctl_client *cl, int sigfd, int *code)
 		if (e == 0)
 			done = on_frame(&f, code);
 	}
-	if (e < 0)
-		fprintf(stderr, "micronos-run: lost the instance: %s\n",
-			e == -ESHUTDOWN ? "it closed the connection" :
+	if (e == -ESHUTDOWN)
+		fprintf(stderr, "micronos-run: instance %s went away (shut "
+			"down or crashed); the program was killed\n", name);
+	else if (e < 0)
+		fprintf(stderr, "micronos-run: lost instance %s: %s\n", name,
 			strerror(-e));
 	mn_strbuf_release(&f.data);
 }
@@ -183,7 +186,7 @@ int run_remote(const struct run_opts *o, char *const *env, int *code)
 		fprintf(stderr, "micronos-run: cannot send the request to %s: "
 			"%s\n", o->name, strerror(-e));
 	else
-		converse(cl, sigfd, code);
+		converse(cl, o->name, sigfd, code);
 	if (sigfd >= 0)
 		close(sigfd);
 	mn_ctl_client_destroy(cl);

@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 #include <micronos/vfs.h>
 
 #include "micronos_i.h"
+#include "fusefs.h"
 #include "sandbox.h"
 
 /* Options, as bits so each sub-command can say which it takes. */
@@ -164,13 +166,16 @@ static int parse_opts(const struct subcmd *sc, int argc, char **argv,
 	return 0;
 }
 
+/* Read by the fuse stage at boot, so they live as long as the program. */
+static struct mn_fusefs_opts fuse_opts;
+static struct mn_fusefs_idmap fuse_maps[2];
+static char fuse_mountpoint[PATH_MAX];
+
 int attach_layers(struct mn_kernel *k, struct mn_ctl *ctl,
 		  const struct mn_inst *in, struct mn_strbuf *err)
 {
 	int ret;
 
-	(void)ctl;
-	(void)in;
 	/*
 	 * The VFS: its stage hook creates the tree (storage in the data
 	 * dir) and wires the file syscalls; the shell's ls/cat/... use it.
@@ -202,12 +207,28 @@ int attach_layers(struct mn_kernel *k, struct mn_ctl *ctl,
 	if (ret < 0)
 		return ret;
 	/*
-	 * Still to plug in here, before boot: the FUSE adapter, a hook on
-	 * MN_STAGE_FUSE that mounts the tree at in->mount_dir (creating it
-	 * if needed) and unmounts at stop; it should also
-	 * mn_ctl_set_info(ctl, "mount", in->mount_dir) so `micronos status`
-	 * and `up -d` report the mountpoint.
+	 * The FUSE mount of the whole tree at in->mount_dir, in the fuse
+	 * stage.  Sandboxed programs reach it with host ids shifted by the
+	 * sandbox's base: the first map line turns them back into MicronOS
+	 * ids (and owners into the sandbox's view); the second keeps host
+	 * callers (root browsing the mount) as they are.
 	 */
+	fuse_maps[0] = (struct mn_fusefs_idmap){0, MN_SANDBOX_UID_BASE, 65536};
+	fuse_maps[1] = (struct mn_fusefs_idmap){0, 0, 65536};
+	snprintf(fuse_mountpoint, sizeof(fuse_mountpoint), "%s",
+		 in->mount_dir);
+	fuse_opts.mountpoint = fuse_mountpoint;
+	fuse_opts.uid_map = fuse_maps;
+	fuse_opts.nuid_map = 2;
+	fuse_opts.gid_map = fuse_maps;
+	fuse_opts.ngid_map = 2;
+	ret = mn_fusefs_attach(k, &fuse_opts);
+	if (ret < 0) {
+		mn_strbuf_printf(err, "cannot attach the FUSE mount: %s\n",
+				 strerror(-ret));
+		return ret;
+	}
+	mn_ctl_set_info(ctl, "mount", in->mount_dir);
 	return 0;
 }
 
