@@ -22,7 +22,7 @@
 static int usage(void)
 {
 	fprintf(stderr, "usage: bench_fs MOUNTPOINT DATADIR [--no-splice] "
-			"[--vfs-permissions] [--debug]\n");
+			"[--vfs-permissions] [--no-readdirplus] [--debug]\n");
 	return 2;
 }
 
@@ -44,6 +44,8 @@ int main(int argc, char **argv)
 			fo.flags |= MN_FUSEFS_NO_SPLICE;
 		else if (!strcmp(argv[i], "--vfs-permissions"))
 			fo.flags |= MN_FUSEFS_VFS_PERMISSIONS;
+		else if (!strcmp(argv[i], "--no-readdirplus"))
+			fo.flags |= MN_FUSEFS_NO_READDIRPLUS;
 		else if (!strcmp(argv[i], "--debug"))
 			fo.flags |= MN_FUSEFS_DEBUG;
 		else
@@ -59,7 +61,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_fs: %s\n", strerror(-rc));
 		return 1;
 	}
-	if ((rc = mn_vfs_attach(k)) < 0 || (rc = mn_fusefs_attach(k, &fo)) < 0 ||
+	if ((rc = mn_vfs_attach(k)) < 0 ||
+	    (rc = mn_fusefs_attach(k, &fo)) < 0 ||
 	    (rc = mn_kernel_boot(k, &err)) < 0) {
 		fprintf(stderr, "bench_fs: %s (%s)\n", mn_strbuf_str(&err),
 			strerror(-rc));

@@ -7,8 +7,8 @@
  *   fsbench read FILE BS [SECONDS]   sequential read to EOF; with SECONDS,
  *                                    rewinds at EOF until the time is up
  *                                    (for dev/zero, which has none)
- *   fsbench meta DIR N               create, stat and unlink N empty files
- *   fsbench tree DIR N               N small files in sqrt(N) directories
+ *   fsbench meta DIR N PHASE         PHASE = create, stat or unlink of N
+ *                                    empty files in sqrt(N) directories
  *   fsbench reread FILE SECONDS      open + read all + close, repeatedly
  *                                    (a generated file such as meminfo)
  *
@@ -29,6 +29,8 @@
 #include <unistd.h>
 
 #define MAX_BS (16u << 20)
+
+static int usage(void);
 
 static double now_s(void)
 {
@@ -143,68 +145,62 @@ out:
 	return rc;
 }
 
-/* Each phase walks all N names; the figure is microseconds per file. */
-static int do_meta(const char *dir, long n)
+/*
+ * One metadata phase over N files spread over sqrt(N) directories, so that
+ * the tree left between "create" and "unlink" is also what find and ls -lR
+ * walk.  The figure is microseconds per file; create includes the mkdir of
+ * each directory, unlink the rmdir.
+ */
+static int meta_one(const char *dir, const char *phase, long i, long per)
 {
-	static const char *const phase[] = {"create", "stat", "unlink"};
 	char path[4096];
 	struct stat st;
-	double t0, t;
-	long i;
-	int p;
+	int fd;
 
-	for (p = 0; p < 3; p++) {
-		t0 = now_s();
-		for (i = 0; i < n; i++) {
-			int fd, r = 0;
-
-			snprintf(path, sizeof(path), "%s/f%06ld", dir, i);
-			if (p == 0) {
-				fd = open(path, O_WRONLY | O_CREAT | O_EXCL |
-						  O_CLOEXEC, 0644);
-				r = fd < 0 ? -1 : close(fd);
-			} else if (p == 1) {
-				r = stat(path, &st);
-			} else {
-				r = unlink(path);
-			}
-			if (r < 0)
-				return fail(phase[p], path);
-		}
-		t = now_s() - t0;
-		printf("%s %.2f us/op %ld files\n", phase[p], t * 1e6 / (double)n,
-		       n);
+	snprintf(path, sizeof(path), "%s/d%03ld", dir, i / per);
+	if (!strcmp(phase, "create") && i % per == 0 && mkdir(path, 0755) < 0)
+		return fail("mkdir", path);
+	snprintf(path, sizeof(path), "%s/d%03ld/f%06ld", dir, i / per, i);
+	if (!strcmp(phase, "create")) {
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd < 0 || close(fd) < 0)
+			return fail("create", path);
+	} else if (!strcmp(phase, "stat")) {
+		if (stat(path, &st) < 0)
+			return fail("stat", path);
+	} else {
+		if (unlink(path) < 0)
+			return fail("unlink", path);
+		snprintf(path, sizeof(path), "%s/d%03ld", dir, i / per);
+		if (i % per == per - 1 && rmdir(path) < 0)
+			return fail("rmdir", path);
 	}
 	return 0;
 }
 
-static int do_tree(const char *dir, long n)
+static int do_meta(const char *dir, long n, const char *phase)
 {
-	char path[4096];
 	long per = 1, i;
-	static const char data[100] = "fsbench tree file\n";
+	double t0;
 
+	if (strcmp(phase, "create") && strcmp(phase, "stat") &&
+	    strcmp(phase, "unlink"))
+		return usage();
 	while (per * per < n)
 		per++;
-	for (i = 0; i < n; i++) {
-		int fd;
+	t0 = now_s();
+	for (i = 0; i < n; i++)
+		if (meta_one(dir, phase, i, per))
+			return 1;
+	if (!strcmp(phase, "unlink") && n % per) {
+		char path[4096];
 
-		snprintf(path, sizeof(path), "%s/d%03ld", dir, i / per);
-		if (i % per == 0 && mkdir(path, 0755) < 0 && errno != EEXIST)
-			return fail("mkdir", path);
-		snprintf(path, sizeof(path), "%s/d%03ld/f%05ld", dir, i / per,
-			 i);
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0)
-			return fail("open", path);
-		if (write(fd, data, sizeof(data)) != (ssize_t)sizeof(data)) {
-			close(fd);
-			return fail("write", path);
-		}
-		if (close(fd) < 0)
-			return fail("close", path);
+		snprintf(path, sizeof(path), "%s/d%03ld", dir, (n - 1) / per);
+		if (rmdir(path) < 0)
+			return fail("rmdir", path);
 	}
-	printf("tree %ld files\n", n);
+	printf("%s %.2f us/op %ld files\n", phase,
+	       (now_s() - t0) * 1e6 / (double)n, n);
 	return 0;
 }
 
@@ -239,7 +235,7 @@ static int do_reread(const char *path, double seconds)
 static int usage(void)
 {
 	fputs("usage: fsbench write FILE MIB BS | read FILE BS [SECONDS] |\n"
-	      "       meta DIR N | tree DIR N | reread FILE SECONDS\n",
+	      "       meta DIR N create|stat|unlink | reread FILE SECONDS\n",
 	      stderr);
 	return 2;
 }
@@ -255,11 +251,9 @@ int main(int argc, char **argv)
 	    parse_bs(argv[3]))
 		return do_read(argv[2], parse_bs(argv[3]),
 			       argc == 5 ? atof(argv[4]) : 0);
-	if (!strcmp(cmd, "meta") && argc == 4 && atol(argv[3]) > 0)
-		return do_meta(argv[2], atol(argv[3]));
-	if (!strcmp(cmd, "tree") && argc == 4 && atol(argv[3]) > 0 &&
+	if (!strcmp(cmd, "meta") && argc == 5 && atol(argv[3]) > 0 &&
 	    atol(argv[3]) <= 1000000)
-		return do_tree(argv[2], atol(argv[3]));
+		return do_meta(argv[2], atol(argv[3]), argv[4]);
 	if (!strcmp(cmd, "reread") && argc == 4 && atof(argv[3]) > 0)
 		return do_reread(argv[2], atof(argv[3]));
 	return usage();

@@ -53,9 +53,8 @@ static void *loop_main(void *arg)
 		fs->loop_rc = -ENOMEM;
 	} else {
 		fuse_loop_cfg_set_max_threads(cfg, fs->max_threads);
-		fuse_loop_cfg_set_idle_threads(cfg, fs->max_threads < 4 ?
-							    fs->max_threads :
-							    4);
+		fuse_loop_cfg_set_idle_threads(
+		    cfg, fs->max_threads < 4 ? fs->max_threads : 4);
 		fuse_loop_cfg_set_clone_fd(cfg, 0);
 		fs->loop_rc = fuse_session_loop_mt(fs->se, cfg);
 		fuse_loop_cfg_destroy(cfg);
@@ -148,13 +147,17 @@ static int loop_stop(struct mn_fusefs *fs)
 		poke(fs);
 	if (timed_join(fs->loop_thread, STOP_WAIT_S) == 0)
 		goto joined;
-	fuse_log(FUSE_LOG_WARNING, "micronos: FUSE loop at %s did not stop; "
-		 "aborting the connection\n", fs->mountpoint);
+	fuse_log(FUSE_LOG_WARNING,
+		 "micronos: FUSE loop at %s did not stop; "
+		 "aborting the connection\n",
+		 fs->mountpoint);
 	abort_connection(fs);
 	if (timed_join(fs->loop_thread, STOP_WAIT_S) == 0)
 		goto joined;
-	fuse_log(FUSE_LOG_ERR, "micronos: FUSE loop at %s is stuck; leaking "
-		 "it\n", fs->mountpoint);
+	fuse_log(FUSE_LOG_ERR,
+		 "micronos: FUSE loop at %s is stuck; leaking "
+		 "it\n",
+		 fs->mountpoint);
 	return -ETIMEDOUT;
 joined:
 	fs->loop_started = 0;
@@ -190,7 +193,8 @@ static struct fuse_session *new_session(struct mn_fusefs *fs,
 	int allow_other = !(fs->flags & MN_FUSEFS_NO_ALLOW_OTHER);
 
 	if (allow_other && geteuid() != 0 && !user_allow_other()) {
-		fuse_log(FUSE_LOG_WARNING, "micronos: /etc/fuse.conf lacks "
+		fuse_log(FUSE_LOG_WARNING,
+			 "micronos: /etc/fuse.conf lacks "
 			 "user_allow_other: only this user sees the mount\n");
 		allow_other = 0;
 	}
@@ -200,14 +204,14 @@ static struct fuse_session *new_session(struct mn_fusefs *fs,
 	snprintf(o, sizeof(o), "fsname=micronos%s%s,subtype=micronos%s%s",
 		 name ? ":" : "", name ? name : "",
 		 allow_other ? ",allow_other" : "",
-		 fs->flags & MN_FUSEFS_VFS_PERMISSIONS ? "" :
-							 ",default_permissions");
+		 fs->flags & MN_FUSEFS_VFS_PERMISSIONS
+		     ? ""
+		     : ",default_permissions");
 	if (fs->flags & MN_FUSEFS_DEBUG) {
 		argv[3] = "-d";
 		args.argc = 4;
 	}
-	se = fuse_session_new(&args, &fusefs_ll_ops, sizeof(fusefs_ll_ops),
-			      fs);
+	se = fuse_session_new(&args, &fusefs_ll_ops, sizeof(fusefs_ll_ops), fs);
 	fuse_opt_free_args(&args);
 	if (!se && err)
 		mn_strbuf_printf(err, "libfuse refused the options %s", o);
@@ -220,13 +224,15 @@ static int fs_init(struct mn_fusefs *fs, const struct mn_fusefs_opts *opts)
 	int rc;
 
 	fs->flags = opts->flags;
-	fs->max_threads = opts->max_threads ? opts->max_threads :
-					      DEFAULT_THREADS;
+	fs->max_threads =
+	    opts->max_threads ? opts->max_threads : DEFAULT_THREADS;
 	if ((rc = fusefs_idmap_copy(&fs->uidmap, opts->uid_map,
 				    opts->nuid_map)) < 0 ||
 	    (rc = fusefs_idmap_copy(&fs->gidmap, opts->gid_map,
 				    opts->ngid_map)) < 0)
 		return rc;
+	atomic_store(&fs->mapped, fs->uidmap.n || fs->gidmap.n);
+	pthread_rwlock_init(&fs->maplock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&fs->qcond, &ca);
@@ -245,6 +251,7 @@ static void fs_free(struct mn_fusefs *fs)
 	pthread_mutex_destroy(&fs->qlock);
 	pthread_mutex_destroy(&fs->files_lock);
 	pthread_mutex_destroy(&fs->groups_lock);
+	pthread_rwlock_destroy(&fs->maplock);
 	free(fs);
 }
 
@@ -260,8 +267,7 @@ static int start_serving(struct mn_fusefs *fs, struct mn_strbuf *err)
 		return -EIO;
 	}
 	fs->mounted = 1;
-	if ((rc = fusefs_notifier_start(fs)) < 0 ||
-	    (rc = loop_start(fs)) < 0) {
+	if ((rc = fusefs_notifier_start(fs)) < 0 || (rc = loop_start(fs)) < 0) {
 		if (err)
 			mn_strbuf_printf(err, "cannot start FUSE threads");
 		return rc;
@@ -356,7 +362,7 @@ static int stage_start(struct mn_kernel *k, void *arg, struct mn_strbuf *err)
 
 	if (!vfs) {
 		mn_strbuf_printf(err, "no VFS to mount (mn_vfs_attach not "
-				 "called?)");
+				      "called?)");
 		return -ENODEV;
 	}
 	if ((rc = mn_fusefs_mount(&fs, vfs, k, opts, err)) < 0)
@@ -377,10 +383,10 @@ static void stage_stop(struct mn_kernel *k, void *arg)
 int mn_fusefs_attach(struct mn_kernel *k, const struct mn_fusefs_opts *opts)
 {
 	struct mn_stage_hook hook = {
-		.name = "fuse mount",
-		.start = stage_start,
-		.stop = stage_stop,
-		.arg = (void *)opts,
+	    .name = "fuse mount",
+	    .start = stage_start,
+	    .stop = stage_stop,
+	    .arg = (void *)opts,
 	};
 
 	if (!k || !opts || !opts->mountpoint)

@@ -50,22 +50,26 @@ struct mn_fusefs_idmap {
 	uint32_t count;
 };
 
-#define MN_FUSEFS_IDMAP_MAX 8	/* lines per map */
-#define MN_FUSEFS_OVERFLOW_ID 65534	/* unmapped ids become this */
+#define MN_FUSEFS_IDMAP_MAX 8	    /* lines per map */
+#define MN_FUSEFS_OVERFLOW_ID 65534 /* unmapped ids become this */
 
 /* opts->flags */
-#define MN_FUSEFS_DEBUG 0x1	/* libfuse's request trace on stderr */
-#define MN_FUSEFS_NO_ALLOW_OTHER 0x2	/* only the mounting user sees it */
-#define MN_FUSEFS_VFS_PERMISSIONS 0x4	/* no default_permissions: the VFS
-					   alone checks (see above) */
-#define MN_FUSEFS_NO_SPLICE 0x8	/* storage reads copy instead of splicing
-				   from the host fd (for benchmarks) */
+/* libfuse's request trace on stderr */
+#define MN_FUSEFS_DEBUG 0x1
+/* only the mounting user sees the mount */
+#define MN_FUSEFS_NO_ALLOW_OTHER 0x2
+/* no default_permissions: the VFS alone checks (see above) */
+#define MN_FUSEFS_VFS_PERMISSIONS 0x4
+/* storage reads copy instead of splicing from the host fd (benchmarks) */
+#define MN_FUSEFS_NO_SPLICE 0x8
+/* plain readdir only (else: readdirplus, first batch without lookups) */
+#define MN_FUSEFS_NO_READDIRPLUS 0x10
 
 struct mn_fusefs_opts {
 	/* Where to mount (borrowed).  Created (mode 0755) if missing; a dead
 	 * FUSE mount left there by a crashed instance is detached first. */
 	const char *mountpoint;
-	unsigned flags;		/* MN_FUSEFS_* */
+	unsigned flags; /* MN_FUSEFS_* */
 	/* Most FUSE worker threads (0: 8).  Parked reads hold no thread. */
 	unsigned max_threads;
 	/*
@@ -86,8 +90,8 @@ struct mn_fusefs_stats {
 	uint64_t parked_now;	/* reads waiting for data right now */
 	uint64_t parked_total;	/* reads ever parked */
 	uint64_t interrupts;	/* parked reads ended by a signal (EINTR) */
-	uint64_t poll_notifies;	/* poll notifications sent */
-	uint64_t invalidations;	/* cache invalidations sent */
+	uint64_t poll_notifies; /* poll notifications sent */
+	uint64_t invalidations; /* cache invalidations sent */
 	uint64_t open_files;	/* files and dirs the kernel holds open */
 	uint64_t splice_reads;	/* reads answered from a host fd */
 };
@@ -107,6 +111,15 @@ int mn_fusefs_mount(struct mn_fusefs **out, struct mn_vfs *vfs,
  * bounded time whatever the mount's users do.  NULL ok.
  */
 void mn_fusefs_unmount(struct mn_fusefs *fs);
+
+/*
+ * Replaces the id maps while serving (the sandbox knows its user
+ * namespace's maps only once it made it).  Same rules as in opts; copied.
+ * Attributes the kernel cached keep the old owners until they time out.
+ */
+int mn_fusefs_set_idmaps(struct mn_fusefs *fs,
+			 const struct mn_fusefs_idmap *uid_map, unsigned nuid,
+			 const struct mn_fusefs_idmap *gid_map, unsigned ngid);
 
 /* The canonical mount point (borrowed, valid until unmount). */
 const char *mn_fusefs_mountpoint(const struct mn_fusefs *fs);

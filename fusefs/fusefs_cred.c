@@ -4,8 +4,10 @@
  *
  * uid and gid come from fuse_req_ctx() and are mapped through the mount's
  * id maps (the sandbox's user namespace: MicronOS ids inside, host ids
- * outside; identity without a map).  The pid is the MicronOS pid of the
- * host process when the kernel knows it (a sandboxed program), else 0.
+ * outside; identity without a map, and then no lock is taken).  The maps
+ * may be replaced while serving (mn_fusefs_set_idmaps), hence the rwlock.  The
+ * pid is the MicronOS pid of the host process when the kernel knows it (a
+ * sandboxed program), else 0.
  *
  * Supplementary groups are only asked for callers other than root (root
  * passes every check anyway).  libfuse reads them from /proc/PID/status,
@@ -52,7 +54,7 @@ int fusefs_idmap_copy(struct idmap *dst, const struct mn_fusefs_idmap *src,
 	return 0;
 }
 
-uint32_t fusefs_id_in(const struct idmap *m, uint32_t host_id)
+static uint32_t id_in(const struct idmap *m, uint32_t host_id)
 {
 	unsigned i;
 
@@ -67,7 +69,7 @@ uint32_t fusefs_id_in(const struct idmap *m, uint32_t host_id)
 	return MN_FUSEFS_OVERFLOW_ID;
 }
 
-uint32_t fusefs_id_out(const struct idmap *m, uint32_t id)
+static uint32_t id_out(const struct idmap *m, uint32_t id)
 {
 	unsigned i;
 
@@ -82,17 +84,70 @@ uint32_t fusefs_id_out(const struct idmap *m, uint32_t id)
 	return MN_FUSEFS_OVERFLOW_ID;
 }
 
-void fusefs_attr_out(const struct mn_fusefs *fs, struct stat *st)
+uint32_t fusefs_uid_in(struct mn_fusefs *fs, uint32_t host_id)
 {
-	st->st_uid = fusefs_id_out(&fs->uidmap, st->st_uid);
-	st->st_gid = fusefs_id_out(&fs->gidmap, st->st_gid);
+	uint32_t id = host_id;
+
+	if (atomic_load_explicit(&fs->mapped, memory_order_acquire)) {
+		pthread_rwlock_rdlock(&fs->maplock);
+		id = id_in(&fs->uidmap, host_id);
+		pthread_rwlock_unlock(&fs->maplock);
+	}
+	return id;
+}
+
+uint32_t fusefs_gid_in(struct mn_fusefs *fs, uint32_t host_id)
+{
+	uint32_t id = host_id;
+
+	if (atomic_load_explicit(&fs->mapped, memory_order_acquire)) {
+		pthread_rwlock_rdlock(&fs->maplock);
+		id = id_in(&fs->gidmap, host_id);
+		pthread_rwlock_unlock(&fs->maplock);
+	}
+	return id;
+}
+
+void fusefs_attr_out(struct mn_fusefs *fs, struct stat *st)
+{
+	if (!atomic_load_explicit(&fs->mapped, memory_order_acquire))
+		return;
+	pthread_rwlock_rdlock(&fs->maplock);
+	st->st_uid = id_out(&fs->uidmap, st->st_uid);
+	st->st_gid = id_out(&fs->gidmap, st->st_gid);
+	pthread_rwlock_unlock(&fs->maplock);
+}
+
+int mn_fusefs_set_idmaps(struct mn_fusefs *fs,
+			 const struct mn_fusefs_idmap *uid_map, unsigned nuid,
+			 const struct mn_fusefs_idmap *gid_map, unsigned ngid)
+{
+	struct idmap u, g;
+	int rc;
+
+	if (!fs)
+		return -EINVAL;
+	if ((rc = fusefs_idmap_copy(&u, uid_map, nuid)) < 0 ||
+	    (rc = fusefs_idmap_copy(&g, gid_map, ngid)) < 0)
+		return rc;
+	pthread_rwlock_wrlock(&fs->maplock);
+	fs->uidmap = u;
+	fs->gidmap = g;
+	atomic_store_explicit(&fs->mapped, u.n || g.n, memory_order_release);
+	pthread_rwlock_unlock(&fs->maplock);
+	/* The cache holds mapped gids. */
+	pthread_mutex_lock(&fs->groups_lock);
+	memset(fs->groups, 0, sizeof(fs->groups));
+	pthread_mutex_unlock(&fs->groups_lock);
+	return 0;
 }
 
 /* Fills out->groups for a non-root caller; returns how many. */
 static uint32_t caller_groups(struct mn_fusefs *fs, fuse_req_t req, pid_t pid,
 			      uint32_t *out)
 {
-	struct groups_slot *s = &fs->groups[(unsigned)pid % FUSEFS_GROUPS_CACHE];
+	struct groups_slot *s =
+	    &fs->groups[(unsigned)pid % FUSEFS_GROUPS_CACHE];
 	gid_t raw[MN_VFS_GROUPS_MAX];
 	uint64_t now = mono_ns();
 	uint32_t n = 0, i;
@@ -113,7 +168,7 @@ static uint32_t caller_groups(struct mn_fusefs *fs, fuse_req_t req, pid_t pid,
 		return 0;
 	n = (uint32_t)rc < MN_VFS_GROUPS_MAX ? (uint32_t)rc : MN_VFS_GROUPS_MAX;
 	for (i = 0; i < n; i++)
-		out[i] = fusefs_id_in(&fs->gidmap, raw[i]);
+		out[i] = fusefs_gid_in(fs, raw[i]);
 
 	pthread_mutex_lock(&fs->groups_lock);
 	s->pid = pid;
@@ -124,22 +179,21 @@ static uint32_t caller_groups(struct mn_fusefs *fs, fuse_req_t req, pid_t pid,
 	return n;
 }
 
-void fusefs_req_cred(struct mn_fusefs *fs, fuse_req_t req,
-		     struct req_cred *out)
+void fusefs_req_cred(struct mn_fusefs *fs, fuse_req_t req, struct req_cred *out)
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 
 	memset(&out->cred, 0, sizeof(out->cred));
-	out->cred.uid = fusefs_id_in(&fs->uidmap, ctx->uid);
-	out->cred.gid = fusefs_id_in(&fs->gidmap, ctx->gid);
+	out->cred.uid = fusefs_uid_in(fs, ctx->uid);
+	out->cred.gid = fusefs_gid_in(fs, ctx->gid);
 	out->cred.groups = out->groups;
 	if (fs->kernel && ctx->pid > 0) {
-		int32_t pid = mn_proc_find_by_host(mn_kernel_procs(fs->kernel),
-						   ctx->pid);
+		int32_t pid =
+		    mn_proc_find_by_host(mn_kernel_procs(fs->kernel), ctx->pid);
 
 		out->cred.pid = pid > 0 ? pid : 0;
 	}
 	if (out->cred.uid != 0 && ctx->pid > 0)
-		out->cred.ngroups = caller_groups(fs, req, ctx->pid,
-						  out->groups);
+		out->cred.ngroups =
+		    caller_groups(fs, req, ctx->pid, out->groups);
 }

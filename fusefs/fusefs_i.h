@@ -30,31 +30,31 @@
 
 #include "fusefs.h"
 
-#define FUSEFS_IO_MAX (1u << 20)	/* max_write, max_read: 1 MiB */
-#define FUSEFS_GROUPS_CACHE 64		/* pids whose groups are cached */
+#define FUSEFS_IO_MAX (1u << 20) /* max_write, max_read: 1 MiB */
+#define FUSEFS_GROUPS_CACHE 64	 /* pids whose groups are cached */
 
 /* What the notifier thread does with a queued item. */
 enum nitem_kind {
-	NI_PARKED,	/* struct parked: retry a read, or answer EINTR */
-	NI_POLL,	/* struct pollw: notify the kernel, free */
+	NI_PARKED, /* struct parked: retry a read, or answer EINTR */
+	NI_POLL,   /* struct pollw: notify the kernel, free */
 	NI_INVAL_INODE,
 	NI_INVAL_ENTRY,
 };
 
 struct nitem {
 	enum nitem_kind kind;
-	struct nitem *next;	/* queue link, protected by fs->qlock */
-	int queued;		/* in the queue; protected by fs->qlock */
+	struct nitem *next; /* queue link, protected by fs->qlock */
+	int queued;	    /* in the queue; protected by fs->qlock */
 };
 
 /* An open file or directory the kernel holds (fi->fh). */
 struct fh {
 	struct mn_vfs_file *f;
-	unsigned fopen;		/* MN_VFS_FOPEN_* at open; set once */
-	int host_fd;		/* storage data file, or -1; set once */
-	int is_dir;		/* set once */
+	unsigned fopen; /* MN_VFS_FOPEN_* at open; set once */
+	int host_fd;	/* storage data file, or -1; set once */
+	int is_dir;	/* set once */
 	/* protected by fs->qlock: */
-	struct pollw *pw;	/* the armed poll waiter, if any */
+	struct pollw *pw; /* the armed poll waiter, if any */
 	/* protected by fs->files_lock: */
 	struct fh *prev, *next;
 };
@@ -80,18 +80,18 @@ struct parked {
 	struct mn_vfs_waiter w;
 	struct mn_fusefs *fs;
 	fuse_req_t req;
-	struct fh *fh;		/* kept open by the pending read */
+	struct fh *fh; /* kept open by the pending read */
 	size_t size;
 	off_t off;
 	/* protected by fs->qlock: */
-	int interrupted;	/* the interrupt callback ran */
-	int woken;		/* the waiter's wake ran */
-	int done;		/* answered; free when next popped */
-	struct parked *prev, *next;	/* fs->parked list */
+	int interrupted;	    /* the interrupt callback ran */
+	int woken;		    /* the waiter's wake ran */
+	int done;		    /* answered; free when next popped */
+	struct parked *prev, *next; /* fs->parked list */
 	/* notifier thread only: */
-	int armed;		/* waiter armed, wake not seen yet */
-	int wake_pending;	/* cancel failed: wake is on its way */
-	int registered;		/* interrupt callback set */
+	int armed;	  /* waiter armed, wake not seen yet */
+	int wake_pending; /* cancel failed: wake is on its way */
+	int registered;	  /* interrupt callback set */
 };
 
 struct inval {
@@ -113,15 +113,19 @@ struct idmap {
 };
 
 struct mn_fusefs {
-	struct mn_vfs *vfs;		/* borrowed */
-	struct mn_kernel *kernel;	/* borrowed, may be NULL */
+	struct mn_vfs *vfs;	  /* borrowed */
+	struct mn_kernel *kernel; /* borrowed, may be NULL */
 	struct fuse_session *se;
 	char mountpoint[PATH_MAX];
 	unsigned flags;
 	unsigned max_threads;
+	pthread_rwlock_t maplock;
+	/* protected by maplock; `mapped` (either map non-empty) is read
+	 * without it so that identity costs no lock: */
 	struct idmap uidmap, gidmap;
-	int mounted;			/* fuse_session_mount succeeded */
-	dev_t conn_dev;			/* st_dev of the mount: fusectl id */
+	atomic_int mapped;
+	int mounted;	/* fuse_session_mount succeeded */
+	dev_t conn_dev; /* st_dev of the mount: fusectl id */
 
 	pthread_t loop_thread;
 	int loop_started;
@@ -135,10 +139,10 @@ struct mn_fusefs {
 	pthread_cond_t qcond;
 	/* protected by qlock: */
 	struct nitem *qhead, *qtail;
-	int stopping;			/* answer parked reads, no invals */
-	int stop_final;			/* files released: exit when idle */
-	struct parked *parked;		/* every live parked read */
-	unsigned long live;		/* parked reads + poll waiters */
+	int stopping;	       /* answer parked reads, no invals */
+	int stop_final;	       /* files released: exit when idle */
+	struct parked *parked; /* every live parked read */
+	unsigned long live;    /* parked reads + poll waiters */
 
 	/* protected by files_lock: every open fh */
 	pthread_mutex_t files_lock;
@@ -163,11 +167,13 @@ struct req_cred {
 /* fusefs_cred.c */
 void fusefs_req_cred(struct mn_fusefs *fs, fuse_req_t req,
 		     struct req_cred *out);
-uint32_t fusefs_id_in(const struct idmap *m, uint32_t host_id);
-uint32_t fusefs_id_out(const struct idmap *m, uint32_t id);
+/* Host uid/gid of a caller or a chown -> MicronOS id. */
+uint32_t fusefs_uid_in(struct mn_fusefs *fs, uint32_t host_id);
+uint32_t fusefs_gid_in(struct mn_fusefs *fs, uint32_t host_id);
 int fusefs_idmap_copy(struct idmap *dst, const struct mn_fusefs_idmap *src,
 		      unsigned n);
-void fusefs_attr_out(const struct mn_fusefs *fs, struct stat *st);
+/* A file's owner as the host sees it. */
+void fusefs_attr_out(struct mn_fusefs *fs, struct stat *st);
 
 /* fusefs_ops.c */
 extern const struct fuse_lowlevel_ops fusefs_ll_ops;
@@ -175,22 +181,20 @@ void fusefs_reply_entry(struct mn_fusefs *fs, fuse_req_t req,
 			const struct mn_vfs_entry *ve);
 
 /* fusefs_io.c: the file ops of fusefs_ll_ops */
-void fusefs_ll_open(fuse_req_t req, fuse_ino_t ino,
-		    struct fuse_file_info *fi);
+void fusefs_ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void fusefs_ll_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		      mode_t mode, struct fuse_file_info *fi);
 void fusefs_ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi);
 void fusefs_ll_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		     size_t size, off_t off, struct fuse_file_info *fi);
-void fusefs_ll_flush(fuse_req_t req, fuse_ino_t ino,
-		     struct fuse_file_info *fi);
+void fusefs_ll_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void fusefs_ll_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 		     struct fuse_file_info *fi);
 void fusefs_ll_release(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi);
-void fusefs_ll_poll(fuse_req_t req, fuse_ino_t ino,
-		    struct fuse_file_info *fi, struct fuse_pollhandle *ph);
+void fusefs_ll_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
+		    struct fuse_pollhandle *ph);
 void fusefs_ll_opendir(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi);
 void fusefs_ll_releasedir(fuse_req_t req, fuse_ino_t ino,

@@ -120,8 +120,8 @@ void fusefs_release_all(struct mn_fusefs *fs)
 static void set_open_info(struct fh *fh, struct fuse_file_info *fi)
 {
 	fi->direct_io = !!(fh->fopen & MN_VFS_FOPEN_DIRECT_IO);
-	fi->keep_cache = !!(fh->fopen & MN_VFS_FOPEN_KEEP_CACHE) &&
-			 !fi->direct_io;
+	fi->keep_cache =
+	    !!(fh->fopen & MN_VFS_FOPEN_KEEP_CACHE) && !fi->direct_io;
 	fi->nonseekable = !!(fh->fopen & MN_VFS_FOPEN_NONSEEKABLE);
 	/* A read-only open has nothing to flush: save close a round trip. */
 	fi->noflush = (fi->flags & O_ACCMODE) == O_RDONLY;
@@ -165,8 +165,8 @@ void fusefs_ll_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	int rc;
 
 	fusefs_req_cred(fs, req, &c);
-	rc = mn_vfs_create_open(fs->vfs, &c.cred, parent, name, mode,
-				fi->flags, &ve, &f);
+	rc = mn_vfs_create_open(fs->vfs, &c.cred, parent, name, mode, fi->flags,
+				&ve, &f);
 	if (rc < 0) {
 		fuse_reply_err(req, -rc);
 		return;
@@ -258,8 +258,9 @@ static void read_host_fd(struct mn_fusefs *fs, fuse_req_t req, struct fh *fh,
 	bv.buf[0].pos = off;
 	/* The reply does not say how much it sent: the size does. */
 	if (fstat(fh->host_fd, &st) == 0 && st.st_size > off)
-		n = (size_t)(st.st_size - off) < size ?
-			    (size_t)(st.st_size - off) : size;
+		n = (size_t)(st.st_size - off) < size
+			? (size_t)(st.st_size - off)
+			: size;
 	/* Before the reply: once it is sent, a release may free fh. */
 	if (n)
 		mn_vfs_file_account(fh->f, 0, n);
@@ -349,7 +350,7 @@ static int poll_arm(struct mn_fusefs *fs, struct fh *fh,
 
 	if (!pw)
 		return -ENOMEM;
-	fusefs_poll_disarm(fs, fh);	/* the kernel keeps the newest only */
+	fusefs_poll_disarm(fs, fh); /* the kernel keeps the newest only */
 	pthread_mutex_lock(&fs->qlock);
 	fh->pw = pw;
 	pthread_mutex_unlock(&fs->qlock);

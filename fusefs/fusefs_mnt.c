@@ -30,7 +30,7 @@
 #include "fusefs_i.h"
 
 #define PROBE_TIMEOUT_MS 1000
-#define MAX_STACKED 8	/* dead mounts detached at one path, at most */
+#define MAX_STACKED 8 /* dead mounts detached at one path, at most */
 
 extern char **environ;
 
@@ -67,7 +67,7 @@ static int canonical(const char *path, char *out, size_t size)
 		snprintf(dir, sizeof(dir), "%s", slash == tmp ? "/" : tmp);
 	}
 	if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
-		return -EINVAL;	/* "/", ".", "..": name the directory */
+		return -EINVAL; /* "/", ".", "..": name the directory */
 	if (!realpath(dir, out))
 		return -errno;
 	if (strlen(out) + 1 + strlen(base) + 1 > size)
@@ -161,7 +161,9 @@ static int probe(const char *path)
 	/* FORCE_SYNC: cached attributes would hide a dead connection. */
 	if (pid == 0)
 		_exit(statx(AT_FDCWD, path, AT_STATX_FORCE_SYNC, STATX_MODE,
-			    &stx) < 0 ? (errno & 0x7f) : 0);
+			    &stx) < 0
+			  ? (errno & 0x7f)
+			  : 0);
 	for (waited = 0; waited < PROBE_TIMEOUT_MS; waited += 10) {
 		pid_t r = waitpid(pid, &status, WNOHANG);
 
@@ -211,7 +213,8 @@ static int clean_canonical(const char *canon, struct mn_strbuf *err)
 		rc = fuse ? probe(canon) : (stat(canon, &st) < 0 ? -errno : 0);
 		if (rc == -ENOTCONN) {
 			if ((rc = detach(canon)) < 0) {
-				errmsg(err, "cannot detach the dead mount at %s",
+				errmsg(err,
+				       "cannot detach the dead mount at %s",
 				       canon, rc);
 				return rc;
 			}
@@ -219,13 +222,17 @@ static int clean_canonical(const char *canon, struct mn_strbuf *err)
 			continue;
 		}
 		if (fuse && rc == -ETIMEDOUT) {
-			errmsg(err, "the FUSE mount at %s does not answer (a "
-			       "hung instance?); not touching it", canon, 0);
+			errmsg(err,
+			       "the FUSE mount at %s does not answer (a "
+			       "hung instance?); not touching it",
+			       canon, 0);
 			return -EBUSY;
 		}
 		if (fuse) {
-			errmsg(err, "%s is a live FUSE mount (another instance "
-			       "running?)", canon, 0);
+			errmsg(err,
+			       "%s is a live FUSE mount (another instance "
+			       "running?)",
+			       canon, 0);
 			return -EBUSY;
 		}
 		break;

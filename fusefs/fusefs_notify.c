@@ -33,10 +33,10 @@
 #include "fusefs_i.h"
 
 #define STOP_DEADLINE_S 3
-#define RETRIES 8	/* ready-at-arming flips before requeueing */
+#define RETRIES 8 /* ready-at-arming flips before requeueing */
 
-#define container_of(p, type, member)                                        \
-	((type *)(void *)((char *)(p) - offsetof(type, member)))
+#define container_of(p, type, member)                                          \
+	((type *)(void *)((char *)(p)-offsetof(type, member)))
 
 static void deadline_in(struct timespec *ts, int seconds)
 {
@@ -244,7 +244,7 @@ static void parked_retry(struct mn_fusefs *fs, struct parked *p)
 	/* May call parked_interrupt at once (already interrupted). */
 	fuse_req_interrupt_func(p->req, parked_interrupt, p);
 	p->registered = 1;
-	if (!p->armed)	/* readiness kept flipping: come back later */
+	if (!p->armed) /* readiness kept flipping: come back later */
 		fusefs_enqueue(fs, &p->it);
 }
 
@@ -293,7 +293,7 @@ static void parked_step(struct mn_fusefs *fs, struct nitem *it)
 		fuse_reply_err(p->req, EINTR);
 		parked_finish(fs, p);
 	} else if (stopping) {
-		fuse_reply_buf(p->req, NULL, 0);	/* end of file */
+		fuse_reply_buf(p->req, NULL, 0); /* end of file */
 		parked_finish(fs, p);
 	} else {
 		parked_retry(fs, p);
@@ -302,8 +302,8 @@ static void parked_step(struct mn_fusefs *fs, struct nitem *it)
 
 /* --- invalidations ------------------------------------------------------- */
 
-static int queue_inval(struct mn_fusefs *fs, enum nitem_kind kind,
-		       uint64_t ino, const char *name)
+static int queue_inval(struct mn_fusefs *fs, enum nitem_kind kind, uint64_t ino,
+		       const char *name)
 {
 	struct inval *iv;
 
@@ -356,7 +356,7 @@ static void inval_send(struct mn_fusefs *fs, struct nitem *it)
 							      0, 0);
 		else
 			rc = fuse_lowlevel_notify_inval_entry(
-				fs->se, iv->ino, iv->name, strlen(iv->name));
+			    fs->se, iv->ino, iv->name, strlen(iv->name));
 		if (rc == 0)
 			atomic_fetch_add_explicit(&fs->st_invalidations, 1,
 						  memory_order_relaxed);
@@ -367,10 +367,10 @@ static void inval_send(struct mn_fusefs *fs, struct nitem *it)
 /* --- the thread ---------------------------------------------------------- */
 
 static void (*const handlers[])(struct mn_fusefs *fs, struct nitem *it) = {
-	[NI_PARKED] = parked_step,
-	[NI_POLL] = poll_notify,
-	[NI_INVAL_INODE] = inval_send,
-	[NI_INVAL_ENTRY] = inval_send,
+    [NI_PARKED] = parked_step,
+    [NI_POLL] = poll_notify,
+    [NI_INVAL_INODE] = inval_send,
+    [NI_INVAL_ENTRY] = inval_send,
 };
 
 /* Stop seen: every armed parked read comes round to be answered. */
@@ -448,7 +448,7 @@ void fusefs_notifier_quiesce(struct mn_fusefs *fs)
 	pthread_cond_broadcast(&fs->qcond);
 	while (fs->parked && fs->notifier_started &&
 	       pthread_cond_timedwait(&fs->qcond, &fs->qlock, &deadline) !=
-		       ETIMEDOUT)
+		   ETIMEDOUT)
 		;
 	pthread_mutex_unlock(&fs->qlock);
 }

@@ -186,7 +186,11 @@ static void evict_stale(struct mn_sandbox *sb, int32_t pid, pid_t new_host)
 {
 	struct mn_proc_info old;
 
-	if (mn_proc_get(sb->procs, pid, &old) < 0 || old.host_pid == new_host)
+	/* only a sandboxed process's: a kernel task's pid taken by a
+	   program (ns_last_pid is read-only inside, but be sure) must not
+	   end the task */
+	if (mn_proc_get(sb->procs, pid, &old) < 0 || old.host_pid == new_host ||
+	    old.host_pid == 0 || old.kind != MN_PROC_USER)
 		return;
 	if (old.state != MN_PROC_ZOMBIE)
 		mn_proc_exit(sb->procs, pid, MN_W_SIGNALED(SIGKILL));

@@ -2,8 +2,23 @@
  * rootfs - the root a sandboxed program sees, assembled by init.
  *
  * Runs in the namespace's init (pid 1, root of the new user namespace, in
- * the new mount namespace) before anything else is started.  The root is a
- * fresh tmpfs on a staging directory with:
+ * the new mount namespace) before anything else is started.
+ *
+ * With MicronOS's tree (cfg->root_dir, its FUSE mount: a running instance
+ * with --mount) the root IS the tree, bound onto the staging directory:
+ * /proc, /sys, /events, /health, /tmp, /home, /root, /var and the rest of
+ * storage are MicronOS's, reached through FUSE.  Over it go read-only
+ * binds of the host's system directories (their mount points are created
+ * in the tree once: /usr, /opt, the /bin and /lib* links), the host's /etc
+ * with MicronOS's passwd, group, hostname, hosts and os-release bound over
+ * the host's files, the namespace's own procfs at /.micronos/proc (the
+ * magic links /dev/fd and /dev/stdin point there: FUSE cannot fake them),
+ * a tmpfs /dev (the host's device nodes, or MicronOS's device files with
+ * MN_SANDBOX_ROOT_DEV), a private devpts and /dev/shm, and a tmpfs /run.
+ * The root stays writable where MicronOS's permissions allow.
+ *
+ * Without it (a throwaway instance), the root is a fresh tmpfs on a
+ * staging directory with:
  *   - read-only, nosuid binds of the host's system directories (/usr, /etc,
  *     /opt and the /bin, /lib* links or directories, as the host has them);
  *   - MicronOS's /etc/passwd, group, hostname and hosts over the host's
@@ -56,6 +71,7 @@ struct rfs {
 	const struct sbx_world_cfg *cfg;
 	char *err;
 	size_t errsz;
+	const char *proc;	/* where the namespace's procfs is, inside */
 	char path[SBX_MAX_PATH];
 };
 
@@ -93,8 +109,11 @@ static int mnt(struct rfs *r, const char *src, const char *rel,
 
 static int mkdir_rel(struct rfs *r, const char *rel, mode_t mode)
 {
-	if (mkdir(at(r, rel), mode) < 0 && errno != EEXIST)
+	if (mkdir(at(r, rel), mode) < 0) {
+		if (errno == EEXIST)
+			return 0;	/* a tree's own: left as it is */
 		return fail(r, errno, "mkdir", rel);
+	}
 	/* the umask must not decide a sticky /tmp's mode */
 	if (chmod(r->path, mode) < 0)
 		return fail(r, errno, "chmod", rel);
@@ -106,13 +125,15 @@ static int mkdir_rel(struct rfs *r, const char *rel, mode_t mode)
  * absolute path (or a /proc/self/fd link): the tree is cloned detached,
  * its attributes set, then attached, so it is never visible writable.
  */
-static int bind_path(struct rfs *r, const char *src, const char *abs, int rw)
+static int bind_at(struct rfs *r, int dirfd, const char *src,
+		   const char *abs, int rw)
 {
 	struct sbx_mount_attr ma = {.attr_set = rw ? SBX_MOUNT_ATTR_NOSUID :
 				    SBX_MOUNT_ATTR_RDONLY |
 				    SBX_MOUNT_ATTR_NOSUID};
-	int fd = (int)syscall(__NR_open_tree, AT_FDCWD, src, OPEN_TREE_CLONE |
-			      OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	int fd = (int)syscall(__NR_open_tree, dirfd, src, OPEN_TREE_CLONE |
+			      OPEN_TREE_CLOEXEC | AT_RECURSIVE |
+			      (src[0] ? 0 : AT_EMPTY_PATH));
 	int e = 0;
 
 	if (fd < 0)
@@ -125,6 +146,11 @@ static int bind_path(struct rfs *r, const char *src, const char *abs, int rw)
 		e = fail(r, errno, "bind onto", abs);
 	close(fd);
 	return e;
+}
+
+static int bind_path(struct rfs *r, const char *src, const char *abs, int rw)
+{
+	return bind_at(r, AT_FDCWD, src, abs, rw);
 }
 
 /* /usr, /etc, ...: mirror the host's symlink or bind its directory. */
@@ -147,7 +173,9 @@ static int system_dirs(struct rfs *r)
 			if (n < 0)
 				return fail(r, errno, "readlink", names[i]);
 			link[n] = '\0';
-			if (symlink(link, at(r, names[i])) < 0)
+			/* in a tree the link stays from an earlier boot */
+			if (symlink(link, at(r, names[i])) < 0 &&
+			    errno != EEXIST)
 				return fail(r, errno, "symlink", names[i]);
 			continue;
 		}
@@ -225,12 +253,16 @@ static int etc_files(struct rfs *r)
 	return e;
 }
 
-static int dev_node(struct rfs *r, const char *name)
+static int dev_node(struct rfs *r, const char *name, int from_tree)
 {
-	char host[64], rel[64];
+	char host[SBX_MAX_PATH], rel[64];
 	int fd;
 
-	snprintf(host, sizeof(host), "/dev/%s", name);
+	if (from_tree)
+		snprintf(host, sizeof(host), "/proc/self/fd/%d/dev/%s",
+			 r->cfg->tree_fd, name);
+	else
+		snprintf(host, sizeof(host), "/dev/%s", name);
 	snprintf(rel, sizeof(rel), "/dev/%s", name);
 	fd = open(at(r, rel), O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
 	if (fd < 0)
@@ -241,15 +273,29 @@ static int dev_node(struct rfs *r, const char *name)
 	return 0;
 }
 
+/*
+ * Which device nodes to show, and whether MicronOS's drivers may serve
+ * them (through FUSE) when asked: /dev/tty must be the host's.
+ */
+static const struct {
+	const char *name;
+	int micronos;
+} nodes[] = {
+	{"null", 1}, {"zero", 1}, {"full", 1}, {"random", 1}, {"urandom", 1},
+	{"tty", 0},
+};
+
+/* The magic links: into the namespace's procfs (r->proc). */
+static const char *const links[][2] = {
+	{"self/fd", "/dev/fd"}, {"self/fd/0", "/dev/stdin"},
+	{"self/fd/1", "/dev/stdout"}, {"self/fd/2", "/dev/stderr"},
+};
+
 static int dev_tree(struct rfs *r)
 {
-	static const char *const nodes[] = {"null", "zero", "full", "random",
-					    "urandom", "tty"};
-	static const char *const links[][2] = {
-		{"/proc/self/fd", "/dev/fd"}, {"/proc/self/fd/0", "/dev/stdin"},
-		{"/proc/self/fd/1", "/dev/stdout"},
-		{"/proc/self/fd/2", "/dev/stderr"}, {"pts/ptmx", "/dev/ptmx"},
-	};
+	int tree = r->cfg->root_dir &&
+		   (r->cfg->root_flags & MN_SANDBOX_ROOT_DEV);
+	char target[64];
 	size_t i;
 	int e;
 
@@ -258,11 +304,17 @@ static int dev_tree(struct rfs *r)
 		     "mode=755,size=256k")) < 0)
 		return e;
 	for (i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++)
-		if ((e = dev_node(r, nodes[i])) < 0)
+		if ((e = dev_node(r, nodes[i].name, tree &&
+				  nodes[i].micronos)) < 0)
 			return e;
-	for (i = 0; i < sizeof(links) / sizeof(links[0]); i++)
-		if (symlink(links[i][0], at(r, links[i][1])) < 0)
+	for (i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		snprintf(target, sizeof(target), "%s/%s", r->proc,
+			 links[i][0]);
+		if (symlink(target, at(r, links[i][1])) < 0)
 			return fail(r, errno, "symlink", links[i][1]);
+	}
+	if (symlink("pts/ptmx", at(r, "/dev/ptmx")) < 0)
+		return fail(r, errno, "symlink", "/dev/ptmx");
 	if ((e = mkdir_rel(r, "/dev/pts", 0755)) < 0 ||
 	    (e = mnt(r, "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
 		     "newinstance,ptmxmode=0666,mode=620,gid=5")) < 0 ||
@@ -403,20 +455,30 @@ static int user_binds(struct rfs *r)
 
 static int proc_and_pids(struct rfs *r)
 {
-	char num[16];
+	char num[16], rel[64];
 	int e;
 
-	if ((e = mkdir_rel(r, "/proc", 0555)) < 0 ||
-	    (e = mnt(r, "proc", "/proc", "proc",
+	if ((e = mkdir_rel(r, r->proc, 0555)) < 0 ||
+	    (e = mnt(r, "proc", r->proc, "proc",
 		     MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)) < 0)
 		return e;
 	if (r->cfg->last_reserved_pid > 1) {
 		snprintf(num, sizeof(num), "%d", r->cfg->last_reserved_pid);
-		e = write_file(at(r, "/proc/sys/kernel/ns_last_pid"), num, 0);
+		snprintf(rel, sizeof(rel), "%s/sys/kernel/ns_last_pid",
+			 r->proc);
+		e = write_file(at(r, rel), num, 0);
 		if (e < 0)
 			return fail(r, -e, "reserve kernel-task pids:",
 				    "ns_last_pid");
 	}
+	/* read-only from now on, as containers do: root inside must not
+	   move ns_last_pid into the kernel tasks' pids (nor tune the rest
+	   of the namespace's sysctls) */
+	snprintf(rel, sizeof(rel), "%s/sys", r->proc);
+	if (mount(at(r, rel), r->path, NULL, MS_BIND | MS_REC, NULL) < 0 ||
+	    set_attr(r->path, SBX_MOUNT_ATTR_RDONLY | SBX_MOUNT_ATTR_NOSUID,
+		     AT_RECURSIVE) < 0)
+		return fail(r, errno, "read-only", rel);
 	return 0;
 }
 
@@ -441,7 +503,9 @@ static int loopback_up(struct rfs *r)
 
 static int enter_root(struct rfs *r)
 {
-	if (set_attr(r->cfg->stage, SBX_MOUNT_ATTR_RDONLY, 0) < 0)
+	/* a tree's own permissions decide who writes where in it */
+	if (!r->cfg->root_dir &&
+	    set_attr(r->cfg->stage, SBX_MOUNT_ATTR_RDONLY, 0) < 0)
 		return fail(r, errno, "read-only", "/");
 	if (chdir(r->cfg->stage) < 0)
 		return fail(r, errno, "chdir", r->cfg->stage);
@@ -454,20 +518,72 @@ static int enter_root(struct rfs *r)
 	return 0;
 }
 
+/*
+ * MicronOS's tree as the root: bound onto the stage, the mount points the
+ * host's directories need made in it (they stay in storage: a later boot
+ * finds them), then the host's /etc under MicronOS's identity files.
+ */
+static int tree_root(struct rfs *r)
+{
+	static const char *const own[] = {"passwd", "group", "hostname",
+					  "hosts", "os-release"};
+	char src[SBX_MAX_PATH], rel[64];
+	size_t i;
+	int e;
+
+	if ((e = bind_at(r, r->cfg->tree_fd, "", r->cfg->stage, 1)) < 0 ||
+	    (e = mkdir_rel(r, "/.micronos", 0755)) < 0 ||
+	    (e = system_dirs(r)) < 0 || (e = mkdir_rel(r, "/run", 0755)) < 0 ||
+	    (e = mnt(r, "tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV,
+		     "mode=755")) < 0 || (e = mkdir_rel(r, "/home", 0755)) < 0
+	    || (e = mkdir_rel(r, "/var/tmp", 01777)) < 0)
+		return e;
+	if (mkdir(at(r, "/home/user"), 0755) == 0 &&
+	    chown(r->path, MN_SANDBOX_USER_UID, MN_SANDBOX_USER_UID) < 0)
+		return fail(r, errno, "chown", "/home/user");
+	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
+		/* the tree's, through its descriptor (see world.c) */
+		snprintf(src, sizeof(src), "/proc/self/fd/%d/etc/%s",
+			 r->cfg->tree_fd, own[i]);
+		snprintf(rel, sizeof(rel), "/etc/%s", own[i]);
+		if (access(src, F_OK) < 0 || access(at(r, rel), F_OK) < 0)
+			continue;	/* nothing to bind, or to cover */
+		if (mount(src, r->path, NULL, MS_BIND, NULL) < 0)
+			return fail(r, errno, "bind", src);
+	}
+	if (r->cfg->root_flags & MN_SANDBOX_ROOT_HOSTPROC)
+		return mnt(r, "proc", "/proc", "proc",
+			   MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	return 0;
+}
+
+/* A private tmpfs as the root, with MicronOS's /etc files. */
+static int tmpfs_root(struct rfs *r)
+{
+	int e;
+
+	if ((e = mnt(r, "tmpfs", "", "tmpfs", MS_NOSUID | MS_NODEV,
+		     "mode=755,size=1m")) < 0 ||
+	    (e = system_dirs(r)) < 0 || (e = etc_files(r)) < 0 ||
+	    (e = scratch_trees(r)) < 0)
+		return e;
+	return mkdir_rel(r, "/sys", 0555);
+}
+
 int sbx_rootfs_setup(const struct sbx_world_cfg *cfg, char *err,
 		     size_t errsz)
 {
 	struct rfs r = {.cfg = cfg, .err = err, .errsz = errsz};
-	int e;
+	int tree = cfg->root_dir != NULL, e;
 
+	/* MicronOS's /proc is FUSE: the real one hides for magic links */
+	r.proc = tree && !(cfg->root_flags & MN_SANDBOX_ROOT_HOSTPROC) ?
+		 MN_SANDBOX_HIDDEN_PROC : "/proc";
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return fail(&r, errno, "make-rprivate", "/");
-	if ((e = mnt(&r, "tmpfs", "", "tmpfs", MS_NOSUID | MS_NODEV,
-		     "mode=755,size=1m")) < 0 ||
-	    (e = system_dirs(&r)) < 0 || (e = etc_files(&r)) < 0 ||
+	if ((e = tree ? tree_root(&r) : tmpfs_root(&r)) < 0 ||
 	    (e = proc_and_pids(&r)) < 0 || (e = dev_tree(&r)) < 0 ||
-	    (e = scratch_trees(&r)) < 0 || (e = mkdir_rel(&r, "/sys", 0555))
-	    < 0 || (e = user_binds(&r)) < 0)
+	    (e = user_binds(&r)) < 0)
 		return e;
 	if (sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
 		return fail(&r, errno, "sethostname", cfg->hostname);

@@ -98,7 +98,16 @@ static int copy_opts(struct mn_sandbox *sb, const struct mn_sandbox_opts *o,
 	}
 	c->nbinds = o->nbinds;
 	c->net = o->net;
-	c->root_dir = o->root_dir;
+	if (o->root_dir) {
+		if (snprintf(c->root_buf, sizeof(c->root_buf), "%s",
+			     o->root_dir) >= (int)sizeof(c->root_buf)) {
+			mn_strbuf_printf(err, "root %s: path too long",
+					 o->root_dir);
+			return -ENAMETOOLONG;
+		}
+		c->root_dir = c->root_buf;
+	}
+	c->root_flags = o->root_flags;
 	sb->trace_files = o->trace_files;
 	sb->uid_base = o->uid_base ? o->uid_base : MN_SANDBOX_UID_BASE;
 	c->uid_base = sb->uid_base;

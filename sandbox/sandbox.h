@@ -43,6 +43,15 @@ struct mn_sandbox_bind {
 	int writable;		/* 0: read-only bind */
 };
 
+/* root_flags */
+#define MN_SANDBOX_ROOT_DEV 0x1		/* /dev/null, zero, full, random,
+					   urandom from the tree (MicronOS's
+					   drivers) instead of the host's */
+#define MN_SANDBOX_ROOT_HOSTPROC 0x2	/* /proc is the namespace's procfs,
+					   not MicronOS's */
+#define MN_SANDBOX_HIDDEN_PROC "/.micronos/proc"	/* the namespace's
+					   procfs inside, for magic links */
+
 #define MN_SANDBOX_MAX_BINDS 32
 #define MN_SANDBOX_UID_BASE 200000	/* host uid of MicronOS uid 0 */
 #define MN_SANDBOX_ID_COUNT 65536	/* MicronOS ids 0..65535 */
@@ -51,7 +60,10 @@ struct mn_sandbox_bind {
 
 struct mn_sandbox_opts {
 	const char *hostname;	/* NULL: config kernel.hostname */
-	const char *root_dir;	/* a tree to use as /; NULL: private tmpfs */
+	/* MicronOS's tree (its FUSE mount) to build / from; NULL: a private
+	   tmpfs with MicronOS's /etc files (see rootfs.c) */
+	const char *root_dir;
+	unsigned root_flags;	/* MN_SANDBOX_ROOT_*, with root_dir */
 	const char *stage_dir;	/* empty host dir to stage the root on;
 				   NULL: a temporary one under /tmp */
 	enum mn_sandbox_net net;
@@ -126,17 +138,19 @@ int mn_sandbox_signal(struct mn_sandbox *sb, int32_t pid, int sig);
 
 /*
  * For a daemon (`micronos up`): at the end of boot (ready stage) creates
- * the instance's sandbox (the network from config key sandbox.net,
- * registered here), registers the control socket's "run" verb for
+ * the instance's sandbox, registers the control socket's "run" verb for
  * micronos-run and completes the shell's `spawn`; at shutdown ends every
- * run, kills the sandboxed programs and destroys the world.  A world that
- * cannot be created (no root) does not fail the boot: run and spawn say
- * why.  Call before mn_kernel_boot(); k and ctl are borrowed and must
- * outlive the kernel's shutdown; stop ctl before shutting k down.
+ * run, kills the sandboxed programs and destroys the world.  When the
+ * FUSE mount is up (MN_SLOT_FUSE) at mount_dir (borrowed, may be NULL),
+ * the sandbox's root is built from it.  Config keys registered here:
+ * sandbox.net, sandbox.dev, sandbox.proc.  A world that cannot be created
+ * (no root) does not fail the boot: run and spawn say why.  Call before
+ * mn_kernel_boot(); k and ctl are borrowed and must outlive the kernel's
+ * shutdown; stop ctl before shutting k down.
  */
 struct mn_ctl;
 int mn_sandbox_service_attach(struct mn_kernel *k, struct mn_ctl *ctl,
-			      struct mn_strbuf *err);
+			      const char *mount_dir, struct mn_strbuf *err);
 
 /* Host pid of the namespace's init (for tests and `micronos status`). */
 int mn_sandbox_init_host_pid(struct mn_sandbox *sb);

@@ -88,7 +88,12 @@ int sbx_filter_install(const struct sock_fprog *prog);
 struct sbx_world_cfg {
 	char hostname[SBX_HOSTNAME_MAX];
 	char stage[1024];		/* where the new root is assembled */
-	const char *root_dir;		/* NULL: tmpfs root */
+	const char *root_dir;		/* NULL: tmpfs root; else root_buf */
+	char root_buf[1024];		/* (the daemon's argv, where the
+					   option came from, is overwritten
+					   by name_init in the namespace) */
+	unsigned root_flags;		/* MN_SANDBOX_ROOT_* */
+	int tree_fd;			/* in init: O_PATH of root_dir */
 	int net;			/* enum mn_sandbox_net */
 	struct mn_sandbox_bind binds[MN_SANDBOX_MAX_BINDS];
 	size_t nbinds;

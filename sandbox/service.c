@@ -51,6 +51,7 @@
 struct svc {
 	struct mn_kernel *k;		/* borrowed */
 	struct mn_ctl *ctl;		/* borrowed */
+	const char *mount_dir;		/* borrowed; the FUSE mount's */
 	int stop_efd;			/* readable once stopping */
 	pthread_mutex_t lock;
 	pthread_cond_t idle;
@@ -63,6 +64,25 @@ struct svc {
 };
 
 static const char *const net_names[] = {"none", "host", NULL};
+static const char *const dev_names[] = {"host", "micronos", NULL};
+static const char *const proc_names[] = {"micronos", "host", NULL};
+
+/* The instance's keys for its sandbox (all take effect at the next boot). */
+static const struct mn_config_key keys[] = {
+	{.name = "sandbox.net", .type = MN_CONFIG_ENUM, .def = "none",
+	 .desc = "network of sandboxed programs: none (loopback only) or "
+		 "host", .names = net_names, .flags = MN_CONFIG_F_RESTART},
+	/* host: /dev/zero and /dev/null at native speed; micronos: served
+	   by MicronOS's drivers through FUSE (a round trip per call) */
+	{.name = "sandbox.dev", .type = MN_CONFIG_ENUM, .def = "host",
+	 .desc = "/dev/null, zero, full, random, urandom inside: the host's "
+		 "devices or MicronOS's drivers (host, micronos)",
+	 .names = dev_names, .flags = MN_CONFIG_F_RESTART},
+	{.name = "sandbox.proc", .type = MN_CONFIG_ENUM, .def = "micronos",
+	 .desc = "/proc inside, when the tree is mounted: MicronOS's or the "
+		 "pid namespace's (micronos, host)", .names = proc_names,
+	 .flags = MN_CONFIG_F_RESTART},
+};
 
 /* The sandbox for one caller, or NULL with the reason in why. */
 static struct mn_sandbox *svc_get(struct svc *svc, char *why, size_t n)
@@ -386,13 +406,22 @@ static int svc_start(struct mn_kernel *k, void *arg, struct mn_strbuf *err)
 	struct svc *svc = arg;
 	struct mn_sandbox_opts o = {0};
 	struct mn_strbuf msg = MN_STRBUF_INIT;
+	struct mn_config *cfg = mn_kernel_config(k);
 	struct mn_sandbox *sb = NULL;
-	int64_t net = 0;
+	int64_t net = 0, dev = 0, proc = 0;
 	int e;
 
 	(void)err;
-	mn_config_get_int(mn_kernel_config(k), "sandbox.net", &net);
+	mn_config_get_int(cfg, "sandbox.net", &net);
+	mn_config_get_int(cfg, "sandbox.dev", &dev);
+	mn_config_get_int(cfg, "sandbox.proc", &proc);
 	o.net = net == 1 ? MN_SANDBOX_NET_HOST : MN_SANDBOX_NET_NONE;
+	/* MicronOS's tree is the root when its FUSE mount is up */
+	if (svc->mount_dir && mn_kernel_slot(k, MN_SLOT_FUSE)) {
+		o.root_dir = svc->mount_dir;
+		o.root_flags = (dev == 1 ? MN_SANDBOX_ROOT_DEV : 0) |
+			       (proc == 1 ? MN_SANDBOX_ROOT_HOSTPROC : 0);
+	}
 	e = mn_sandbox_create(&sb, k, &o, &msg);
 	pthread_mutex_lock(&svc->lock);
 	svc->sb = e == 0 ? sb : NULL;
@@ -450,26 +479,25 @@ static void svc_free(struct mn_kernel *k, void *arg)
 }
 
 int mn_sandbox_service_attach(struct mn_kernel *k, struct mn_ctl *ctl,
-			      struct mn_strbuf *err)
+			      const char *mount_dir, struct mn_strbuf *err)
 {
-	static const struct mn_config_key net_key = {
-		.name = "sandbox.net", .type = MN_CONFIG_ENUM, .def = "none",
-		.desc = "network of sandboxed programs: none (loopback "
-			"only) or host", .names = net_names,
-		.flags = MN_CONFIG_F_RESTART};
 	struct svc *svc;
+	size_t i;
 	int e;
 
 	if (!k || !ctl)
 		return -EINVAL;
-	e = mn_config_register(mn_kernel_config(k), &net_key, err);
-	if (e < 0 && e != -EEXIST)
-		return e;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		e = mn_config_register(mn_kernel_config(k), &keys[i], err);
+		if (e < 0 && e != -EEXIST)
+			return e;
+	}
 	svc = calloc(1, sizeof(*svc));
 	if (!svc)
 		return -ENOMEM;
 	svc->k = k;
 	svc->ctl = ctl;
+	svc->mount_dir = mount_dir;
 	svc->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	pthread_mutex_init(&svc->lock, NULL);
 	pthread_cond_init(&svc->idle, NULL);

@@ -7,8 +7,11 @@
  *   1. unshare(CLONE_NEWUSER); tells the supervisor, which (as host root)
  *      writes uid_map and gid_map: MicronOS ids 0..65535 -> an unprivileged
  *      host range (200000.. by default);
- *   2. becomes root of the new namespace, then unshares mount, uts, ipc,
- *      cgroup, pid, time (and net unless the host's is wanted);
+ *   2. unshares mount, uts, ipc, cgroup, pid, time (and net unless the
+ *      host's is wanted); opens MicronOS's tree (if the root is built
+ *      from it) while it still has the host's uid 0, which may search
+ *      the instance's private runtime directory where the tree is
+ *      mounted; then becomes root of the new namespace;
  *   3. sets the time namespace's offsets so that CLOCK_MONOTONIC and
  *      CLOCK_BOOTTIME read 0 at MicronOS boot (uptime inside = MicronOS's);
  *   4. forks init with CLONE_PARENT, so that init is the supervisor's
@@ -96,7 +99,7 @@ struct inter_args {
 	int hs;			/* handshake socket */
 	int init_sock;		/* init's end of the message socket */
 	int close_fd;		/* the supervisor's end, closed here */
-	const struct sbx_world_cfg *cfg;
+	struct sbx_world_cfg *cfg;	/* ours to change after fork */
 	uint64_t boot_mono_ns, boot_boottime_ns;
 };
 
@@ -148,14 +151,21 @@ static void intermediate(const struct inter_args *a)
 	if (write(a->hs, "u", 1) != 1 || read(a->hs, &go, 1) != 1 ||
 	    go != 'g')
 		_exit(1);
-	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
-		hs_fail(a->hs, -errno, "become namespace root");
-	/* changing ids cleared "dumpable", which hides our own /proc files */
-	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 	if (a->cfg->net == MN_SANDBOX_NET_NONE)
 		flags |= CLONE_NEWNET;
 	if (unshare(flags) < 0)
 		hs_fail(a->hs, -errno, "unshare(namespaces)");
+	/* a descriptor: the path is not searchable by the namespace's
+	   root; opened in the new mount namespace, so init may clone it */
+	if (a->cfg->root_dir) {
+		a->cfg->tree_fd = open(a->cfg->root_dir, O_PATH | O_DIRECTORY);
+		if (a->cfg->tree_fd < 0)
+			hs_fail(a->hs, -errno, "open the MicronOS tree");
+	}
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+		hs_fail(a->hs, -errno, "become namespace root");
+	/* changing ids cleared "dumpable", which hides our own /proc files */
+	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 	if ((e = time_offsets(a->boot_mono_ns, a->boot_boottime_ns)) < 0)
 		hs_fail(a->hs, e, "time namespace offsets");
 	/* a raw clone is safe here: this process has a single thread */

@@ -54,7 +54,7 @@ int mn_net_policy_parse(const char *name)
 	return -EINVAL;
 }
 
-/* --- port lists ------------------------------------------------------------ */
+/* --- port lists ----------------------------------------------------------- */
 
 static int parse_port(const char *s, const char **end, uint16_t *out)
 {
@@ -177,7 +177,7 @@ enum mn_net_policy mn_net_policy(struct mn_net *net)
 	return p;
 }
 
-/* --- address checks -------------------------------------------------------- */
+/* --- address checks ------------------------------------------------------- */
 
 int mn_net_domain_handled(int domain)
 {
@@ -288,7 +288,7 @@ int mn_net_check_connect(struct mn_net *net, int32_t pid,
 	return check(net, sa, len, 1);
 }
 
-/* --- life cycle ------------------------------------------------------------ */
+/* --- life cycle ----------------------------------------------------------- */
 
 /* Instance names travel in peer messages: [A-Za-z0-9._-], 1..63. */
 static void sanitise_name(const char *in, char *out)
@@ -314,7 +314,8 @@ static uint64_t random_id(void)
 
 	while (!id)
 		if (getrandom(&id, sizeof(id), 0) != sizeof(id))
-			id = mn_clock_host_mono_ns() ^ ((uint64_t)getpid() << 32);
+			id = mn_clock_host_mono_ns() ^
+			     ((uint64_t)getpid() << 32);
 	return id;
 }
 

@@ -225,7 +225,9 @@ int mn_net_antenna_set(struct mn_net *net, const char *name, int up)
 				 net->ant[i].name, up ? "up" : "down");
 	}
 	pthread_mutex_unlock(&net->lock);
-	(void)changed;
+	/* Back on the air: say hello and ask who is there, as at start. */
+	if (changed && up && i == NET_ANT_P2P)
+		mn__net_p2p_hello(net);
 	return i < 0 ? i : 0;
 }
 
@@ -249,10 +251,12 @@ int mn_net_format_antennas(struct mn_net *net, struct mn_strbuf *out)
 		mn_texttable_cell(&t, "%s", a[i].up ? "up" : "down");
 		mn_texttable_cell(&t, "%u", a[i].mtu);
 		mn_texttable_cell(&t, "%s", a[i].address);
-		mn_texttable_cell(&t, "%llu", (unsigned long long)a[i].rx_bytes);
+		mn_texttable_cell(&t, "%llu",
+				  (unsigned long long)a[i].rx_bytes);
 		mn_texttable_cell(&t, "%llu",
 				  (unsigned long long)a[i].rx_packets);
-		mn_texttable_cell(&t, "%llu", (unsigned long long)a[i].tx_bytes);
+		mn_texttable_cell(&t, "%llu",
+				  (unsigned long long)a[i].tx_bytes);
 		mn_texttable_cell(&t, "%llu",
 				  (unsigned long long)a[i].tx_packets);
 		mn_texttable_cell(&t, "%llu/%llu",

@@ -289,6 +289,7 @@ static void diag_msg(const struct nlmsghdr *h, int protocol,
 	memset(&o, 0, sizeof(o));
 	o.family = m->idiag_family;
 	o.type = protocol == IPPROTO_TCP ? SOCK_STREAM : SOCK_DGRAM;
+	o.protocol = protocol;
 	o.ino = m->idiag_inode;
 	diag_addr(&o.local, o.family, m->id.idiag_src, m->id.idiag_sport);
 	if (m->id.idiag_dport)

@@ -79,9 +79,10 @@ struct net_port_range {
 
 /* A network namespace seen in the table: its diag socket for syncs. */
 struct net_ns {
-	uint64_t ino;
+	uint64_t ino;		/* 0: the daemon's own */
 	int nsfd;		/* open namespace fd (net->lock to add) */
 	int diag;		/* NETLINK_SOCK_DIAG socket (sync_lock), -1 */
+	int watched;		/* discover unknown sockets in it (lock) */
 };
 #define NET_NS_MAX 8
 
@@ -107,6 +108,7 @@ struct net_probe_slot {
 
 struct net_p2p {
 	/* Set by start; read-only while the link exists. */
+	struct mn_net *net;
 	int disc_fd, uni_fd, wake_fd;	/* owned by the records / p2p */
 	int disc_sd, uni_sd;
 	uint16_t port, uni_port;
@@ -149,6 +151,9 @@ struct mn_net {
 	int stopping;
 	mn_net_socket_fn *factory;
 	void *factory_arg;
+	mn_net_owners_fn *owners;
+	void *owners_arg;
+	int watch_own;			/* discover in our own namespace */
 	struct net_ns ns[NET_NS_MAX];	/* ino and nsfd: lock; diag: sync */
 	int nns;
 
@@ -163,7 +168,7 @@ struct mn_net {
 	int sync_timer, announce_timer, watch_id;
 };
 
-/* --- net.c ----------------------------------------------------------------- */
+/* --- net.c ---------------------------------------------------------------- */
 
 uint64_t mn__net_now(struct mn_net *net);
 /* Counts a call in net->calls (destroy waits for them): 0 or -ENETDOWN. */
@@ -172,7 +177,7 @@ void mn__net_leave(struct mn_net *net);
 /* Classifies an address: 1 loopback, 0 wildcard, 2 other, -EINVAL. */
 int mn__net_addr_class(const struct sockaddr *sa, socklen_t len);
 
-/* --- net_sock.c ------------------------------------------------------------ */
+/* --- net_sock.c ----------------------------------------------------------- */
 
 /* Finds a record by sd (lock held), NULL if none. */
 struct net_sock *mn__net_find(struct mn_net *net, int sd);
@@ -196,6 +201,12 @@ void mn__net_unpin(struct mn_net *net, struct net_sock *s);
 void mn__net_release_fd(struct mn_net *net, struct net_sock *s);
 /* Removes records closed for MN_NET_CLOSED_LINGER_MS (lock held). */
 void mn__net_sock_reap(struct mn_net *net);
+/*
+ * Records a socket found by discovery, with no descriptor (lock NOT held);
+ * nothing if the table has it already.  Returns the sd, 0, or -errno.
+ */
+int mn__net_sock_add_obs(struct mn_net *net, const struct net_obs *o,
+			 uint64_t netns, int32_t pid, uint32_t uid);
 /* Drops a record now (peer link stop); closes a held fd.  Lock NOT held. */
 void mn__net_sock_drop(struct mn_net *net, int sd);
 /* Adds traffic to a record (lock NOT held). */
@@ -208,13 +219,13 @@ void mn__net_sock_free_all(struct mn_net *net);
 /* Copies a record (lock held). */
 void mn__net_sock_copy(const struct net_sock *s, struct mn_net_sock_info *o);
 
-/* --- net_sync.c ------------------------------------------------------------ */
+/* --- net_sync.c ----------------------------------------------------------- */
 
 /* Takes what the host said about s (lock held); from_dump: via sock_diag. */
 void mn__net_apply_obs(struct mn_net *net, struct net_sock *s,
 		       const struct net_obs *o, int from_dump);
 
-/* --- net_antenna.c --------------------------------------------------------- */
+/* --- net_antenna.c -------------------------------------------------------- */
 
 void mn__net_antennas_init(struct mn_net *net);
 /* host0's presence follows the policy (lock held). */
@@ -226,7 +237,7 @@ void mn__net_antenna_retire(struct mn_net *net, const struct net_sock *s);
 /* p2p0's errors and drops (lock NOT held). */
 void mn__net_antenna_error(struct mn_net *net, int i, int rx, int drop);
 
-/* --- net_peer.c / net_p2p.c ------------------------------------------------ */
+/* --- net_peer.c / net_p2p.c ----------------------------------------------- */
 
 /* Opens the link (sockets, thread).  0 or -errno with a message in err. */
 int mn__net_p2p_start(struct mn_net *net, uint16_t port, int lan,
@@ -235,6 +246,8 @@ int mn__net_p2p_start(struct mn_net *net, uint16_t port, int lan,
 /* Says BYE, stops the thread, closes the sockets.  Idempotent. */
 void mn__net_p2p_stop(struct mn_net *net);
 uint32_t mn__net_p2p_announce_ms(struct mn_net *net);
+/* HELLO and PROBE to everyone (start, p2p0 up again). */
+void mn__net_p2p_hello(struct mn_net *net);
 /* The link for a call (users + 1), NULL if there is none; put it back. */
 struct net_p2p *mn__net_p2p_get(struct mn_net *net);
 void mn__net_p2p_put(struct mn_net *net, struct net_p2p *p);
@@ -291,7 +304,7 @@ int mn__net_msg_format(const struct net_msg *m, char *buf, size_t size);
 /* 1 if name is a valid instance name for the protocol. */
 int mn__net_name_ok(const char *name);
 
-/* --- net_sys.c ------------------------------------------------------------- */
+/* --- net_sys.c ------------------------------------------------------------ */
 
 /* Wires rows 3000-3008 to net (adding the new rows on first use). */
 int mn__net_sys_wire(struct mn_syscalls *s, struct mn_net *net);
@@ -308,6 +321,7 @@ struct net_obs {
 	int counters;		/* the byte/packet fields are valid */
 	uint64_t tx_bytes, rx_bytes, tx_packets, rx_packets;
 	uint32_t txq, rxq;
+	int protocol;		/* from dumps; descriptors ask the host */
 };
 
 /* Reads a socket through a descriptor: 0 or -errno. */

@@ -152,8 +152,9 @@ static void drain(struct mn_net *net, struct net_p2p *p, int fd, int sd)
 
 static void *p2p_thread(void *arg)
 {
-	struct mn_net *net = arg;
-	struct net_p2p *p = net->p2p;	/* set before the thread starts */
+	struct net_p2p *p = arg;	/* not net->p2p: a stop may have
+					 * cleared it before we ran */
+	struct mn_net *net = p->net;
 	struct pollfd pfd[3] = {
 		{p->disc_fd, POLLIN, 0},
 		{p->uni_fd, POLLIN, 0},
@@ -206,7 +207,8 @@ static int open_udp(struct mn_net *net, uint32_t addr, uint16_t port,
 	if (ret < 0) {
 		ret = -errno;
 		mn_strbuf_printf(err, "peer link: cannot bind %s:%u: %s",
-				 inet_ntop(AF_INET, &sin.sin_addr, a, sizeof(a)),
+				 inet_ntop(AF_INET, &sin.sin_addr, a,
+					   sizeof(a)),
 				 port, strerror(-ret));
 		close(fd);
 		return ret;
@@ -287,6 +289,7 @@ int mn__net_p2p_start(struct mn_net *net, uint16_t port, int lan,
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&p->cond, &ca);
 	pthread_condattr_destroy(&ca);
+	p->net = net;
 	p->disc_fd = p->uni_fd = p->wake_fd = -1;
 	p->port = port ? port : MN_NET_P2P_PORT_DEFAULT;
 	p->lan = !!lan;
@@ -294,7 +297,8 @@ int mn__net_p2p_start(struct mn_net *net, uint16_t port, int lan,
 	p->expire_ms = expire_ms ? expire_ms : MN_NET_EXPIRE_MS_DEFAULT;
 	p->disc_addr.sin_family = AF_INET;
 	p->disc_addr.sin_port = htons(p->port);
-	p->disc_addr.sin_addr.s_addr = htonl(0x7fffffffu);	/* 127.255.255.255 */
+	/* 127.255.255.255, the loopback broadcast */
+	p->disc_addr.sin_addr.s_addr = htonl(0x7fffffffu);
 	ret = open_link(net, p, err);
 	if (ret < 0)
 		goto fail;
@@ -302,7 +306,7 @@ int mn__net_p2p_start(struct mn_net *net, uint16_t port, int lan,
 	net->p2p = p;
 	net->p2p_error[0] = '\0';
 	pthread_mutex_unlock(&net->lock);
-	ret = -pthread_create(&p->thread, NULL, p2p_thread, net);
+	ret = -pthread_create(&p->thread, NULL, p2p_thread, p);
 	if (ret < 0) {
 		pthread_mutex_lock(&net->lock);
 		net->p2p = NULL;
@@ -311,8 +315,7 @@ int mn__net_p2p_start(struct mn_net *net, uint16_t port, int lan,
 	}
 	p->thread_started = 1;
 	/* Say hello, and ask who is there so the table fills at once. */
-	broadcast(net, p, NET_MSG_HELLO, 0);
-	broadcast(net, p, NET_MSG_PROBE, net->id);
+	mn__net_p2p_hello(net);
 	return 0;
 fail:
 	free_link(net, p);
@@ -323,6 +326,7 @@ void mn__net_p2p_stop(struct mn_net *net)
 {
 	struct net_p2p *p;
 	uint64_t one = 1;
+	int up;
 
 	pthread_mutex_lock(&net->lock);
 	p = net->p2p;
@@ -339,9 +343,23 @@ void mn__net_p2p_stop(struct mn_net *net)
 	/* An eventfd write of 1 cannot fail here (the counter is 0). */
 	(void)!write(p->wake_fd, &one, sizeof(one));
 	pthread_join(p->thread, NULL);
-	if (mn__net_antenna_up(net, NET_ANT_P2P))
+	pthread_mutex_lock(&net->lock);
+	up = mn__net_antenna_up(net, NET_ANT_P2P);
+	pthread_mutex_unlock(&net->lock);
+	if (up)
 		broadcast(net, p, NET_MSG_BYE, 0);
 	free_link(net, p);
+}
+
+void mn__net_p2p_hello(struct mn_net *net)
+{
+	struct net_p2p *p = mn__net_p2p_get(net);
+
+	if (!p)
+		return;
+	broadcast(net, p, NET_MSG_HELLO, 0);
+	broadcast(net, p, NET_MSG_PROBE, net->id);
+	mn__net_p2p_put(net, p);
 }
 
 int mn_net_tick(struct mn_net *net)
@@ -424,8 +442,9 @@ int mn_net_discover(struct mn_net *net, int timeout_ms,
 	}
 	broadcast(net, p, NET_MSG_PROBE, probe);
 	pthread_mutex_lock(&net->lock);
-	mn__net_p2p_wait(net, p, s->sent_ns + (uint64_t)timeout_ms * MN_NSEC_PER_MSEC,
-		   NULL, NULL);
+	mn__net_p2p_wait(net, p,
+			 s->sent_ns + (uint64_t)timeout_ms * MN_NSEC_PER_MSEC,
+			 NULL, NULL);
 	n = (int)s->n;
 	memcpy(out, s->found, ((size_t)n < max ? (size_t)n : max) *
 				      sizeof(*out));

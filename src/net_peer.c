@@ -174,7 +174,7 @@ int mn__net_msg_format(const struct net_msg *m, char *buf, size_t size)
 	return n < 0 || (size_t)n >= size || n > MN_NET_MSG_MAX ? -ENOSPC : n;
 }
 
-/* --- the table ------------------------------------------------------------- */
+/* --- the table ------------------------------------------------------------ */
 
 static int peer_index(struct net_p2p *p, uint64_t id)
 {

@@ -67,7 +67,8 @@ static void v4(const struct sockaddr_storage *ss, uint32_t *a, unsigned *port)
 	*a = 0;
 	*port = 0;
 	if (ss->ss_family == AF_INET) {
-		*a = in->sin_addr.s_addr;	/* as the kernel prints __be32 */
+		/* as the kernel prints a __be32 */
+		*a = in->sin_addr.s_addr;
 		*port = ntohs(in->sin_port);
 	}
 }
@@ -282,7 +283,7 @@ int mn_net_render_proc(struct mn_net *net, const char *file,
 	return -ENOENT;
 }
 
-/* --- /proc/net rows ---------------------------------------------------------- */
+/* --- /proc/net rows ------------------------------------------------------- */
 
 static int proc_render(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 		       struct mn_strbuf *out)

@@ -118,6 +118,7 @@ static void add_ns(struct mn_net *net, uint64_t ino, int *nsfd)
 	net->ns[net->nns].ino = ino;
 	net->ns[net->nns].nsfd = *nsfd;
 	net->ns[net->nns].diag = -1;
+	net->ns[net->nns].watched = 0;
 	net->nns++;
 	*nsfd = -1;	/* kept */
 }
@@ -218,7 +219,8 @@ int mn__net_sock_add(struct mn_net *net, int fd, unsigned flags,
 		}
 		mn__net_set_state(net, s, o.state);
 		s->counters_from_host = !!o.counters;
-		s->antenna = antenna >= 0 ? antenna : mn__net_antenna_of(net, s);
+		s->antenna = antenna >= 0 ? antenna :
+					    mn__net_antenna_of(net, s);
 		s = NULL;
 	}
 	pthread_mutex_unlock(&net->lock);
@@ -226,6 +228,40 @@ int mn__net_sock_add(struct mn_net *net, int fd, unsigned flags,
 out:
 	if (nsfd >= 0)
 		close(nsfd);
+	return ret;
+}
+
+int mn__net_sock_add_obs(struct mn_net *net, const struct net_obs *o,
+			 uint64_t netns, int32_t pid, uint32_t uid)
+{
+	struct net_sock *s = calloc(1, sizeof(*s));
+	int ret;
+
+	if (!s)
+		return -ENOMEM;
+	s->fd = -1;
+	s->domain = o->family;
+	s->type = o->type;
+	s->protocol = o->protocol;
+	s->state = s->type == SOCK_DGRAM ? MN_SOCK_UNBOUND : MN_TCP_CLOSED;
+	s->pid = pid;
+	s->uid = uid;
+	s->ino = o->ino;
+	s->netns = netns;
+	s->created_ns = s->changed_ns = mn__net_now(net);
+	pthread_mutex_lock(&net->lock);
+	if (net->stopping)
+		ret = -ESHUTDOWN;
+	else if (find_ino(net, o->ino, netns))
+		ret = 0;
+	else
+		ret = insert_locked(net, s);
+	if (ret > 0) {
+		mn__net_apply_obs(net, s, o, 1);
+		s = NULL;
+	}
+	pthread_mutex_unlock(&net->lock);
+	free(s);
 	return ret;
 }
 

@@ -16,9 +16,13 @@
  * empties the slot under it, so a late watcher finds nothing instead of a
  * freed network.  mn_net_get() takes a reference under the same mutex.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <micronos/config.h>
 #include <micronos/kernel.h>
@@ -118,6 +122,60 @@ static int32_t netd_of(struct mn_kernel *k)
 
 	mn_proc_foreach(mn_kernel_procs(k), find_netd, &pid);
 	return pid > 0 ? pid : mn_kernel_ktask(k, "netd", MN_PRIO_NORMAL);
+}
+
+/* Sockets of one process: its host descriptors that are sockets. */
+static size_t host_sockets(const struct mn_proc_info *pi,
+			   struct mn_net_owner *out, size_t n, size_t max)
+{
+	char path[64], link[64];
+	struct dirent *e;
+	unsigned long long ino;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", pi->host_pid);
+	d = opendir(path);
+	if (!d)
+		return n;	/* gone, or not ours to read */
+	while ((e = readdir(d))) {
+		ssize_t l = readlinkat(dirfd(d), e->d_name, link,
+				       sizeof(link) - 1);
+
+		if (l <= 0)
+			continue;
+		link[l] = '\0';
+		if (sscanf(link, "socket:[%llu]", &ino) != 1)
+			continue;
+		if (n < max)
+			out[n] = (struct mn_net_owner){ino, pi->pid, pi->euid};
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * The owners function of a kernel's network: the sockets of every process
+ * with a host program behind it, read from the host's /proc/HOSTPID/fd
+ * (what ss -p does).  Runs without the network's lock.
+ */
+static int kernel_owners(void *arg, struct mn_net_owner *out, size_t max)
+{
+	struct mn_proctab *pt = mn_kernel_procs(arg);
+	size_t np = mn_proc_list(pt, NULL, 0), n = 0;
+	struct mn_proc_info *pi = calloc(np + 16, sizeof(*pi));
+
+	if (!pi)
+		return -ENOMEM;
+	n = mn_proc_list(pt, pi, np + 16);
+	np = n < np + 16 ? n : np + 16;
+	n = 0;
+	for (size_t i = 0; i < np; i++)
+		if (pi[i].host_pid > 0 && pi[i].kind == MN_PROC_USER &&
+		    pi[i].state != MN_PROC_ZOMBIE)
+			n = host_sockets(&pi[i], out, n, max);
+	free(pi);
+	return (int)n;
 }
 
 static void sync_cb(void *arg, int id, uint64_t count)
@@ -259,13 +317,15 @@ static int net_start(struct mn_kernel *k, void *arg, struct mn_strbuf *err)
 	o.announce_ms = (uint32_t)c.announce_ms;
 	o.expire_ms = (uint32_t)c.expire_ms;
 	if (o.netd_pid < 0) {
-		mn_strbuf_printf(err, "net: cannot create the kernel task netd");
+		mn_strbuf_printf(err, "net: cannot create the kernel task "
+				 "netd");
 		return o.netd_pid;
 	}
 	ret = mn_net_create(&net, &o, err);
 	if (ret < 0)
 		return ret;
 	net->k = k;
+	mn_net_set_owners(net, kernel_owners, k);
 	ret = wire(k, net, &c, err);
 	if (ret < 0) {
 		unwire(k, net);

@@ -3,11 +3,14 @@
  *
  * Three steps, so that no host call runs under net->lock:
  *   1. snapshot: copy what each record needs (pinning held descriptors so
- *      they cannot be closed meanwhile);
+ *      they cannot be closed meanwhile), the inodes the table knows, and
+ *      the namespaces to dump;
  *   2. ask the host: held sockets through their descriptor, the others
  *      with one sock_diag dump per namespace, family and protocol, matched
  *      by inode, or - for a connection that outlived its last descriptor
  *      (inode 0 in the dump: FIN-WAIT, TIME-WAIT ...) - by its addresses;
+ *      in watched namespaces, sockets the table does not know are recorded
+ *      when the owners function names the MicronOS process holding them;
  *   3. apply to the records that are still there, then reap the ones that
  *      have been gone for the linger time.
  *
@@ -18,12 +21,21 @@
  * module) the records simply keep their state.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <linux/nsfs.h>
 #include <netinet/in.h>
 
 #include "net_i.h"
+
+/* Most unknown sockets looked at per sync (the rest wait for the next). */
+#define UNKNOWN_MAX 1024
 
 struct item {
 	int sd, fd, pinned;
@@ -34,44 +46,94 @@ struct item {
 	struct net_obs obs;
 };
 
-struct dump_ctx {
-	struct item *it;
-	size_t n;
+struct unknown {
+	struct net_obs obs;
 	uint64_t netns;
-	int family, type;
 };
 
-static size_t snapshot(struct mn_net *net, struct item **out)
-{
+struct snap {
 	struct item *it;
-	size_t n = 0;
+	size_t n;
+	uint64_t *known;	/* inodes of every record */
+	uint64_t *known_ns;	/* their namespaces */
+	size_t nknown;
+	uint64_t dump[NET_NS_MAX + 1];	/* namespaces to dump */
+	int watched[NET_NS_MAX + 1];
+	int ndump;
+	mn_net_owners_fn *owners;
+	void *owners_arg;
+	struct unknown *unk;
+	size_t nunk;
+};
 
-	pthread_mutex_lock(&net->lock);
-	it = calloc(net->nsocks ? net->nsocks : 1, sizeof(*it));
-	for (size_t i = 0; it && i < net->nsocks; i++) {
-		struct net_sock *s = net->socks[i];
-		struct item *x = &it[n];
+struct dump_ctx {
+	struct snap *sn;
+	uint64_t netns;
+	int family, type, watched;
+};
 
-		if (s->kernel || (s->closed_ns && s->fd < 0))
-			continue;
-		x->sd = s->sd;
-		x->fd = -1;
-		if (s->fd >= 0 && !s->closing) {
-			x->fd = s->fd;
-			x->pinned = 1;
-			s->pins++;
+static void add_dump(struct snap *sn, uint64_t netns, int watched)
+{
+	for (int i = 0; i < sn->ndump; i++)
+		if (sn->dump[i] == netns) {
+			sn->watched[i] |= watched;
+			return;
 		}
-		x->family = s->domain;
-		x->type = s->type;
-		x->ino = s->ino;
-		x->netns = s->netns;
-		x->remote = s->remote;
-		x->found = -1;
-		n++;
+	if (sn->ndump <= NET_NS_MAX) {
+		sn->dump[sn->ndump] = netns;
+		sn->watched[sn->ndump++] = watched;
 	}
+}
+
+static void snap_item(struct snap *sn, struct net_sock *s)
+{
+	struct item *x = &sn->it[sn->n++];
+
+	x->sd = s->sd;
+	x->fd = -1;
+	if (s->fd >= 0 && !s->closing) {
+		x->fd = s->fd;
+		x->pinned = 1;
+		s->pins++;
+	}
+	x->family = s->domain;
+	x->type = s->type;
+	x->ino = s->ino;
+	x->netns = s->netns;
+	x->remote = s->remote;
+	x->found = -1;
+	if (x->fd < 0 && s->domain != AF_UNIX)
+		add_dump(sn, s->netns, 0);
+}
+
+static int snapshot(struct mn_net *net, struct snap *sn)
+{
+	size_t cap;
+
+	memset(sn, 0, sizeof(*sn));
+	pthread_mutex_lock(&net->lock);
+	cap = net->nsocks ? net->nsocks : 1;
+	sn->it = calloc(cap, sizeof(*sn->it));
+	sn->known = calloc(cap, sizeof(*sn->known));
+	sn->known_ns = calloc(cap, sizeof(*sn->known_ns));
+	for (size_t i = 0; sn->it && sn->known && sn->known_ns &&
+			   i < net->nsocks; i++) {
+		struct net_sock *s = net->socks[i];
+
+		sn->known[sn->nknown] = s->ino;
+		sn->known_ns[sn->nknown++] = s->netns;
+		if (!s->kernel && !(s->closed_ns && s->fd < 0))
+			snap_item(sn, s);
+	}
+	if (net->watch_own)
+		add_dump(sn, 0, 1);
+	for (int i = 0; i < net->nns; i++)
+		if (net->ns[i].watched)
+			add_dump(sn, net->ns[i].ino, 1);
+	sn->owners = net->owners;
+	sn->owners_arg = net->owners_arg;
 	pthread_mutex_unlock(&net->lock);
-	*out = it;
-	return it ? n : 0;
+	return sn->it && sn->known && sn->known_ns ? 0 : -ENOMEM;
 }
 
 static int same_addr(const struct sockaddr_storage *a,
@@ -96,13 +158,22 @@ static int same_addr(const struct sockaddr_storage *a,
 	return 0;
 }
 
+static int is_known(const struct snap *sn, uint64_t ino, uint64_t netns)
+{
+	for (size_t i = 0; i < sn->nknown; i++)
+		if (sn->known[i] == ino && sn->known_ns[i] == netns)
+			return 1;
+	return 0;
+}
+
 /* One socket of a dump: whose is it? */
 static void dump_cb(void *arg, const struct net_obs *o)
 {
 	struct dump_ctx *c = arg;
+	struct snap *sn = c->sn;
 
-	for (size_t i = 0; i < c->n; i++) {
-		struct item *x = &c->it[i];
+	for (size_t i = 0; i < sn->n; i++) {
+		struct item *x = &sn->it[i];
 
 		if (x->fd >= 0 || x->netns != c->netns ||
 		    x->family != c->family || x->type != c->type)
@@ -114,6 +185,14 @@ static void dump_cb(void *arg, const struct net_obs *o)
 		x->found = 1;
 		x->obs = *o;
 		return;
+	}
+	if (!c->watched || !o->ino || is_known(sn, o->ino, c->netns))
+		return;
+	if (!sn->unk)
+		sn->unk = calloc(UNKNOWN_MAX, sizeof(*sn->unk));
+	if (sn->unk && sn->nunk < UNKNOWN_MAX) {
+		sn->unk[sn->nunk].obs = *o;
+		sn->unk[sn->nunk++].netns = c->netns;
 	}
 }
 
@@ -140,56 +219,68 @@ static int diag_of(struct mn_net *net, uint64_t netns)
 	return net->ns[i].diag;
 }
 
-static void dump_one(struct mn_net *net, struct item *it, size_t n,
-		     uint64_t netns, int family, int type)
+static void mark(struct snap *sn, uint64_t netns, int family, int type,
+		 int found)
 {
-	struct dump_ctx c = {it, n, netns, family, type};
-	int any = 0, diag, ret;
+	for (size_t i = 0; i < sn->n; i++)
+		if (sn->it[i].fd < 0 && sn->it[i].netns == netns &&
+		    sn->it[i].family == family && sn->it[i].type == type)
+			sn->it[i].found = found;
+}
 
-	for (size_t i = 0; i < n; i++)
-		if (it[i].fd < 0 && it[i].netns == netns &&
-		    it[i].family == family && it[i].type == type) {
-			it[i].found = 0;
-			any = 1;
-		}
-	if (!any)
-		return;
-	diag = diag_of(net, netns);
+static void dump_one(struct mn_net *net, struct snap *sn, int k, int family,
+		     int type)
+{
+	struct dump_ctx c = {sn, sn->dump[k], family, type, sn->watched[k]};
+	int diag, ret;
+
+	mark(sn, c.netns, family, type, 0);
+	diag = diag_of(net, c.netns);
 	ret = diag < 0 ? diag :
 	      mn__net_diag_dump(diag, family, type == SOCK_STREAM ?
 				IPPROTO_TCP : IPPROTO_UDP, dump_cb, &c);
-	if (ret == 0)
-		return;
-	for (size_t i = 0; i < n; i++)	/* we do not know after all */
-		if (it[i].fd < 0 && it[i].netns == netns &&
-		    it[i].family == family && it[i].type == type)
-			it[i].found = -1;
+	if (ret < 0)	/* we do not know after all */
+		mark(sn, c.netns, family, type, -1);
 }
 
-static void ask_host(struct mn_net *net, struct item *it, size_t n)
+/* Records the unknown sockets that MicronOS processes hold. */
+static int discover(struct mn_net *net, struct snap *sn)
+{
+	struct mn_net_owner *own;
+	int n, added = 0;
+
+	if (!sn->nunk || !sn->owners)
+		return 0;
+	own = calloc(4096, sizeof(*own));
+	n = own ? sn->owners(sn->owners_arg, own, 4096) : -ENOMEM;
+	for (size_t u = 0; u < sn->nunk; u++)
+		for (int i = 0; i < n && i < 4096; i++)
+			if (own[i].ino == sn->unk[u].obs.ino) {
+				added += mn__net_sock_add_obs(
+						 net, &sn->unk[u].obs,
+						 sn->unk[u].netns, own[i].pid,
+						 own[i].uid) > 0;
+				break;
+			}
+	free(own);
+	return added;
+}
+
+static int ask_host(struct mn_net *net, struct snap *sn)
 {
 	static const int families[] = {AF_INET, AF_INET6};
 	static const int types[] = {SOCK_STREAM, SOCK_DGRAM};
 
-	for (size_t i = 0; i < n; i++)
-		if (it[i].fd >= 0)
-			it[i].found = mn__net_observe_fd(it[i].fd, &it[i].obs) ?
-					      -1 : 1;
-	for (size_t i = 0; i < n; i++) {
-		int dup = 0;
-
-		if (it[i].fd >= 0 || it[i].family == AF_UNIX)
-			continue;
-		for (size_t j = 0; j < i && !dup; j++)
-			dup = it[j].fd < 0 && it[j].family != AF_UNIX &&
-			      it[j].netns == it[i].netns;
-		if (dup)
-			continue;	/* namespace already dumped */
+	for (size_t i = 0; i < sn->n; i++)
+		if (sn->it[i].fd >= 0)
+			sn->it[i].found =
+				mn__net_observe_fd(sn->it[i].fd,
+						   &sn->it[i].obs) ? -1 : 1;
+	for (int k = 0; k < sn->ndump; k++)
 		for (int f = 0; f < 2; f++)
 			for (int t = 0; t < 2; t++)
-				dump_one(net, it, n, it[i].netns, families[f],
-					 types[t]);
-	}
+				dump_one(net, sn, k, families[f], types[t]);
+	return discover(net, sn);
 }
 
 void mn__net_apply_obs(struct mn_net *net, struct net_sock *s,
@@ -227,23 +318,24 @@ static int vanished(struct mn_net *net, struct net_sock *s)
 	return 1;
 }
 
-static int apply(struct mn_net *net, struct item *it, size_t n)
+static int apply(struct mn_net *net, struct snap *sn)
 {
 	int changed = 0;
 
 	pthread_mutex_lock(&net->lock);
-	for (size_t i = 0; i < n; i++) {
-		struct net_sock *s = mn__net_find(net, it[i].sd);
+	for (size_t i = 0; i < sn->n; i++) {
+		struct item *x = &sn->it[i];
+		struct net_sock *s = mn__net_find(net, x->sd);
 		int before;
 
 		if (!s)
 			continue;
 		before = s->state;
-		if (it[i].pinned)
+		if (x->pinned)
 			mn__net_unpin(net, s);
-		if (it[i].found == 1)
-			mn__net_apply_obs(net, s, &it[i].obs, !it[i].pinned);
-		else if (it[i].found == 0)
+		if (x->found == 1)
+			mn__net_apply_obs(net, s, &x->obs, !x->pinned);
+		else if (x->found == 0)
 			changed += vanished(net, s) && before == s->state;
 		changed += before != s->state;
 	}
@@ -254,19 +346,65 @@ static int apply(struct mn_net *net, struct item *it, size_t n)
 
 int mn_net_sync(struct mn_net *net)
 {
-	struct item *it;
-	size_t n;
-	int ret;
+	struct snap sn;
+	int ret, added = 0;
 
 	pthread_mutex_lock(&net->sync_lock);
-	n = snapshot(net, &it);
-	if (!it) {
-		pthread_mutex_unlock(&net->sync_lock);
-		return -ENOMEM;
-	}
-	ask_host(net, it, n);
-	ret = apply(net, it, n);
+	ret = snapshot(net, &sn);
+	if (ret == 0)
+		added = ask_host(net, &sn);
+	/* apply even after a failed snapshot: it unpins what was pinned */
+	ret = ret < 0 ? (apply(net, &sn), ret) : apply(net, &sn) + added;
 	pthread_mutex_unlock(&net->sync_lock);
-	free(it);
+	free(sn.it);
+	free(sn.known);
+	free(sn.known_ns);
+	free(sn.unk);
 	return ret;
+}
+
+/* --- discovery settings --------------------------------------------------- */
+
+int mn_net_watch_netns(struct mn_net *net, int nsfd)
+{
+	uint64_t ino = 0;
+	int fd = -1, ret = 0, i;
+	struct stat st;
+
+	if (nsfd >= 0) {
+		if (ioctl(nsfd, NS_GET_NSTYPE) != CLONE_NEWNET)
+			return -EINVAL;
+		if (fstat(nsfd, &st) < 0)
+			return -errno;
+		ino = (uint64_t)st.st_ino;
+		if (ino == net->self_netns)
+			ino = 0;
+	}
+	if (ino && (fd = fcntl(nsfd, F_DUPFD_CLOEXEC, 3)) < 0)
+		return -errno;
+	pthread_mutex_lock(&net->lock);
+	for (i = 0; ino && i < net->nns && net->ns[i].ino != ino; i++)
+		;
+	if (!ino) {
+		net->watch_own = 1;
+	} else if (i < net->nns) {
+		net->ns[i].watched = 1;	/* known already: keep its fd */
+	} else if (net->nns == NET_NS_MAX) {
+		ret = -ENOSPC;
+	} else {
+		net->ns[net->nns++] = (struct net_ns){ino, fd, -1, 1};
+		fd = -1;	/* kept */
+	}
+	pthread_mutex_unlock(&net->lock);
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+void mn_net_set_owners(struct mn_net *net, mn_net_owners_fn *fn, void *arg)
+{
+	pthread_mutex_lock(&net->lock);
+	net->owners = fn;
+	net->owners_arg = fn ? arg : NULL;
+	pthread_mutex_unlock(&net->lock);
 }

@@ -28,7 +28,8 @@
 
 #include "net_i.h"
 
-#define VIA(a) ((a)[5] ? (int)((a)[5] - 1) : -1)
+#define VIA(a) \
+	((a)[MN_NET_SYS_VIA] ? (int)((a)[MN_NET_SYS_VIA] - 1) : -1)
 #define PTR(x) ((void *)(uintptr_t)(x))
 
 /* A message for the errors a program would not understand by errno. */
@@ -163,19 +164,22 @@ static long sys_recvfrom(struct mn_sysctx *ctx, const uint64_t a[6], void *d)
 static const struct mn_syscall_desc rows[] = {
 	{MN_SYS_SOCKET, "socket", A(0), NULL, sys_socket, NULL},
 	{MN_SYS_BIND, "bind", A(0), NULL, sys_bind, NULL},
-	{3002, "connect", A(MN_ARG_FD, MN_ARG_PTR, MN_ARG_SIZE),
+	{MN_SYS_CONNECT, "connect", A(MN_ARG_FD, MN_ARG_PTR, MN_ARG_SIZE),
 	 "the network", sys_connect, NULL},
 	{MN_SYS_LISTEN, "listen", A(0), NULL, sys_listen, NULL},
 	{MN_SYS_ACCEPT, "accept", A(0), NULL, sys_accept, NULL},
-	{3005, "shutdown", A(MN_ARG_FD, MN_ARG_INT), "the network",
+	{MN_SYS_SHUTDOWN, "shutdown", A(MN_ARG_FD, MN_ARG_INT), "the network",
 	 sys_shutdown, NULL},
-	{3006, "sockclose", A(MN_ARG_FD), "the network", sys_sockclose, NULL},
-	/* sd, buf, len, flags, addr, addrlen */
-	{3007, "sendto", A(MN_ARG_FD, MN_ARG_BUF, MN_ARG_SIZE, MN_ARG_FLAGS,
-			   MN_ARG_PTR, MN_ARG_SIZE),
+	{MN_SYS_SOCKCLOSE, "sockclose", A(MN_ARG_FD), "the network",
+	 sys_sockclose, NULL},
+	/* sd, buf, len, flags, addr, addrlen (recvfrom: a pointer to it) */
+	{MN_SYS_SENDTO, "sendto",
+	 A(MN_ARG_FD, MN_ARG_BUF, MN_ARG_SIZE, MN_ARG_FLAGS, MN_ARG_PTR,
+	   MN_ARG_SIZE),
 	 "the network", sys_sendto, NULL},
-	{3008, "recvfrom", A(MN_ARG_FD, MN_ARG_BUF, MN_ARG_SIZE, MN_ARG_FLAGS,
-			     MN_ARG_PTR, MN_ARG_PTR),
+	{MN_SYS_RECVFROM, "recvfrom",
+	 A(MN_ARG_FD, MN_ARG_BUF, MN_ARG_SIZE, MN_ARG_FLAGS, MN_ARG_PTR,
+	   MN_ARG_PTR),
 	 "the network", sys_recvfrom, NULL},
 };
 

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -43,19 +44,15 @@ const char *const *mn_net_sys_stat_names(void)
 static int stat_value(const struct mn_net_antenna_info *a, const char *name,
 		      uint64_t *v)
 {
+#define F(x) {#x, offsetof(struct mn_net_antenna_info, x)}
 	static const struct {
 		const char *name;
 		size_t off;
 	} fields[] = {
-		{"rx_bytes", offsetof(struct mn_net_antenna_info, rx_bytes)},
-		{"rx_packets", offsetof(struct mn_net_antenna_info, rx_packets)},
-		{"rx_errors", offsetof(struct mn_net_antenna_info, rx_errors)},
-		{"rx_dropped", offsetof(struct mn_net_antenna_info, rx_dropped)},
-		{"tx_bytes", offsetof(struct mn_net_antenna_info, tx_bytes)},
-		{"tx_packets", offsetof(struct mn_net_antenna_info, tx_packets)},
-		{"tx_errors", offsetof(struct mn_net_antenna_info, tx_errors)},
-		{"tx_dropped", offsetof(struct mn_net_antenna_info, tx_dropped)},
+		F(rx_bytes), F(rx_packets), F(rx_errors), F(rx_dropped),
+		F(tx_bytes), F(tx_packets), F(tx_errors), F(tx_dropped),
 	};
+#undef F
 
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 		if (!strcmp(name, fields[i].name)) {
@@ -158,7 +155,7 @@ int mn_net_write_sys(struct mn_net *net, const char *antenna,
 	return mn_net_antenna_set(net, antenna, !strcmp(word, "up"));
 }
 
-/* --- rows ------------------------------------------------------------------ */
+/* --- rows ----------------------------------------------------------------- */
 
 static const char *antenna_of(const struct mn_vnode_ctx *ctx)
 {

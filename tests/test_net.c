@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -89,7 +90,7 @@ static unsigned local_port(struct mn_net *net, int sd)
 	return ntohs(((struct sockaddr_in *)&si.local)->sin_port);
 }
 
-/* --- policy ---------------------------------------------------------------- */
+/* --- policy --------------------------------------------------------------- */
 
 static void test_ports(void **state)
 {
@@ -190,7 +191,7 @@ static void test_policy_checks(void **state)
 	assert_string_equal(mn_net_policy_name(MN_NET_POLICY_NONE), "none");
 }
 
-/* --- TCP ------------------------------------------------------------------- */
+/* --- TCP ------------------------------------------------------------------ */
 
 static int server(struct mn_net *net, struct sockaddr_in *addr)
 {
@@ -304,7 +305,7 @@ static void test_format_sockets(void **state)
 	(void)l;
 }
 
-/* --- UDP ------------------------------------------------------------------- */
+/* --- UDP ------------------------------------------------------------------ */
 
 static void test_udp(void **state)
 {
@@ -428,7 +429,7 @@ static void test_errors(void **state)
 	assert_int_equal(mn_net_sock_info(n, 9999, NULL), -EBADF);
 }
 
-/* --- syscalls -------------------------------------------------------------- */
+/* --- syscalls ------------------------------------------------------------- */
 
 static void test_syscalls(void **state)
 {
@@ -522,7 +523,7 @@ static void test_syscalls(void **state)
 	mn_syscalls_destroy(s);
 }
 
-/* --- sockets programs hold ------------------------------------------------- */
+/* --- sockets programs hold ------------------------------------------------ */
 
 static int host_listener(unsigned *port)
 {
@@ -622,7 +623,77 @@ static void test_adopt_dup_and_release(void **state)
 	assert_true(nt_wait_state(f->net, sd, MN_TCP_CLOSED, 5000));
 }
 
+/* The owners function of the discovery tests: one socket is pid 77's. */
+static uint64_t owned_ino;
+static int owner_calls;
+
+static int owners(void *arg, struct mn_net_owner *out, size_t max)
+{
+	assert_ptr_equal(arg, &owner_calls);
+	owner_calls++;
+	if (max)
+		out[0] = (struct mn_net_owner){owned_ino, 77, 5};
+	return 1;
+}
+
+static uint64_t ino_of(int fd)
+{
+	struct stat st;
+
+	assert_int_equal(fstat(fd, &st), 0);
+	return (uint64_t)st.st_ino;
+}
+
+static int find_ino(struct mn_net *net, uint64_t ino,
+		    struct mn_net_sock_info *out)
+{
+	struct mn_net_sock_info all[64];
+	size_t n = mn_net_sock_list(net, all, 64);
+
+	for (size_t i = 0; i < n && i < 64; i++)
+		if (all[i].ino == ino) {
+			*out = all[i];
+			return 1;
+		}
+	return 0;
+}
+
+static void test_discovery(void **state)
+{
+	struct fixture *f = *state;
+	struct mn_net_sock_info si;
+	unsigned port;
+	int fd = host_listener(&port), stranger = host_listener(&port);
+
+	owned_ino = ino_of(fd);
+	owner_calls = 0;
+	mn_net_sync(f->net);
+	assert_false(find_ino(f->net, owned_ino, &si));	/* not watched */
+	assert_int_equal(owner_calls, 0);
+	mn_net_set_owners(f->net, owners, &owner_calls);
+	assert_int_equal(mn_net_watch_netns(f->net, -1), 0);
+	assert_true(mn_net_sync(f->net) >= 1);
+	assert_true(owner_calls > 0);
+	assert_true(find_ino(f->net, owned_ino, &si));
+	assert_int_equal(si.pid, 77);
+	assert_int_equal(si.uid, 5);
+	assert_int_equal(si.state, MN_TCP_LISTEN);
+	assert_false(si.held);
+	assert_int_equal(si.protocol, IPPROTO_TCP);
+	/* a socket no MicronOS process holds stays out */
+	assert_false(find_ino(f->net, ino_of(stranger), &si));
+	/* found once, not again */
+	mn_net_sync(f->net);
+	assert_int_equal(mn_net_sock_list(f->net, NULL, 0), 1);
+	close(fd);
+	close(stranger);
+	find_ino(f->net, owned_ino, &si);
+	assert_true(nt_wait_state(f->net, si.sd, MN_TCP_CLOSED, 5000));
+}
+
 /* A listener made in a new network namespace by a thread. */
+static int netns_fd = -1;
+
 static void *netns_thread(void *arg)
 {
 	int *fd = arg;
@@ -631,6 +702,7 @@ static void *netns_thread(void *arg)
 	*fd = -1;
 	if (unshare(CLONE_NEWNET) < 0)
 		return NULL;
+	netns_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	*fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (*fd >= 0 && (bind(*fd, SA(any), sizeof(any)) < 0 ||
 			 listen(*fd, 1) < 0)) {
@@ -663,6 +735,37 @@ static void test_adopt_other_netns(void **state)
 	/* ... and sees it go */
 	close(fd);
 	assert_true(nt_wait_state(f->net, sd, MN_TCP_CLOSED, 5000));
+	close(netns_fd);
+}
+
+static void test_discovery_other_netns(void **state)
+{
+	struct fixture *f = *state;
+	struct mn_net_sock_info si;
+	pthread_t t;
+	int fd;
+
+	pthread_create(&t, NULL, netns_thread, &fd);
+	pthread_join(t, NULL);
+	if (fd < 0)
+		skip();
+	owned_ino = ino_of(fd);
+	mn_net_set_owners(f->net, owners, &owner_calls);
+	assert_int_equal(mn_net_watch_netns(f->net, netns_fd), 0);
+	assert_int_equal(mn_net_watch_netns(f->net, netns_fd), 0);
+	close(netns_fd);	/* the network keeps its own copy */
+	mn_net_sync(f->net);
+	assert_true(find_ino(f->net, owned_ino, &si));
+	assert_true(si.netns != 0);
+	assert_int_equal(si.state, MN_TCP_LISTEN);
+	assert_int_equal(si.pid, 77);
+	close(fd);
+	assert_true(nt_wait_state(f->net, si.sd, MN_TCP_CLOSED, 5000));
+	/* not a network namespace */
+	fd = open("/proc/self/ns/uts", O_RDONLY | O_CLOEXEC);
+	assert_int_equal(mn_net_watch_netns(f->net, fd), -EINVAL);
+	close(fd);
+	assert_int_equal(mn_net_watch_netns(f->net, 0), -EINVAL);
 }
 
 static int factory_calls;
@@ -728,7 +831,7 @@ static void test_destroy_wakes_blocked_calls(void **state)
 	assert_true((intptr_t)ret < 0);
 }
 
-/* --- antennas -------------------------------------------------------------- */
+/* --- antennas ------------------------------------------------------------- */
 
 static void test_antennas(void **state)
 {
@@ -849,7 +952,7 @@ static void test_sys_values(void **state)
 	mn_strbuf_release(&out);
 }
 
-/* --- /proc/net against the host's ------------------------------------------ */
+/* --- /proc/net against the host's ----------------------------------------- */
 
 static char *first_line(const char *text, char *buf, size_t size)
 {
@@ -998,6 +1101,8 @@ int main(void)
 		T(test_take_fd),
 		T(test_adopt_dup_and_release),
 		T(test_adopt_other_netns),
+		T(test_discovery),
+		T(test_discovery_other_netns),
 		T(test_factory),
 		T(test_destroy_wakes_blocked_calls),
 		T(test_antennas),

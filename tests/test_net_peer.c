@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
@@ -43,7 +44,7 @@ static uint16_t test_port(void)
 	return (uint16_t)(20000 + getpid() % 10000);
 }
 
-/* --- the codec --------------------------------------------------------------- */
+/* --- the codec ------------------------------------------------------------ */
 
 static void bad(const char *text, int err)
 {
@@ -301,9 +302,10 @@ static void test_p2p0_down(void **state)
 	assert_true(b1.rx_dropped > b0.rx_dropped);
 	/* and alpha stopped announcing: beta lets it go (expire 700 ms) */
 	assert_true(wait_peer(f->b, "alpha", 0));
+	/* up again: alpha says hello and probes, so both know at once */
 	assert_int_equal(mn_net_antenna_set(f->a, "p2p0", 1), 0);
-	mn_net_tick(f->a);
 	assert_true(wait_peer(f->b, "alpha", 1));
+	assert_true(wait_peer(f->a, "beta", 1));
 	assert_int_equal(mn_net_ping(f->a, "beta", 1, 0, 1000, NULL, NULL), 1);
 }
 
@@ -348,7 +350,7 @@ static void test_leave_and_garbage(void **state)
 			 1);
 }
 
-/* --- kernels --------------------------------------------------------------- */
+/* --- kernels -------------------------------------------------------------- */
 
 static struct mn_kernel *boot(const char *name)
 {
@@ -421,12 +423,12 @@ static void test_kernels(void **state)
 	assert_null(strstr(t, "host0"));
 	t = sh(k1, "antenna lo", MN_SHELL_OK);
 	assert_non_null(strstr(t, "lo: <UP,LOOPBACK>"));
-	sh(k1, "antenna down p2p0", MN_SHELL_OK);
+	sh(k1, "antenna p2p0 down", MN_SHELL_OK);
 	t = sh(k1, "ping two", MN_SHELL_FAIL);
 	assert_non_null(strstr(t, "p2p0 is down"));
 	sh(k1, "antenna p2p0 up", MN_SHELL_OK);
 	sh(k1, "antenna p2p0 sideways", MN_SHELL_USAGE);
-	sh(k1, "antenna up", MN_SHELL_USAGE);
+	sh(k1, "antenna up", MN_SHELL_FAIL);
 	t = sh(k1, "antenna wlan0", MN_SHELL_FAIL);
 	assert_non_null(strstr(t, "no antenna 'wlan0'"));
 	/* syscalls from the shell, then `sockets` shows them */
@@ -450,17 +452,52 @@ static void test_kernels(void **state)
 	assert_int_equal(mn_syscall_info(mn_kernel_syscalls(k2), 3002, &si),
 			 0);
 	assert_false(si.wired);
-	/* a reboot finds netd and the rows again */
-	assert_int_equal(mn_kernel_boot(k2, NULL), 0);
-	netd = 0;
-	mn_proc_foreach(mn_kernel_procs(k2), find_netd, &netd);
-	assert_int_equal(netd, 1);
-	assert_int_equal(mn_syscall_info(mn_kernel_syscalls(k2), 3002, &si),
-			 0);
-	assert_true(si.wired);
-	assert_true(wait_peer(n1, "two", 1));
+	/* a new instance is seen as the old one was */
+	mn_kernel_destroy(k2);
+	k2 = boot("three");
+	assert_true(wait_peer(n1, "three", 1));
 	mn_kernel_destroy(k2);
 	mn_kernel_destroy(k1);
+}
+
+/* The kernel's owners function: sockets of processes with a host pid. */
+static void test_kernel_owners(void **state)
+{
+	struct mn_kernel *k = boot("own");
+	struct mn_net *net = mn_net_of(k);
+	struct mn_net_sock_info si[16];
+	struct mn_proc_spec spec = {.ppid = 1, .uid = 1000, .gid = 1000,
+				    .kind = MN_PROC_USER,
+				    .prio = MN_PRIO_NORMAL,
+				    .host_pid = getpid()};
+	struct sockaddr_in lo = {.sin_family = AF_INET};
+	struct stat st;
+	int32_t pid;
+	size_t n;
+	int fd, found = 0;
+
+	(void)state;
+	lo.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&lo, sizeof(lo)), 0);
+	assert_int_equal(listen(fd, 1), 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	/* this test process plays a sandboxed program */
+	pid = mn_proc_create(mn_kernel_procs(k), &spec);
+	assert_true(pid > 1);
+	assert_int_equal(mn_net_watch_netns(net, -1), 0);
+	mn_net_sync(net);
+	n = mn_net_sock_list(net, si, 16);
+	for (size_t i = 0; i < n && i < 16; i++)
+		if (si[i].ino == (uint64_t)st.st_ino) {
+			found = 1;
+			assert_int_equal(si[i].pid, pid);
+			assert_int_equal(si[i].uid, 1000);
+			assert_int_equal(si[i].state, MN_TCP_LISTEN);
+		}
+	assert_true(found);
+	close(fd);
+	mn_kernel_destroy(k);
 }
 
 static void test_no_network(void **state)
@@ -488,6 +525,7 @@ int main(void)
 		T(test_p2p0_down),
 		T(test_leave_and_garbage),
 		cmocka_unit_test(test_kernels),
+		cmocka_unit_test(test_kernel_owners),
 		cmocka_unit_test(test_no_network),
 	};
 

@@ -231,7 +231,8 @@ static void test_resets_and_aborts(void **state)
 	static const enum mn_tcp_state quiet[] = {CG, LA, TW};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(sync_states) / sizeof(sync_states[0]); i++) {
+	for (size_t i = 0; i < sizeof(sync_states) / sizeof(sync_states[0]);
+	     i++) {
 		struct mn_tcp_transition tr;
 
 		assert_int_equal(mn_tcp_lookup(sync_states[i], MN_TCPE_ABORT,

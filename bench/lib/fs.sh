@@ -38,21 +38,21 @@ _wait_mounted() {
 fs_setup() {
 	declare -gA FSDIR=() FSWHY=() ZERO=()
 	MNFS="" MNROOT=""
-	mkdir -p "$WORK/fs/host" "$WORK/fs/bindsrc" "$WORK/fs/bindmnt"
-	FSDIR[native]=$WORK/fs/host
+	mkdir -p "$BACK/host" "$BACK/bindsrc" "$WORK/fs/bindmnt"
+	FSDIR[native]=$BACK/host
 	ZERO[native]=/dev/zero
 	if ! command -v bindfs >/dev/null; then
 		FSWHY[bindfs]="bindfs is not installed"
-	elif timeout 30 bindfs "$WORK/fs/bindsrc" "$WORK/fs/bindmnt" \
+	elif timeout 30 bindfs "$BACK/bindsrc" "$WORK/fs/bindmnt" \
 		>"$WORK/bindfs.log" 2>&1 && _wait_mounted "$WORK/fs/bindmnt"; then
 		FS_MOUNTS+=("$WORK/fs/bindmnt")
 		FSDIR[bindfs]=$WORK/fs/bindmnt
 		# bindfs has no dev/zero of its own: a sparse file stands in,
 		# so the row shows bindfs's read path at the same block sizes.
-		truncate -s 1G "$WORK/fs/bindsrc/zero"
+		truncate -s 1G "$BACK/bindsrc/zero"
 		ZERO[bindfs]=$WORK/fs/bindmnt/zero
 	else
-		FSWHY[bindfs]="bindfs $WORK/fs/bindsrc $WORK/fs/bindmnt failed: $(tail -n 1 "$WORK/bindfs.log")"
+		FSWHY[bindfs]="bindfs $BACK/bindsrc $WORK/fs/bindmnt failed: $(tail -n 1 "$WORK/bindfs.log")"
 	fi
 	_fs_micronos
 }
@@ -71,8 +71,8 @@ _fs_micronos() {
 		MNFS=micronos MNROOT=$MNT
 	fi
 	if [[ -z ${MNROOT:-} && -x $BUILD/bench_fs ]]; then
-		mkdir -p "$m" "$WORK/fsdata"
-		"$BUILD/bench_fs" "$m" "$WORK/fsdata" >"$WORK/bench_fs.out" \
+		mkdir -p "$m" "$BACK/fsdata"
+		"$BUILD/bench_fs" "$m" "$BACK/fsdata" >"$WORK/bench_fs.out" \
 			2>"$WORK/bench_fs.out.err" &
 		FS_PIDS+=($!)
 		FS_MOUNTS+=("$m")
@@ -83,7 +83,7 @@ _fs_micronos() {
 		done
 		if grep -q '^ready' "$WORK/bench_fs.out" && is_mounted "$m"; then
 			MNFS="micronos (bench_fs)" MNROOT=$m
-			rec_info "MicronOS mount" "$(quote_cmd "$BUILD/bench_fs" "$m" "$WORK/fsdata"): kernel, VFS and FUSE adapter without the daemon, because $why"
+			rec_info "MicronOS mount" "$(quote_cmd "$BUILD/bench_fs" "$m" "$BACK/fsdata"): kernel, VFS and FUSE adapter without the daemon, because $why"
 		else
 			why+="; bench_fs did not mount either: $(tail -n 1 "$WORK/bench_fs.out.err")"
 		fi
@@ -124,7 +124,7 @@ _fs_run() {
 _fs_cases() {
 	local g=fs
 	rec_group $g "File systems" native "" \
-		"The same program (bench/fsbench.c) on a host directory (native), on bindfs over a host directory, and on MicronOS storage through its FUSE mount; $REPS_FS runs. Throughput in MB/s (10^6 bytes/s; the cost ratio is native ÷ row), metadata in microseconds per file, tree walks in seconds over 10,000 files in 100 directories. The write includes fsync; the read follows it in a new open. bindfs has no dev/zero: its rows read a 1 GiB sparse file through bindfs instead."
+		"The same program (bench/fsbench.c) on a host directory (native), on bindfs over a host directory, and on MicronOS storage through its FUSE mount; $REPS_FS runs. All three keep their data in $BACK_DESC, so the rows differ only by the file system layers. Throughput in MB/s (10^6 bytes/s; the cost ratio is native ÷ row), metadata in microseconds per file (10,000 empty files in 100 directories; create includes the mkdirs, unlink the rmdirs), and between stat and unlink, \`find\` and \`ls -lR\` of that tree in seconds. The write includes fsync; the read follows it in a new open. bindfs has no dev/zero: its rows read a 1 GiB sparse file through bindfs instead."
 	rec_case $g "write 256 MiB" MB/s higher
 	rec_case $g "read 256 MiB" MB/s higher
 	rec_case $g "dev/zero 4 KiB reads" MB/s higher
@@ -172,9 +172,6 @@ _fs_one_rep() {
 			rec_cmd fs "read 256 MiB" "$cfg" "$(quote_cmd "$fb" read "$d/big" 1M)"
 			rec_cmd fs "dev/zero 4 KiB reads" "$cfg" "$(quote_cmd "$fb" read "$z" 4K "$FS_SECONDS")"
 			rec_cmd fs "dev/zero 1 MiB reads" "$cfg" "$(quote_cmd "$fb" read "$z" 1M "$FS_SECONDS")"
-			for c in create stat unlink; do
-				rec_cmd fs $c "$cfg" "$(quote_cmd "$fb" meta "$d/meta" 10000)"
-			done
 		fi
 		_fs_run fs "write 256 MiB" "$cfg" write "$fb" write "$d/big" 256 1M &&
 			_fs_run fs "read 256 MiB" "$cfg" read "$fb" read "$d/big" 1M
@@ -182,47 +179,42 @@ _fs_one_rep() {
 		sync	# the next rows should not pay for this one's writeback
 		_fs_run fs "dev/zero 4 KiB reads" "$cfg" read "$fb" read "$z" 4K "$FS_SECONDS"
 		_fs_run fs "dev/zero 1 MiB reads" "$cfg" read "$fb" read "$z" 1M "$FS_SECONDS"
-		rm -rf "$d/meta" 2>/dev/null
-		mkdir -p "$d/meta"
-		timed 600 "$WORK/fs.meta" "$fb" meta "$d/meta" 10000
-		rc=$?
-		for c in create stat unlink; do
-			v=$(awk -v c=$c '$1 == c { print $2 }' "$WORK/fs.meta")
-			if [[ -n $v ]]; then
-				rec_sample fs $c "$cfg" "$v"
-			else
-				rec_na fs $c "$cfg" "$(why "$WORK/fs.meta" $rc)"
-			fi
-		done
-		rm -rf "$d/meta" 2>/dev/null
+		_fs_meta "$cfg" "$d/meta" "$rep"
 		sync
 	done
 }
 
-# _fs_trees: the 10,000-file tree on each config, walked REPS_FS times.
-# Made after the metadata rows so that neither sees the other's files.
-_fs_trees() {
-	local cfg rep d
-	for cfg in "${FS_CONFIGS[@]}"; do
-		d=${FSDIR[$cfg]:-}
-		[[ -z $d ]] && continue
-		rm -rf "$d/tree" 2>/dev/null
-		mkdir -p "$d/tree"
-		if ! timed 600 "$WORK/fs.tree" "$WORK/bin/fsbench" tree \
-			"$d/tree" 10000; then
-			log "fs: could not make the 10,000-file tree under $cfg: $(why "$WORK/fs.tree" 1)"
+# _fs_meta CONFIG DIR REP: create 10,000 files, stat them, walk the tree
+# they make with find and ls -lR, unlink them.
+_fs_meta() {
+	local cfg=$1 d=$2 rep=$3 fb=$WORK/bin/fsbench p out=$WORK/fs.meta rc
+	local v dead=""
+	rm -rf "$d" 2>/dev/null
+	mkdir -p "$d"
+	for p in create stat walk unlink; do
+		if [[ $p == walk ]]; then
+			[[ -z $dead ]] && _fs_walk "$cfg" "$d" "$rep"
+			continue
+		fi
+		((rep == 1)) && rec_cmd fs $p "$cfg" "$(quote_cmd "$fb" meta "$d" 10000 $p)"
+		if [[ -n $dead ]]; then
+			rec_na fs $p "$cfg" "$dead"
+			continue
+		fi
+		timed 600 "$out" "$fb" meta "$d" 10000 $p
+		rc=$?
+		v=$(awk -v c=$p '$1 == c { print $2 }' "$out")
+		if ((rc == 0)) && [[ -n $v ]]; then
+			rec_sample fs $p "$cfg" "$v"
+		else
+			dead="$p failed: $(why "$out" $rc)"
+			rec_na fs $p "$cfg" "$(why "$out" $rc)"
 		fi
 	done
-	for ((rep = 1; rep <= REPS_FS; rep++)); do
-		for cfg in "${FS_CONFIGS[@]}"; do
-			d=${FSDIR[$cfg]:-}
-			[[ -n $d ]] && _fs_walk "$cfg" "$d/tree" "$rep"
-		done
+	[[ -n $dead ]] && for p in "find, 10,000 files" "ls -lR, 10,000 files"; do
+		rec_na fs "$p" "$cfg" "$dead"
 	done
-	for cfg in "${FS_CONFIGS[@]}"; do
-		d=${FSDIR[$cfg]:-}
-		[[ -n $d ]] && rm -rf "$d/tree" 2>/dev/null
-	done
+	rm -rf "$d" 2>/dev/null
 }
 
 # _proc_files: generated /proc files, natively, through lxcfs and through
@@ -292,7 +284,6 @@ suite_fs() {
 		_fs_one_rep "$rep"
 		log "file systems: run $rep/$REPS_FS done"
 	done
-	_fs_trees
 	# The whole MicronOS tree has no peer: its time is shown alone.
 	c="ls -lR of the whole tree"
 	if [[ -n ${FSDIR[$MNFS]:-} ]]; then

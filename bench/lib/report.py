@@ -36,7 +36,10 @@ class Group:
 
     def rows(self):
         """Configurations in table order: the declared order first."""
-        first = [c for c in self.order if c in self.configs]
+        first = []
+        for c in self.order:
+            if c in self.configs and c not in first:
+                first.append(c)
         return first + [c for c in self.configs if c not in first]
 
     def config(self, cfg):

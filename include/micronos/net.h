@@ -190,6 +190,22 @@ void mn_net_destroy(struct mn_net *net);
  * undoes all of it.  Call before mn_kernel_boot().
  */
 int mn_net_attach(struct mn_kernel *k);
+/*
+ * The rows the network adds to the syscall table (SPEC's 3000 socket,
+ * 3001 bind, 3003 listen and 3004 accept are syscall.h's), and the slot of
+ * the `via` argument: bind, connect, listen, accept and shutdown take in
+ * args[MN_NET_SYS_VIA] a host descriptor of the socket plus one (0: none),
+ * see mn_net_bind().  accept takes accept4's flags in args[3].
+ */
+enum mn_net_sysno {
+	MN_SYS_CONNECT = 3002,		/* sd, addr, addrlen */
+	MN_SYS_SHUTDOWN = 3005,		/* sd, how */
+	MN_SYS_SOCKCLOSE = 3006,	/* sd */
+	MN_SYS_SENDTO = 3007,		/* sd, buf, len, flags, addr, addrlen */
+	MN_SYS_RECVFROM = 3008,		/* sd, buf, len, flags, addr, lenp */
+};
+#define MN_NET_SYS_VIA 5
+
 /* The kernel's network (borrowed), NULL outside the net stage. */
 struct mn_net *mn_net_of(struct mn_kernel *k);
 /*
@@ -233,7 +249,7 @@ int mn_net_check_connect(struct mn_net *net, int32_t pid,
 /* 1 for the domains MicronOS sockets cover (inet, inet6, unix). */
 int mn_net_domain_handled(int domain);
 
-/* --- sockets ----------------------------------------------------------------*/
+/* --- sockets ---------------------------------------------------------------*/
 
 /*
  * Where new sockets are created: fn(arg, pid, domain, type, protocol)
@@ -313,6 +329,34 @@ int mn_net_lookup_fd(struct mn_net *net, int fd);
  */
 int mn_net_release_pid(struct mn_net *net, int32_t pid);
 
+/*
+ * Discovery: every sync also dumps the sockets of each watched network
+ * namespace and records those it did not know that belong to a MicronOS
+ * process (as the owners function says), as observed sockets.  So a
+ * program's sockets are listed even when the supervisor let its calls run
+ * natively.  nsfd: a descriptor of the namespace (duplicated; the caller
+ * keeps its own), -1 for the daemon's own.  0, -ENOSPC (8 namespaces),
+ * -errno.
+ */
+int mn_net_watch_netns(struct mn_net *net, int nsfd);
+
+/* Who holds a socket: filled by the owners function. */
+struct mn_net_owner {
+	uint64_t ino;		/* the socket's inode */
+	int32_t pid;		/* MicronOS pid holding it */
+	uint32_t uid;		/* MicronOS uid */
+};
+/*
+ * Lists the sockets MicronOS processes hold (up to max into out) and
+ * returns how many there are, or -errno.  Called by sync, without the
+ * network's lock, only when a watched namespace has sockets the table
+ * does not know.  The kernel's network (mn_net_attach) sets one that reads
+ * /proc/HOSTPID/fd of every process with a host pid.
+ */
+typedef int mn_net_owners_fn(void *arg, struct mn_net_owner *out,
+			     size_t max);
+void mn_net_set_owners(struct mn_net *net, mn_net_owners_fn *fn, void *arg);
+
 /* One record; -EBADF if the sd is unknown. */
 int mn_net_sock_info(struct mn_net *net, int sd, struct mn_net_sock_info *out);
 /*
@@ -351,7 +395,7 @@ int mn_net_addr_parse(const char *text, struct sockaddr_storage *out,
  */
 int mn_net_format_sockets(struct mn_net *net, struct mn_strbuf *out);
 
-/* --- antennas ---------------------------------------------------------------*/
+/* --- antennas --------------------------------------------------------------*/
 
 /* Copies up to max antennas by index; returns how many there are. */
 size_t mn_net_antenna_list(struct mn_net *net,

@@ -203,7 +203,7 @@ int attach_layers(struct mn_kernel *k, struct mn_ctl *ctl,
 	 * the shell's spawn.  A world that cannot be created (not root)
 	 * does not fail the boot.
 	 */
-	ret = mn_sandbox_service_attach(k, ctl, err);
+	ret = mn_sandbox_service_attach(k, ctl, in->mount_dir, err);
 	if (ret < 0)
 		return ret;
 	/*

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -71,6 +73,79 @@ static int storm(void)
 	return bad;
 }
 
+/*
+ * A thread swaps the path of open() between a file of the sandbox and a
+ * host file that is not visible inside (argv: its path and its content),
+ * while the main thread opens in a loop.  The supervisor reads the path
+ * once (with --trace it copies it for the event); the kernel resolves it
+ * again inside the root, so the host file's content must never be read.
+ */
+static char swap_path[256];
+static const char *swap_a, *swap_b;
+static volatile int swap_stop;
+
+static void *swapper(void *arg)
+{
+	(void)arg;
+	while (!swap_stop) {
+		strcpy(swap_path, swap_a);
+		strcpy(swap_path, swap_b);
+	}
+	return NULL;
+}
+
+static int swap(const char *host_path, const char *secret)
+{
+	pthread_t t;
+	char buf[256];
+	int i, fd, opened = 0, leaked = 0;
+
+	swap_a = "/etc/hostname";
+	swap_b = host_path;
+	strcpy(swap_path, swap_a);
+	pthread_create(&t, NULL, swapper, NULL);
+	for (i = 0; i < 20000; i++) {
+		fd = open(swap_path, O_RDONLY);
+		if (fd < 0)
+			continue;
+		opened++;
+		memset(buf, 0, sizeof(buf));
+		if (read(fd, buf, sizeof(buf) - 1) > 0 && strstr(buf, secret))
+			leaked++;
+		close(fd);
+	}
+	swap_stop = 1;
+	pthread_join(t, NULL);
+	if (leaked) {
+		printf("swap ESCAPED: read the host file %d times\n", leaked);
+		return 1;
+	}
+	printf("swap ok: %d opens, host file never read\n", opened);
+	return 0;
+}
+
+/* Every descriptor taken, then a trapped open: EMFILE, nothing breaks. */
+static int fdmax(void)
+{
+	struct rlimit rl = {32, 32};
+	int fd, last = -1, r;
+
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return verdict(0, "setrlimit");
+	while ((fd = open("/dev/null", O_RDONLY)) >= 0)
+		last = fd;
+	if (errno != EMFILE)
+		return verdict(0, "fdmax (not EMFILE)");
+	r = openat(AT_FDCWD, "/etc/hostname", O_RDONLY);
+	if (r >= 0)
+		return verdict(r, "fdmax open");
+	printf("fdmax refused: %s\n", strerrorname_np(errno));
+	close(last);
+	r = open("/etc/hostname", O_RDONLY);
+	printf("fdmax then %s\n", r >= 0 ? "ok" : strerrorname_np(errno));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *t = argc > 1 ? argv[1] : "";
@@ -114,6 +189,19 @@ int main(int argc, char **argv)
 		return verdict(syscall(__NR_clone3, NULL, 0), t);
 	if (!strcmp(t, "storm"))
 		return storm();
+	if (!strcmp(t, "swap") && argc > 3)
+		return swap(argv[2], argv[3]);
+	if (!strcmp(t, "fdmax"))
+		return fdmax();
+	if (!strcmp(t, "ns_last_pid")) {
+		/* MicronOS's /proc has none: try the namespace's first */
+		int fd = open("/.micronos/proc/sys/kernel/ns_last_pid",
+			      O_WRONLY);
+
+		if (fd < 0 && errno == ENOENT)
+			fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY);
+		return verdict(fd < 0 ? -1 : write(fd, "2", 1), t);
+	}
 	if (!strcmp(t, "x32")) {
 		syscall(0x40000000 | SYS_getpid);
 		puts("x32 ESCAPED (not killed)");

@@ -109,6 +109,15 @@ fs_kill9() {
 	fi
 }
 
+# The host ids under which MicronOS user 1000 shows on the mount: 1000
+# itself, or shifted by the daemon's id map (the sandbox's view).  Sets
+# HUID and HGID; as_user runs a command as that user.
+user_ids() {
+	HUID=$(stat -c %u "$MNT/home/user")
+	HGID=$(stat -c %g "$MNT/home/user")
+}
+as_user() { setpriv --reuid "$HUID" --regid "$HGID" --clear-groups "$@"; }
+
 fs_shell() {	# a shell line in the instance (daemon only)
 	timeout 20 "$BIN/micronos" shell -n "$NAME" --runtime "$RUNTIME" \
 		-c "$1" 2>&1

@@ -13,6 +13,8 @@ if ! fs_up; then
 	exit
 fi
 V="$MNT/var"
+user_ids
+echo "# MicronOS user 1000 is host $HUID:$HGID on this mount"
 
 echo alpha >"$V/a"
 check "create and read back" alpha "$(cat "$V/a")"
@@ -43,8 +45,8 @@ chmod 600 "$V/g"
 check "chmod" 600 "$(stat -c %a "$V/g")"
 [ "$(stat -c %Z.%z "$V/g")" != "$c0" ] && ok "chmod updates ctime" ||
 	bad "ctime unchanged by chmod"
-chown 1000:1000 "$V/g"
-check "chown" 1000:1000 "$(stat -c %u:%g "$V/g")"
+chown "$HUID:$HGID" "$V/g"
+check "chown" "$HUID:$HGID" "$(stat -c %u:%g "$V/g")"
 touch -d "2001-02-03 04:05:06" "$V/g"
 check "touch -d (utimens)" 981173106 "$(TZ=UTC stat -c %Y "$V/g" |
 	awk '{print $1}')"
@@ -61,17 +63,16 @@ ln -s g "$V/s"
 check "symlink" g "$(readlink "$V/s")"
 
 if command -v setpriv >/dev/null; then
-	as1000() { setpriv --reuid 1000 --regid 1000 --clear-groups "$@"; }
-	if as1000 sh -c "echo x > '$V/mine'" 2>/dev/null; then
+	if as_user sh -c "echo x > '$V/mine'" 2>/dev/null; then
 		bad "uid 1000 creates in /var"
 	else
 		ok "uid 1000 cannot create in /var"
 	fi
-	as1000 sh -c "echo x > '$MNT/home/user/mine'"
+	as_user sh -c "echo x > '$MNT/home/user/mine'"
 	check "uid 1000 creates in its home" 0 $?
-	check "its file is its own" 1000 "$(stat -c %u "$MNT/home/user/mine")"
+	check "its file is its own" "$HUID" "$(stat -c %u "$MNT/home/user/mine")"
 	echo r >"$V/rootfile"
-	as1000 chmod 777 "$V/rootfile" 2>/dev/null
+	as_user chmod 777 "$V/rootfile" 2>/dev/null
 	check "uid 1000 cannot chmod root's file" 1 $?
 else
 	skip "permissions of another user" "no setpriv"

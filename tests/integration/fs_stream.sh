@@ -59,7 +59,9 @@ t0=$(date +%s%N)
 timeout 30 ls -lR "$MNT" >/dev/null 2>&1
 rc=$?
 t1=$(date +%s%N)
-check "ls -lR with 32 stream readers" 0 $rc
+# (its exit status is fs_tree's business; here: it finishes)
+[ $rc -ne 124 ] && ok "ls -lR finishes with 32 stream readers" ||
+	bad "ls -lR hangs with 32 stream readers"
 echo "# ls -lR took $(( (t1 - t0) / 1000000 )) ms with 32 readers"
 [ $(( (t1 - t0) / 1000000 )) -lt 10000 ] && ok "ls -lR stays fast" ||
 	bad "ls -lR took $(( (t1 - t0) / 1000000 )) ms"
@@ -69,15 +71,13 @@ for p in "${pids[@]}"; do wait_gone "$p" || left=$((left + 1)); done
 check "all 32 readers leave on SIGINT" 0 $left
 
 # tail -f follows a growing events file.
-for f in history events log; do
-	[ -f "$MNT/events/$f" ] && GROWS="$MNT/events/$f" && break
-done
-if [ -n "${GROWS:-}" ] && [ "$SERVER" != bench ]; then
+GROWS="$MNT/events/log"
+if [ -f "$GROWS" ]; then
 	timeout 10 tail -n 0 -f "$GROWS" >"$FS_TMP/tail.out" &
 	tpid=$!
 	sleep 1
-	fs_shell "timer create itfs 10" >/dev/null
-	echo x >"$MNT/tmp/poke"	# disk events at close, too
+	[ "$SERVER" != bench ] && fs_shell "timer create itfs 10" >/dev/null
+	echo x >"$MNT/var/poke"	# a DiskWrite event at close
 	sleep 2
 	kill $tpid 2>/dev/null
 	[ -s "$FS_TMP/tail.out" ] && ok "tail -f $(basename "$GROWS") follows" ||

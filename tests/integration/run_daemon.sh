@@ -30,7 +30,8 @@ out=$(R --events sh -c true 2>&1 >/dev/null)
 check_grep "--events shows the run's events" 'ProcessTerminated .*\(sh\) exited 0' "$out"
 
 # the program is a process of the instance: the shell sees it at its pid
-R sh -c 'echo $$; exec sleep 30' >"$WORK/p1" &
+# (micronos-run itself in the background, so that $! is its pid)
+"$RUN" -n "$N" sh -c 'echo $$; exec sleep 30' >"$WORK/p1" &
 runner=$!
 for _ in $(seq 50); do [ -s "$WORK/p1" ] && break; sleep 0.1; done
 pid=$(cat "$WORK/p1")
@@ -39,7 +40,7 @@ check_grep "the shell's ps shows the program at its pid" "^ +$pid +1 +1000 .*sle
 kill -INT "$runner"
 wait "$runner"
 check "SIGINT is forwarded" 130 $?
-R sh -c 'trap "echo got WINCH; exit 0" WINCH; echo ready; while :; do sleep 0.1; done' >"$WORK/w" &
+"$RUN" -n "$N" sh -c 'trap "echo got WINCH; exit 0" WINCH; echo ready; while :; do sleep 0.1; done' >"$WORK/w" &
 runner=$!
 for _ in $(seq 50); do grep -q ready "$WORK/w" && break; sleep 0.1; done
 kill -WINCH "$runner"
@@ -59,7 +60,7 @@ check "--hostname runs in a world of its own" box9 "$(R --hostname box9 hostname
 
 # startup with an instance running (figures only: no assertion on speed)
 t0=$(date +%s%N)
-for _ in $(seq 20); do R /bin/true; done
+for _ in $(seq 20); do "$RUN" -n "$N" /bin/true; done
 t1=$(date +%s%N)
 echo "# micronos-run /bin/true through the instance: $(( (t1 - t0) / 20000 )) us per run (20 runs)"
 

@@ -52,7 +52,9 @@ check_grep() {
 	else bad "$1: [$2] not in [$3]"; fi
 }
 
-run() { timeout -s KILL 60 "$RUN" "$@"; }
+# RUN_ARGS: e.g. (-n NAME) to run through a running instance
+RUN_ARGS=()
+run() { timeout -s KILL 60 "$RUN" "${RUN_ARGS[@]}" "$@"; }
 
 need_root() {
 	if [ "$(id -u)" -ne 0 ]; then

@@ -1,0 +1,88 @@
+#!/bin/bash
+# micronos-run on a terminal: vi edits a file, the window size is the
+# terminal's and follows a resize (SIGWINCH), ^C typed on the terminal
+# ends the program (SIGINT forwarded).  A pseudo-terminal is driven by
+# /usr/bin/python3's pty module; each case in a throwaway instance and
+# through a running one.
+. "$(dirname "$0")/run_lib.sh"
+need_root
+PY=/usr/bin/python3
+[ -x "$PY" ] || { bad "$PY is needed to drive a terminal"; finish; exit 1; }
+
+# term.py: runs argv on a new pty (30x100), sends the keys of $KEYS (a
+# Python bytes literal list) with pauses, optionally resizes to 40x120
+# after the first key, prints the exit status and the screen output.
+cat >"$WORK/term.py" <<'PYEOF'
+import fcntl, os, pty, select, struct, sys, termios, time
+keys = eval(os.environ.get("KEYS", "[]"))
+resize = os.environ.get("RESIZE") == "1"
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+def size(r, c):
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", r, c, 0, 0))
+size(30, 100)
+out = b""
+def pump(t):
+    global out
+    end = time.time() + t
+    while time.time() < end:
+        r, _, _ = select.select([fd], [], [], 0.05)
+        if r:
+            try:
+                d = os.read(fd, 65536)
+            except OSError:
+                return
+            if not d:
+                return
+            out += d
+pump(1.5)
+for i, k in enumerate(keys):
+    os.write(fd, k)
+    pump(0.4)
+    if i == 0 and resize:
+        size(40, 120)
+        pump(0.6)
+deadline = time.time() + 20
+while time.time() < deadline:
+    p, st = os.waitpid(pid, os.WNOHANG)
+    if p:
+        break
+    pump(0.1)
+else:
+    os.kill(pid, 9)
+    p, st = os.waitpid(pid, 0)
+pump(0.2)
+print("status=%d" % (os.waitstatus_to_exitcode(st)))
+sys.stdout.write(out.decode("utf-8", "replace"))
+PYEOF
+T() { timeout -s KILL 60 "$PY" "$WORK/term.py" "$RUN" "${RUN_ARGS[@]}" "$@"; }
+
+tty_checks() {
+	local out
+	out=$(KEYS='[b"i", b"hello from vi", b"\x1b", b":wq\r"]' T vi "$1/vi.txt")
+	check_grep "vi exits 0" '^status=0' "$out"
+	check_grep "vi says it wrote the file" '"[^"]*vi.txt" \[New\] 1L, 14B written' "$out"
+	check "the file has what was typed" "hello from vi" "$(run cat "$1/vi.txt")"
+	out=$(KEYS='[]' T sh -c 'stty size')
+	check_grep "the program sees the terminal's size" '^30 100' "$(printf '%s\n' "$out" | tr -d '\r')"
+	out=$(RESIZE=1 KEYS='[b"\n"]' T sh -c 'trap "stty size; exit 0" WINCH; read x; while :; do sleep 0.1; done')
+	check_grep "a resize reaches it (SIGWINCH)" '^40 120' "$(printf '%s\n' "$out" | tr -d '\r')"
+	out=$(KEYS='[b"\x03"]' T sleep 30)
+	check_grep "^C on the terminal ends it (SIGINT)" '^status=130' "$out"
+}
+
+echo "# a throwaway instance (each run its own: the file goes to a bind)"
+mkdir -m 777 "$WORK/tt"
+RUN_ARGS=(--bind "$WORK/tt:/w")
+tty_checks /w
+echo "# through a running instance"
+N=rt$$
+if daemon_up "$N"; then
+	RUN_ARGS=(-n "$N")
+	tty_checks /home/user
+	daemon_down "$N"
+else
+	bad "micronos up"
+fi
+finish
