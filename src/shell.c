@@ -116,7 +116,7 @@ static const struct mn_shell_cmd table[] = {
 	{"discover", NULL, 0, G_NET, "discover [MS]",
 	 "probe for peers and list those answering within MS (default 500)",
 	 mn_shell_cmd_discover, 0, 1, "-"},
-	{"antenna", NULL, 0, G_NET, "antenna [NAME [up|down]]",
+	{"antenna", NULL, 0, G_NET, "antenna [NAME [up|down] | up|down NAME]",
 	 "network interfaces: list, one in detail, or take one up or down",
 	 mn_shell_cmd_antenna, 0, 2, "wu"},
 	{"ping", NULL, 0, G_NET, "ping PEER [COUNT]",

@@ -127,6 +127,8 @@ int mn_shell_cmd_antenna(struct mn_shell_ctx *c, int argc, char **argv)
 		ret = mn_net_format_antennas(net, c->out);
 	else if (argc == 2)
 		ret = mn_net_format_antenna(net, argv[1], c->out);
+	else if (!strcmp(argv[1], "up") || !strcmp(argv[1], "down"))
+		ret = antenna_set(c, net, argv[2], argv[1]);	/* up NAME */
 	else
 		ret = antenna_set(c, net, argv[1], argv[2]);
 	mn_net_put(net);
@@ -134,7 +136,10 @@ int mn_shell_cmd_antenna(struct mn_shell_ctx *c, int argc, char **argv)
 		return ret;
 	if (ret == -ENODEV)
 		return mn_shell_fail(c, "no antenna '%s' (see 'antenna')",
-				     argv[1]);
+				     argc > 2 && (!strcmp(argv[1], "up") ||
+						  !strcmp(argv[1], "down"))
+					     ? argv[2]
+					     : argv[1]);
 	return done(c, ret, "antenna");
 }
 
