@@ -278,6 +278,14 @@ static int sn_attr(struct mn_fs *fs, const struct snode *n,
 		ret = render(fs, n, cred, &sb);
 		st->st_size = (off_t)sb.len;
 		mn_strbuf_release(&sb);
+		/*
+		 * A link whose target cannot be told (a kernel task's exe)
+		 * still exists, as on Linux: lstat works, readlink fails.
+		 */
+		if (ret < 0 && S_ISLNK(r->mode)) {
+			st->st_size = 0;
+			ret = 0;
+		}
 	}
 	if (ret == 0 && r->getattr) {
 		make_ctx(fs, n, cred, &ctx);
