@@ -1,7 +1,8 @@
 /*
  * bench_sandbox - the cost of a sandboxed system call.
  *
- *   bench_sandbox [N]          all rows below, N calls each (default 100000)
+ *   bench_sandbox [N] [NAME]   all rows below, N calls each (default
+ *                              100000); NAME: a running instance too
  *   bench_sandbox --loop N     one process's figures (used inside the sandbox)
  *
  * Rows: getpid (trapped and translated under micronos-run), open+close
@@ -9,7 +10,9 @@
  * micronos-run, and getpid under a bare seccomp-notify supervisor (one
  * thread in blocking NOTIF_RECV, SYNC_WAKE_UP set, answering at once): the
  * floor a translated call is measured against.  Also the wall time of
- * `micronos-run /bin/true` (a throwaway instance: boot + world + program).
+ * `micronos-run --throwaway /bin/true` (boot + world + program) and, with
+ * NAME, of `micronos-run -n NAME /bin/true` (through the running instance):
+ * median and minimum of 20 runs, fork+exec to exit.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -131,14 +134,45 @@ static double bare(long n)
 	return ns;
 }
 
+static int by_value(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Wall time of argv from fork to exit: median of runs, *min the least. */
+static double startup_ms(char *const argv[], int runs, double *min)
+{
+	double ts[64], t;
+	int i, st;
+	pid_t pid;
+
+	for (i = 0; i < runs && i < 64; i++) {
+		t = now();
+		pid = fork();
+		if (pid == 0) {
+			execv(argv[0], argv);
+			_exit(127);
+		}
+		if (pid < 0 || waitpid(pid, &st, 0) < 0 || st != 0)
+			return -1;
+		ts[i] = (now() - t) * 1e3;
+	}
+	qsort(ts, (size_t)i, sizeof(ts[0]), by_value);
+	*min = ts[0];
+	return ts[i / 2];
+}
+
 int main(int argc, char **argv)
 {
 	long n = 100000;
-	double nat[3], sbx[3] = {-1, -1, -1}, b, t;
+	double nat[3], sbx[3] = {-1, -1, -1}, b, t, tmin, u = -1, umin = 0;
+	const char *name = argc > 2 ? argv[2] : NULL;
+	char run[4200];
 	char cmd[16384], self[4096], dir[4096];
 	ssize_t len;
 	FILE *f;
-	int i;
 
 	if (argc == 3 && !strcmp(argv[1], "--loop")) {
 		loop(atol(argv[2]), nat);
@@ -163,12 +197,12 @@ int main(int argc, char **argv)
 			sbx[0] = -1;
 		pclose(f);
 	}
-	snprintf(cmd, sizeof(cmd), "%s/micronos-run /bin/true", dir);
-	t = now();
-	for (i = 0; i < 10; i++)
-		if (system(cmd) != 0)
-			break;
-	t = (now() - t) / 10 * 1e3;
+	snprintf(run, sizeof(run), "%s/micronos-run", dir);
+	t = startup_ms((char *[]){run, "--throwaway", "/bin/true", NULL}, 20,
+		       &tmin);
+	if (name)
+		u = startup_ms((char *[]){run, "-n", (char *)name, "/bin/true",
+					  NULL}, 20, &umin);
 	printf("%-12s %10s %14s %14s\n", "call", "native ns", "micronos-run",
 	       "bare notify");
 	printf("%-12s %10.0f %14.0f %14.0f\n", "getpid", nat[0], sbx[0], b);
@@ -177,6 +211,10 @@ int main(int argc, char **argv)
 	printf("translated getpid / bare round trip: %.2fx\n", sbx[0] / b);
 	printf("untrapped stat / native: %.2fx\n", sbx[2] / nat[2]);
 	printf("startup of micronos-run /bin/true (throwaway instance): "
-	       "%.1f ms\n", t);
+	       "%.1f ms median, %.1f ms min\n", t, tmin);
+	if (name)
+		printf("startup of micronos-run -n %s /bin/true (instance "
+		       "running): %.1f ms median, %.1f ms min\n", name, u,
+		       umin);
 	return 0;
 }

@@ -9,7 +9,8 @@ baseline line, right for slower and left for faster, so a 100x peer and a
 word ("not available") instead of a bar.
 
 Used by bench/lib/report.py: render(path, title, cases) where cases is a
-list of (case name, [(config, ratio or None), ...]).
+list of (case name, [(config, ratio or None, detail), ...]); detail (the
+median with its unit) is printed after the ratio.
 """
 import math
 from xml.sax.saxutils import escape
@@ -29,7 +30,7 @@ OTHER = "#495057"
 
 LABEL_W = 250
 PLOT_W = 470
-RIGHT_W = 80
+RIGHT_W = 150
 ROW_H = 17
 CASE_H = 24
 TOP = 54
@@ -69,7 +70,7 @@ def _fmt_tick(v):
 
 
 def render(path, title, cases):
-    ratios = [r for _, rows in cases for _, r in rows if r]
+    ratios = [r for _, rows in cases for _, r, _ in rows if r]
     lo = min(min(ratios + [1.0]) / 1.3, 0.5)
     hi = max(max(ratios + [1.0]) * 1.35, 2.0)
     llo, lhi = math.log10(lo), math.log10(hi)
@@ -105,7 +106,7 @@ def render(path, title, cases):
         s.append('<text x="10" y="%d" font-weight="bold">%s</text>'
                  % (y + 16, escape(case)))
         y += CASE_H
-        for config, r in rows:
+        for config, r, detail in rows:
             s.append('<text x="%d" y="%d" text-anchor="end">%s</text>'
                      % (LABEL_W - 8, y + 12, escape(config)))
             if r is None or r <= 0:
@@ -118,8 +119,10 @@ def render(path, title, cases):
                          'fill="%s"><title>%s: %s</title></rect>'
                          % (x0, y + 2, max(x1 - x0, 1.5), ROW_H - 4,
                             colour(config), escape(config), _fmt_ratio(r)))
-                s.append('<text x="%.1f" y="%d" fill="#212529">%s</text>'
-                         % (max(x(r), x(1)) + 4, y + 12, _fmt_ratio(r)))
+                s.append('<text x="%.1f" y="%d" fill="#212529">%s'
+                         '<tspan fill="#868e96">%s</tspan></text>'
+                         % (max(x(r), x(1)) + 4, y + 12, _fmt_ratio(r),
+                            escape("  " + detail if detail else "")))
             y += ROW_H
     s.append('</svg>')
     with open(path, "w") as f:

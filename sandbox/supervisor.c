@@ -453,7 +453,7 @@ int mn_sandbox_wait(struct mn_sandbox *sb, int32_t pid, int *status,
 	}
 	pthread_mutex_lock(&sb->lock);
 	s = spawn_find(sb, 0, pid);
-	if (!s || s->waited) {
+	if (!s || s->waited || s->detached) {
 		e = -ECHILD;
 		goto out;
 	}

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <micronos/kernel.h>
+#include <micronos/mem.h>
 #include <micronos/proc.h>
 #include <micronos/sched.h>
 #include <micronos/signal.h>
@@ -184,6 +185,9 @@ int mn_pview_get(struct mn_kernel *k, int32_t pid, struct mn_pview *v)
 	memset(v, 0, sizeof(*v));
 	if (pid <= 0 || mn_proc_get(mn_kernel_procs(k), pid, pi) < 0)
 		return -ENOENT;
+	/* The memory manager keeps the charges: one source of truth. */
+	if (mn_kernel_mem(k))
+		pi->mem_bytes = mn_mem_used_by(mn_kernel_mem(k), pid);
 	ktask = pi->kind == MN_PROC_KTASK;
 	alive = pi->state != MN_PROC_ZOMBIE && pi->state != MN_PROC_DEAD;
 	v->state = mn_fs_proc_state_char(k, pid, pi->kind, pi->state);

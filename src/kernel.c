@@ -87,6 +87,71 @@ static int run_on_sched(void *arg, int32_t owner, void (*fn)(void *),
 	return id < 0 ? (int)id : 0;
 }
 
+/* ---- process exit ---------------------------------------------------------*/
+
+struct exit_job {
+	struct mn_kernel *k;
+	int32_t pid;
+};
+
+static void exit_job_run(void *arg)
+{
+	struct exit_job *j = arg;
+	struct mn_kernel *k = j->k;
+	unsigned i;
+
+	if (k->mem)
+		mn_mem_release_pid(k->mem, j->pid, NULL);
+	for (i = 0; i < k->nexit_hooks; i++)
+		k->exit_hooks[i].fn(k->exit_hooks[i].arg, j->pid);
+	free(j);
+}
+
+/*
+ * The bus hook: a terminated process's resources are released by a job,
+ * because the hook may run under the process table's lock and must not
+ * publish, while releasing memory publishes MemoryFreed.
+ */
+static void on_event(void *arg, const struct mn_event *ev)
+{
+	struct mn_kernel *k = arg;
+	struct mn_sched_job job = {
+		.owner = 1,
+		.cls = MN_PRIO_NORMAL,
+		.fn = exit_job_run,
+		.discard = free,
+		.name = "exit",
+	};
+	struct exit_job *j;
+
+	if (ev->type != MN_EV_PROCESS_TERMINATED || ev->pid <= 1 ||
+	    !mn_sched_running(k->sched))
+		return;
+	j = malloc(sizeof(*j));
+	if (!j)
+		return;
+	j->k = k;
+	j->pid = ev->pid;
+	job.arg = j;
+	if (mn_sched_submit_job(k->sched, &job) < 0)
+		free(j);
+}
+
+int mn_kernel_on_exit(struct mn_kernel *k, void (*fn)(void *arg, int32_t pid),
+		      void *arg)
+{
+	if (!fn)
+		return -EINVAL;
+	if (k->up || k->booted_once)
+		return -EBUSY;
+	if (k->nexit_hooks >= MN_KERNEL_EXIT_HOOKS)
+		return -ENOSPC;
+	k->exit_hooks[k->nexit_hooks].fn = fn;
+	k->exit_hooks[k->nexit_hooks].arg = arg;
+	k->nexit_hooks++;
+	return 0;
+}
+
 static int make_modules(struct mn_kernel *k)
 {
 	int err;
@@ -108,6 +173,7 @@ static int make_modules(struct mn_kernel *k)
 	    (err = mn_health_create(&k->health, k->bus, &k->clock, &k->runner,
 				    0)) < 0)
 		return err;
+	mn_evbus_set_hook(k->bus, on_event, k);
 	return 0;
 }
 
@@ -153,6 +219,8 @@ void mn_kernel_destroy(struct mn_kernel *k)
 	if (!k)
 		return;
 	mn_kernel_shutdown(k);
+	if (k->bus)
+		mn_evbus_set_hook(k->bus, NULL, NULL);
 	/* Reverse of make_modules: users before what they use. */
 	mn_health_destroy(k->health);
 	mn_ipc_destroy(k->ipc);

@@ -13,6 +13,7 @@
 #include <micronos/runner.h>
 
 #define MAX_HOOKS 4
+#define MN_KERNEL_EXIT_HOOKS 8
 
 struct stage {
 	struct mn_stage_info info;
@@ -46,6 +47,12 @@ struct mn_kernel {
 	struct mn_runner runner;
 
 	int32_t timerd, healthd;	/* kernel task pids */
+	/* exit handlers of the layers; set before boot, then read-only */
+	struct {
+		void (*fn)(void *arg, int32_t pid);
+		void *arg;
+	} exit_hooks[MN_KERNEL_EXIT_HOOKS];
+	unsigned nexit_hooks;
 	int health_timer;		/* timer id of the periodic check */
 	struct stage stages[MN_STAGE__COUNT];
 	void *slots[MN_SLOT__COUNT];

@@ -353,6 +353,17 @@ static void net_stop(struct mn_kernel *k, void *arg)
 	mn_net_destroy(net);
 }
 
+/* A terminated process's sockets are closed and leave the table. */
+static void net_on_exit(void *arg, int32_t pid)
+{
+	struct mn_net *net = mn_net_get(arg);
+
+	if (net) {
+		mn_net_release_pid(net, pid);
+		mn_net_put(net);
+	}
+}
+
 int mn_net_attach(struct mn_kernel *k)
 {
 	static const struct mn_stage_hook hook = {
@@ -361,8 +372,11 @@ int mn_net_attach(struct mn_kernel *k)
 		.stop = net_stop,
 		.arg = NULL,
 	};
+	int rc = mn_kernel_stage_hook(k, MN_STAGE_NET, &hook);
 
-	return mn_kernel_stage_hook(k, MN_STAGE_NET, &hook);
+	if (rc == 0)
+		rc = mn_kernel_on_exit(k, net_on_exit, k);
+	return rc;
 }
 
 struct mn_net *mn_net_of(struct mn_kernel *k)

@@ -19,6 +19,7 @@
 #include <micronos/kernel.h>
 #include <micronos/mem.h>
 #include <micronos/posix.h>
+#include <micronos/proc.h>
 #include <micronos/syscall.h>
 
 #include "shell_i.h"
@@ -69,6 +70,7 @@ static int parse_size_arg(struct mn_shell_ctx *c, const char *s,
 
 int mn_shell_cmd_memory_alloc(struct mn_shell_ctx *c, int argc, char **argv)
 {
+	int32_t owner = MN_MEM_KERNEL_PID;
 	struct mn_strbuf msg = MN_STRBUF_INIT;
 	struct mn_mem *mem = need_mem(c);
 	unsigned long long sz;
@@ -76,12 +78,21 @@ int mn_shell_cmd_memory_alloc(struct mn_shell_ctx *c, int argc, char **argv)
 	char a[32];
 	int ret;
 
-	(void)argc;
 	if (!mem)
 		return MN_SHELL_FAIL;
 	if (parse_size_arg(c, argv[2], &sz))
 		return MN_SHELL_USAGE;
-	ret = mn_mem_alloc(mem, sz, MN_MEM_KERNEL_PID, &addr, &msg);
+	/* Charged to a process when one is named: freed when it exits. */
+	if (argc > 3) {
+		uint64_t v;
+
+		if (mn_shell_parse_u64(argv[3], INT32_MAX, &v) < 0 || v == 0)
+			return mn_shell_usage(c, "'%s' is not a pid", argv[3]);
+		owner = (int32_t)v;
+		if (!mn_proc_exists(mn_kernel_procs(c->k), owner))
+			return mn_shell_fail(c, "no process %d", owner);
+	}
+	ret = mn_mem_alloc(mem, sz, owner, &addr, &msg);
 	if (ret < 0)
 		return mn_shell_fail_core(c, ret, &msg, argv[2]);
 	mn_strbuf_release(&msg);

@@ -231,7 +231,10 @@ static int top_collect(struct mn_kernel *k, struct top_row **out)
 
 		r->pi = pis[i];
 		r->cpu_ns = pis[i].usage.utime_ns + pis[i].usage.stime_ns;
-		r->mem = pis[i].usage.rss_bytes + pis[i].mem_bytes;
+		r->mem = pis[i].usage.rss_bytes +
+			 (mn_kernel_mem(k) ? mn_mem_used_by(mn_kernel_mem(k),
+							    pis[i].pid)
+					   : 0);
 		if (mn_sched_task_stats(mn_kernel_sched(k), pis[i].pid,
 					&ts) == 0) {
 			r->cpu_ns += ts.run_ns;

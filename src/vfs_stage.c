@@ -146,6 +146,12 @@ static void vfs_stop(struct mn_kernel *k, void *arg)
 	mn_vfs_destroy(vfs);
 }
 
+/* A terminated process's descriptor table is closed. */
+static void vfs_on_exit(void *arg, int32_t pid)
+{
+	mn_vfs_proc_exit(arg, pid);
+}
+
 int mn_vfs_attach(struct mn_kernel *k)
 {
 	static const struct mn_stage_hook hook = {
@@ -158,6 +164,8 @@ int mn_vfs_attach(struct mn_kernel *k)
 	int rc = mn_kernel_stage_hook(k, MN_STAGE_VFS, &hook);
 
 	/* The generated trees (/proc, /sys, /events, /health) come with it. */
+	if (rc == 0)
+		rc = mn_kernel_on_exit(k, vfs_on_exit, k);
 	if (rc == 0)
 		rc = mn_fs_trees_attach(k);
 	return rc;

@@ -17,6 +17,7 @@
 #include <micronos/evbus.h>
 #include <micronos/health.h>
 #include <micronos/kernel.h>
+#include <micronos/mem.h>
 #include <micronos/proc.h>
 
 struct hook_log {
@@ -224,6 +225,47 @@ static void health_checks_run_on_their_own(void **state)
 	assert_int_equal(mn_health_overall(mn_kernel_health(k)), MN_HEALTH_OK);
 }
 
+static int exits_seen;
+static int32_t exit_pid;
+
+static void count_exit(void *arg, int32_t pid)
+{
+	(void)arg;
+	exit_pid = pid;
+	__atomic_add_fetch(&exits_seen, 1, __ATOMIC_SEQ_CST);
+}
+
+static void exit_releases_memory_and_calls_layers(void **state)
+{
+	struct mn_kernel *k = *state;
+	const char *argv[] = {"worker", NULL};
+	struct mn_proc_spec spec = {
+		.ppid = 1, .uid = 1000, .gid = 1000, .kind = MN_PROC_USER,
+		.argv = argv,
+	};
+	uint64_t addr;
+	int32_t pid;
+	int i;
+
+	assert_int_equal(mn_kernel_on_exit(k, NULL, NULL), -EINVAL);
+	assert_int_equal(mn_kernel_on_exit(k, count_exit, NULL), 0);
+	assert_int_equal(mn_kernel_boot(k, NULL), 0);
+	assert_int_equal(mn_kernel_on_exit(k, count_exit, NULL), -EBUSY);
+	pid = mn_proc_create(mn_kernel_procs(k), &spec);
+	assert_true(pid > 1);
+	assert_int_equal(mn_mem_alloc(mn_kernel_mem(k), 8192, pid, &addr, NULL),
+			 0);
+	assert_int_equal(mn_mem_used_by(mn_kernel_mem(k), pid), 8192);
+	assert_int_equal(mn_proc_exit(mn_kernel_procs(k), pid, MN_W_EXITED(0)),
+			 0);
+	for (i = 0; i < 200 && !__atomic_load_n(&exits_seen, __ATOMIC_SEQ_CST);
+	     i++)
+		usleep(10000);
+	assert_int_equal(exits_seen, 1);
+	assert_int_equal(exit_pid, pid);
+	assert_int_equal(mn_mem_used_by(mn_kernel_mem(k), pid), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -240,6 +282,8 @@ int main(void)
 		cmocka_unit_test(config_persists_in_the_data_dir),
 		cmocka_unit_test_setup_teardown(health_checks_run_on_their_own,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			exit_releases_memory_and_calls_layers, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

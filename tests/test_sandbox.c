@@ -2,11 +2,12 @@
  * test_sandbox - the sandbox adapter: its pieces alone (size parsing, the
  * wire format, program lookup, the seccomp filter in a child) and a whole
  * sandbox on a booted kernel (spawn, wait, signals, the process table,
- * events, bad input).  The whole-sandbox tests need root (the uid map);
- * they are skipped otherwise.
+ * events, bad input, watching and detaching programs, host usage).  The
+ * whole-sandbox tests need root (the uid map); they are skipped otherwise.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -324,6 +325,77 @@ static void test_signal_and_events(void **state)
 	assert_true(seen);
 }
 
+static void test_watch_and_detach(void **state)
+{
+	struct fixture *f = *state;
+	const char *const nap[] = {"sleep", "0.3", NULL};
+	const char *const quick[] = {"true", NULL};
+	struct pollfd p = {.events = POLLIN};
+	int32_t pid;
+	int st = 0;
+
+	if (!f)
+		skip();
+	pid = spawn(f, nap, NULL);
+	assert_true(pid > 0);
+	p.fd = mn_sandbox_watch(f->sb, pid);
+	assert_true(p.fd >= 0);
+	assert_int_equal(poll(&p, 1, 0), 0);	/* still sleeping */
+	assert_int_equal(poll(&p, 1, 10000), 1);
+	assert_int_equal(mn_sandbox_wait(f->sb, pid, &st, 0), 0);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	close(p.fd);
+	assert_int_equal(mn_sandbox_watch(f->sb, pid), -ECHILD);
+	assert_int_equal(mn_sandbox_watch(f->sb, 99999), -ECHILD);
+	/* detached: nobody waits, the record goes at exit */
+	pid = spawn(f, quick, NULL);
+	assert_true(pid > 0);
+	assert_int_equal(mn_sandbox_detach(f->sb, pid), 0);
+	assert_int_equal(mn_sandbox_detach(f->sb, pid), -ECHILD);
+	assert_int_equal(mn_sandbox_watch(f->sb, pid), -ECHILD);
+	assert_int_equal(mn_sandbox_wait(f->sb, pid, &st, 0), -ECHILD);
+}
+
+/* The host's CPU time and memory reach the process table; sandboxd is
+   a kernel task. */
+static void test_usage(void **state)
+{
+	struct fixture *f = *state;
+	const char *const busy[] = {"sh", "-c", "while :; do :; done", NULL};
+	struct mn_proctab *pt;
+	struct mn_proc_info info;
+	int32_t pid, pids[64];
+	size_t n, i;
+	int st = 0, found = 0;
+
+	if (!f)
+		skip();
+	pt = mn_kernel_procs(f->k);
+	n = mn_proc_pids(pt, pids, 64);
+	for (i = 0; i < n && i < 64; i++)
+		if (mn_proc_get(pt, pids[i], &info) == 0 &&
+		    !strcmp(info.comm, "sandboxd") &&
+		    info.kind == MN_PROC_KTASK)
+			found = 1;
+	assert_true(found);
+	pid = spawn(f, busy, NULL);
+	assert_true(pid > 0);
+	for (i = 0; i < 60; i++) {
+		usleep(100000);
+		assert_int_equal(mn_proc_get(pt, pid, &info), 0);
+		if (info.usage_update_ns && info.usage.utime_ns +
+		    info.usage.stime_ns > 0)
+			break;
+	}
+	assert_true(info.usage.utime_ns + info.usage.stime_ns > 0);
+	assert_true(info.usage.rss_bytes > 0);
+	assert_true(info.usage.vsize_bytes >= info.usage.rss_bytes);
+	assert_int_equal(info.usage.threads, 1);
+	assert_int_equal(mn_sandbox_signal(f->sb, pid, SIGKILL), 0);
+	assert_int_equal(mn_sandbox_wait(f->sb, pid, &st, 10000), 0);
+	assert_true(WIFSIGNALED(st));
+}
+
 static void test_translated_rows(void **state)
 {
 	struct fixture *f = *state;
@@ -353,6 +425,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_translated_rows, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_watch_and_detach, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_usage, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

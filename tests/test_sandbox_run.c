@@ -142,8 +142,8 @@ static void test_frames(void **state)
 	/* too big, malformed */
 	assert_int_equal(mn_ctl_send_frame(sv[0], 'o', "0123456789", 10), 0);
 	assert_int_equal(mn_run_read_frame(&rd, &f, 5, 1000), -E2BIG);
+	/* (its payload was buffered with the header: dropped here) */
 	mn_run_reader_init(&rd, sv[1]);
-	assert_int_equal(read(sv[1], (char[16]){0}, 10), 10);
 	assert_int_equal(write(sv[0], "o -3\n", 5), 5);
 	assert_int_equal(mn_run_read_frame(&rd, &f, 100, 1000), -EPROTO);
 	assert_int_equal(write(sv[0], "xyz\n", 4), 4);

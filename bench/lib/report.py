@@ -296,8 +296,7 @@ def table(g):
             spread = (max(v) - min(v)) / 2 / med * 100 if med else 0
             mark = ""
             if reasons:
-                mark = " " + note("failed in some runs: %s"
-                                  % "; ".join(reasons))
+                mark = " " + note("; ".join(reasons))
             cells = [md_escape(label), md_escape(cfg) + mark, fmt(med, unit),
                      "%s … %s" % (fmt(min(v), unit), fmt(max(v), unit)),
                      "±%.0f%%" % spread, str(len(v))]
@@ -340,8 +339,12 @@ def chart(g, outdir):
         for cfg in g.rows():
             key = (case, cfg)
             if key in g.samples or key in g.na:
-                rows.append((cfg, g.ratio(case, cfg, g.baseline)))
-        if any(r is not None for _, r in rows):
+                unit = g.cases.get(case, ("", ""))[0]
+                med = g.median(case, cfg)
+                detail = "" if med is None else "%s %s" % (fmt(med, unit),
+                                                           unit)
+                rows.append((cfg, g.ratio(case, cfg, g.baseline), detail))
+        if any(r is not None for _, r, _ in rows):
             cases.append((case, rows))
     if not cases:
         return None

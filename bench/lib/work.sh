@@ -55,7 +55,7 @@ make_project() {
 		echo '}'
 	} >"$d/main.c"
 	printf '%s\n' 'SRCS := $(wildcard *.c)' 'OBJS := $(SRCS:.c=.o)' \
-		'CFLAGS := -O2' 'prog: $(OBJS)' '	$(CC) -o $@ $(OBJS)' \
+		'CFLAGS := -O2 -pipe' 'prog: $(OBJS)' '	$(CC) -o $@ $(OBJS)' \
 		'%.o: %.c' '	$(CC) $(CFLAGS) -c -o $@ $<' >"$d/Makefile"
 }
 

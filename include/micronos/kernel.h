@@ -127,6 +127,16 @@ struct mn_syscalls *mn_kernel_syscalls(struct mn_kernel *k);
 int32_t mn_kernel_ktask(struct mn_kernel *k, const char *name, int prio);
 
 /*
+ * Registers fn(arg, pid), called once for every process that terminates,
+ * after its ProcessTerminated event, from a scheduler job owned by init (no
+ * lock held), so a layer releases what the process held (descriptors,
+ * sockets).  The memory it was charged is released by the kernel itself.
+ * Before boot; at most 8.  -EBUSY after boot, -ENOSPC when full.
+ */
+int mn_kernel_on_exit(struct mn_kernel *k, void (*fn)(void *arg, int32_t pid),
+		      void *arg);
+
+/*
  * The runner (see runner.h) that queues work on the scheduler for a kernel
  * task.  Borrowed; valid from create to destroy.
  */
