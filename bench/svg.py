@@ -111,18 +111,25 @@ def render(path, title, cases):
                      % (LABEL_W - 8, y + 12, escape(config)))
             if r is None or r <= 0:
                 s.append('<text x="%.1f" y="%d" fill="#adb5bd" '
-                         'font-style="italic">not available</text>'
-                         % (x(1) + 6, y + 12))
+                         'font-style="italic">%s</text>'
+                         % (x(1) + 6, y + 12, escape(detail or
+                                                     "not available")))
             else:
                 x0, x1 = sorted((x(1), x(r)))
                 s.append('<rect x="%.1f" y="%d" width="%.1f" height="%d" '
                          'fill="%s"><title>%s: %s</title></rect>'
                          % (x0, y + 2, max(x1 - x0, 1.5), ROW_H - 4,
                             colour(config), escape(config), _fmt_ratio(r)))
-                s.append('<text x="%.1f" y="%d" fill="#212529">%s'
-                         '<tspan fill="#868e96">%s</tspan></text>'
-                         % (max(x(r), x(1)) + 4, y + 12, _fmt_ratio(r),
-                            escape("  " + detail if detail else "")))
+                label = _fmt_ratio(r)
+                xl = max(x(r), x(1)) + 4
+                s.append('<text x="%.1f" y="%d" fill="#212529">%s</text>'
+                         % (xl, y + 12, label))
+                if detail:
+                    # A text of its own, not a tspan: some renderers
+                    # place tspans on top of the text before them.
+                    s.append('<text x="%.1f" y="%d" fill="#868e96">%s'
+                             '</text>' % (xl + 7 * len(label) + 6, y + 12,
+                                          escape(detail)))
             y += ROW_H
     s.append('</svg>')
     with open(path, "w") as f:

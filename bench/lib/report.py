@@ -343,6 +343,9 @@ def chart(g, outdir):
                 med = g.median(case, cfg)
                 detail = "" if med is None else "%s %s" % (fmt(med, unit),
                                                            unit)
+                if med is None and any(r.startswith("skipped")
+                                       for r in g.na.get(key, [])):
+                    detail = "skipped by --quick"
                 rows.append((cfg, g.ratio(case, cfg, g.baseline), detail))
         if any(r is not None for _, r, _ in rows):
             cases.append((case, rows))

@@ -72,7 +72,13 @@ sleep 0.3
 check_grep "ps lists it" "^ +$sp +1 +1000 .*sleep 60" "$(msh "$N" ps)"
 check "its log has stdout and stderr" "hello from spawn|to stderr" \
 	"$(msh "$N" "cat /var/log/spawn-$sp.log" | tr '\n' '|' | sed 's/|$//')"
-host=$(pgrep -x -f "sleep 60" | head -1)
+# its host pid: the child of our instance's micronos-init at that pid inside
+dpid=$(cat "$MICRONOS_RUNTIME_ROOT/$N/pid")
+init=$(pgrep -P "$dpid" -x micronos-init)
+host=""
+for h in $(pgrep -P "$init"); do
+	[ "$(awk '/^NSpid:/ {print $NF}' "/proc/$h/status")" = "$sp" ] && host=$h
+done
 msh "$N" "suspend $sp" >/dev/null
 check "suspend stops the host process" T "$(awk '{print $3}' "/proc/$host/stat")"
 check_grep "ps shows it stopped" "^ +$sp .* T " "$(msh "$N" ps)"
