@@ -162,7 +162,7 @@ _fs_walk() {
 }
 
 _fs_one_rep() {
-	local rep=$1 cfg d z fb=$WORK/bin/fsbench c rc v
+	local rep=$1 cfg d z fb=$WORK/bin/fsbench
 	for cfg in "${FS_CONFIGS[@]}"; do
 		d=${FSDIR[$cfg]:-}
 		z=${ZERO[$cfg]:-}

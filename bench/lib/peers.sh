@@ -50,7 +50,7 @@ define_sandboxes() {
 	SB_micronos_run=("$BUILD/micronos-run" -n "$INSTANCE"
 		--bind "$WORK")
 	SB_proot=(proot)
-	SB_runsc=(runsc --network=none --platform=ptrace do)
+	SB_runsc=(runsc --network=none --platform=ptrace "do")
 	SB_strace=(strace -f -o /dev/null)
 	declare -gA UNAVAIL=()
 }
