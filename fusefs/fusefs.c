@@ -7,7 +7,10 @@
  * session with our options, mounts, and starts two things: the notifier
  * thread (fusefs_notify.c) and the loop thread, which runs libfuse's
  * multithreaded session loop (its workers are created from it and inherit
- * its blocked signal mask and its name, "mn-fuse").
+ * its blocked signal mask and its name, "mn-fuse").  Last it installs the
+ * VFS's change hook, so that what the shell or the syscalls change is
+ * invalidated in the kernel's caches at once rather than after the
+ * timeouts; the hook is the first thing a stop removes.
  *
  * Stopping must never hang, whatever the mount's users do.  libfuse's loop
  * only notices fuse_session_exit() when one of its workers comes back from
@@ -307,6 +310,14 @@ int mn_fusefs_mount(struct mn_fusefs **out, struct mn_vfs *vfs,
 	}
 	if ((rc = start_serving(fs, err)) < 0)
 		goto fail;
+	/* Another mount of the same VFS has it: that one only gets them. */
+	if (mn_vfs_set_change_hook(vfs, fusefs_vfs_changed, fs) == 0)
+		fs->hooked = 1;
+	else
+		fuse_log(FUSE_LOG_WARNING,
+			 "micronos: %s: the VFS reports changes to another "
+			 "mount; this one sees them after its timeouts\n",
+			 fs->mountpoint);
 	*out = fs;
 	return 0;
 fail:
@@ -318,6 +329,10 @@ void mn_fusefs_unmount(struct mn_fusefs *fs)
 {
 	if (!fs)
 		return;
+	/* First: once it returns no change hook call uses fs any more. */
+	if (fs->hooked)
+		mn_vfs_set_change_hook(fs->vfs, NULL, NULL);
+	fs->hooked = 0;
 	if (fs->loop_started && loop_stop(fs) < 0) {
 		/* Its threads still use fs: leak rather than crash. */
 		umount2(fs->mountpoint, MNT_DETACH);
@@ -347,6 +362,8 @@ void mn_fusefs_stats(struct mn_fusefs *fs, struct mn_fusefs_stats *out)
 	out->interrupts = atomic_load(&fs->st_interrupts);
 	out->poll_notifies = atomic_load(&fs->st_poll_notifies);
 	out->invalidations = atomic_load(&fs->st_invalidations);
+	out->inval_queued = atomic_load(&fs->st_inval_queued);
+	out->inval_done = atomic_load(&fs->st_inval_done);
 	out->open_files = atomic_load(&fs->st_open_files);
 	out->splice_reads = atomic_load(&fs->st_splice_reads);
 }

@@ -91,7 +91,10 @@ struct mn_fusefs_stats {
 	uint64_t parked_total;	/* reads ever parked */
 	uint64_t interrupts;	/* parked reads ended by a signal (EINTR) */
 	uint64_t poll_notifies; /* poll notifications sent */
-	uint64_t invalidations; /* cache invalidations sent */
+	uint64_t invalidations; /* invalidations that dropped something */
+	uint64_t inval_queued;	/* invalidations queued (duplicates of the
+				   one queued last are not) */
+	uint64_t inval_done;	/* of those, sent or dropped at stop */
 	uint64_t open_files;	/* files and dirs the kernel holds open */
 	uint64_t splice_reads;	/* reads answered from a host fd */
 };
@@ -147,10 +150,15 @@ struct mn_fusefs *mn_fusefs_of(struct mn_kernel *k);
 int mn_fusefs_clean_dead(const char *path, struct mn_strbuf *err);
 
 /*
- * Cache invalidation for changes made behind the kernel's back (by the
- * shell, a /sys write, a process appearing in /proc).  Queued to the
- * notifier thread, which sends fuse_lowlevel_notify_inval_*; safe from any
- * thread, including VFS callbacks.  -ENOMEM, -ESHUTDOWN when stopping.
+ * Cache invalidation for changes made behind the kernel's back.  The mount
+ * installs the VFS's change hook (mn_vfs_set_change_hook), so every change
+ * made through the VFS by others than the mount itself (the shell, the
+ * syscalls, the kernel) is invalidated without anyone calling these: a
+ * changed name with inval_entry, changed attributes with inval_inode
+ * (attributes only, or the cached data too when the content changed).
+ * These are for the rest.  Queued to the notifier thread, which sends
+ * fuse_lowlevel_notify_inval_*; safe from any thread, including VFS
+ * callbacks.  -ENOMEM, -ESHUTDOWN when stopping.
  */
 int mn_fusefs_inval_inode(struct mn_fusefs *fs, uint64_t ino);
 int mn_fusefs_inval_entry(struct mn_fusefs *fs, uint64_t parent,

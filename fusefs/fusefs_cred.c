@@ -184,6 +184,8 @@ void fusefs_req_cred(struct mn_fusefs *fs, fuse_req_t req, struct req_cred *out)
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 
 	memset(&out->cred, 0, sizeof(out->cred));
+	/* The kernel drops what it cached for what it asks to change. */
+	out->cred.flags = MN_VFS_CRED_COHERENT;
 	out->cred.uid = fusefs_uid_in(fs, ctx->uid);
 	out->cred.gid = fusefs_gid_in(fs, ctx->gid);
 	out->cred.groups = out->groups;

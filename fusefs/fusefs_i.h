@@ -97,6 +97,7 @@ struct parked {
 struct inval {
 	struct nitem it;
 	uint64_t ino;
+	int attr_only; /* INODE: keep the cached data */
 	char name[MN_VFS_NAME_MAX + 1];
 };
 
@@ -125,6 +126,7 @@ struct mn_fusefs {
 	struct idmap uidmap, gidmap;
 	atomic_int mapped;
 	int mounted;	/* fuse_session_mount succeeded */
+	int hooked;	/* our change hook is installed on vfs */
 	dev_t conn_dev; /* st_dev of the mount: fusectl id */
 
 	pthread_t loop_thread;
@@ -155,6 +157,7 @@ struct mn_fusefs {
 	/* statistics, relaxed atomics */
 	atomic_ullong st_parked_now, st_parked_total, st_interrupts;
 	atomic_ullong st_poll_notifies, st_invalidations, st_open_files;
+	atomic_ullong st_inval_queued, st_inval_done;
 	atomic_ullong st_splice_reads;
 };
 
@@ -218,6 +221,9 @@ int fusefs_notifier_start(struct mn_fusefs *fs);
 void fusefs_notifier_quiesce(struct mn_fusefs *fs);
 /* Phase 2 (files released): the thread exits once it owns nothing. */
 void fusefs_notifier_stop(struct mn_fusefs *fs);
+/* The VFS's change hook (arg: the mount): queues invalidations. */
+void fusefs_vfs_changed(void *arg, uint64_t parent, const char *name,
+			uint64_t ino, unsigned what);
 /* Queues it (once): wakes the notifier.  Any thread. */
 void fusefs_enqueue(struct mn_fusefs *fs, struct nitem *it);
 void fusefs_enqueue_locked(struct mn_fusefs *fs, struct nitem *it);

@@ -302,10 +302,17 @@ static void parked_step(struct mn_fusefs *fs, struct nitem *it)
 
 /* --- invalidations ------------------------------------------------------- */
 
-static int queue_inval(struct mn_fusefs *fs, enum nitem_kind kind, uint64_t ino,
-		       const char *name)
+/* Whether b asks for nothing that a (still queued) does not. */
+static int inval_covered(const struct inval *a, const struct inval *b)
 {
-	struct inval *iv;
+	return a->it.kind == b->it.kind && a->ino == b->ino &&
+	       (!a->attr_only || b->attr_only) && !strcmp(a->name, b->name);
+}
+
+static int queue_inval(struct mn_fusefs *fs, enum nitem_kind kind, uint64_t ino,
+		       const char *name, int attr_only)
+{
+	struct inval *iv, *last;
 
 	if (!fs)
 		return -EINVAL;
@@ -315,6 +322,7 @@ static int queue_inval(struct mn_fusefs *fs, enum nitem_kind kind, uint64_t ino,
 		return -ENOMEM;
 	iv->it.kind = kind;
 	iv->ino = ino;
+	iv->attr_only = attr_only;
 	if (name)
 		strcpy(iv->name, name);
 	pthread_mutex_lock(&fs->qlock);
@@ -323,14 +331,25 @@ static int queue_inval(struct mn_fusefs *fs, enum nitem_kind kind, uint64_t ino,
 		free(iv);
 		return -ESHUTDOWN;
 	}
+	/* A file written in many small pieces: one invalidation. */
+	last = fs->qtail && fs->qtail->kind == kind
+		   ? container_of(fs->qtail, struct inval, it)
+		   : NULL;
+	if (last && inval_covered(last, iv)) {
+		pthread_mutex_unlock(&fs->qlock);
+		free(iv);
+		return 0;
+	}
 	fusefs_enqueue_locked(fs, &iv->it);
 	pthread_mutex_unlock(&fs->qlock);
+	atomic_fetch_add_explicit(&fs->st_inval_queued, 1,
+				  memory_order_relaxed);
 	return 0;
 }
 
 int mn_fusefs_inval_inode(struct mn_fusefs *fs, uint64_t ino)
 {
-	return queue_inval(fs, NI_INVAL_INODE, ino, NULL);
+	return queue_inval(fs, NI_INVAL_INODE, ino, NULL, 0);
 }
 
 int mn_fusefs_inval_entry(struct mn_fusefs *fs, uint64_t parent,
@@ -338,7 +357,29 @@ int mn_fusefs_inval_entry(struct mn_fusefs *fs, uint64_t parent,
 {
 	if (!name)
 		return -EINVAL;
-	return queue_inval(fs, NI_INVAL_ENTRY, parent, name);
+	return queue_inval(fs, NI_INVAL_ENTRY, parent, name, 0);
+}
+
+/*
+ * The VFS's change hook: runs in the thread that made the change (the
+ * shell's, a syscall's), never in one of ours serving the kernel - the
+ * mount's own changes are not reported (MN_VFS_CRED_COHERENT).  Queue only:
+ * the kernel may hold the very locks an invalidation waits for.
+ */
+void fusefs_vfs_changed(void *arg, uint64_t parent, const char *name,
+			uint64_t ino, unsigned what)
+{
+	struct mn_fusefs *fs = arg;
+
+	/* The kernel drops the directory's attributes with the entry only
+	 * when it had the entry: a new name needs both. */
+	if (parent && name) {
+		queue_inval(fs, NI_INVAL_ENTRY, parent, name, 0);
+		queue_inval(fs, NI_INVAL_INODE, parent, NULL, 1);
+	}
+	if (ino)
+		queue_inval(fs, NI_INVAL_INODE, ino, NULL,
+			    !(what & MN_VFS_CHANGED_DATA));
 }
 
 static void inval_send(struct mn_fusefs *fs, struct nitem *it)
@@ -350,10 +391,11 @@ static void inval_send(struct mn_fusefs *fs, struct nitem *it)
 	stopping = fs->stopping;
 	pthread_mutex_unlock(&fs->qlock);
 	if (!stopping) {
-		/* -ENOENT: the kernel did not have it cached; fine. */
+		/* -ENOENT: the kernel did not have it cached; fine.  A
+		 * negative offset keeps the cached pages. */
 		if (it->kind == NI_INVAL_INODE)
-			rc = fuse_lowlevel_notify_inval_inode(fs->se, iv->ino,
-							      0, 0);
+			rc = fuse_lowlevel_notify_inval_inode(
+			    fs->se, iv->ino, iv->attr_only ? -1 : 0, 0);
 		else
 			rc = fuse_lowlevel_notify_inval_entry(
 			    fs->se, iv->ino, iv->name, strlen(iv->name));
@@ -361,6 +403,7 @@ static void inval_send(struct mn_fusefs *fs, struct nitem *it)
 			atomic_fetch_add_explicit(&fs->st_invalidations, 1,
 						  memory_order_relaxed);
 	}
+	atomic_fetch_add_explicit(&fs->st_inval_done, 1, memory_order_relaxed);
 	free(iv);
 }
 
@@ -469,5 +512,7 @@ void fusefs_notifier_stop(struct mn_fusefs *fs)
 	while (fs->qhead && fs->qhead->kind >= NI_INVAL_INODE) {
 		it = dequeue_locked(fs);
 		free(container_of(it, struct inval, it));
+		atomic_fetch_add_explicit(&fs->st_inval_done, 1,
+					  memory_order_relaxed);
 	}
 }

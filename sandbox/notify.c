@@ -162,6 +162,8 @@ static void serve_one(struct sbx_listener *l, struct sbx_call *c)
 		SBX_STAT(l->sb, injected, 1);
 		return;
 	}
+	if (v == SBX_DEFERRED)	/* a worker answers (netwait.c) */
+		return;
 	if (v == SBX_CONTINUE)
 		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
 	if (ioctl(l->fd, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0)

@@ -11,8 +11,9 @@
  * The control thread watches every pidfd.  When one becomes readable the
  * process has exited: its wait status comes from /proc/PID/stat while it
  * is a zombie or from PIDFD_GET_INFO once reaped (Linux 6.15),
- * ProcessTerminated is published through mn_proc_exit(), its VFS
- * descriptor table is dropped, and the record is reaped once the host
+ * ProcessTerminated is published through mn_proc_exit() (the kernel's exit
+ * hooks then release what the process held: its memory, its VFS
+ * descriptors, its sockets), and the record is reaped once the host
  * process is.  The same thread's timer (sbx_registry_tick) retries exits
  * not resolved yet and, once a second, copies every live process's CPU
  * time and memory from /proc/HOSTPID/stat into the process table
@@ -35,7 +36,6 @@
 
 #include <micronos/kernel.h>
 #include <micronos/proc.h>
-#include <micronos/vfs.h>
 
 #include "sandbox_i.h"
 
@@ -219,11 +219,9 @@ static int32_t register_fork(struct mn_sandbox *sb,
 	mn_proc_set_ids(sb->procs, pid, to_mn_id(sb, hs->uid),
 			to_mn_id(sb, hs->euid), to_mn_id(sb, hs->gid),
 			to_mn_id(sb, hs->egid));
-	if (sbx_proc_watch(sb, pid, hs->tgid) < 0) {
-		/* gone already: publish its exit now, nothing to watch */
+	/* gone already: publish its exit now, nothing to watch */
+	if (sbx_proc_watch(sb, pid, hs->tgid) < 0)
 		mn_proc_exit(sb->procs, pid, MN_W_EXITED(0));
-		mn_vfs_proc_exit(sb->k, pid);
-	}
 	return pid;
 }
 
@@ -325,10 +323,8 @@ static void publish_exit(struct mn_sandbox *sb, struct sbx_proc *p,
 	struct mn_proc_info info;
 
 	if (mn_proc_get(sb->procs, p->pid, &info) == 0 &&
-	    info.host_pid == p->host && info.state != MN_PROC_ZOMBIE) {
+	    info.host_pid == p->host && info.state != MN_PROC_ZOMBIE)
 		mn_proc_exit(sb->procs, p->pid, status);
-		mn_vfs_proc_exit(sb->k, p->pid);
-	}
 }
 
 /* The host reaped it: so does MicronOS, on its parent's behalf. */

@@ -26,6 +26,7 @@
 #include <micronos/signal.h>
 
 #include "sandbox_i.h"
+#include "xlate_net.h"
 
 /* setpriority() is per thread on Linux: renice every thread. */
 static void prio_hook(void *arg, int32_t pid, int32_t host_pid,
@@ -171,6 +172,9 @@ int mn_sandbox_create(struct mn_sandbox **out, struct mn_kernel *k,
 		mn_strbuf_printf(err, "supervisor thread: %s", strerror(-e));
 		goto fail;
 	}
+	/* sockets: the network's table, policy and namespace */
+	if ((e = sbx_net_start(sb, err)) < 0)
+		goto fail;
 	/* the supervisor's work shows in ps as a kernel task */
 	sb->ktask = mn_kernel_ktask(k, "sandboxd", MN_PRIO_HIGH);
 	if (sb->ktask < 0)
@@ -203,7 +207,9 @@ void mn_sandbox_destroy(struct mn_sandbox *sb)
 		mn_proc_set_host(sb->procs, MN_PID_INIT, 0);
 	}
 	sbx_world_stop(sb);		/* every sandboxed process dies */
+	sbx_net_wake(sb);		/* calls waiting for the network end */
 	sbx_listeners_stop(sb);
+	sbx_net_stop(sb);
 	sbx_control_stop(sb);
 	if (sb->ktask > 0)
 		mn_proc_exit(sb->procs, sb->ktask, MN_W_EXITED(0));

@@ -4,20 +4,28 @@
  * One struct mn_sandbox per instance owns the sandbox *world*: a user
  * namespace (MicronOS uids 0..65535 mapped to an unprivileged host range),
  * a pid namespace whose pid 1 is our init (MicronOS pids ARE its pids), a
- * mount namespace pivoted into a root made of read-only host system
- * directories (later MicronOS's FUSE tree), uts (MicronOS hostname), ipc,
- * cgroup, net (loopback only unless asked) and time (monotonic and boot
- * clocks start at MicronOS boot).  The init forks programs on request; each
- * program runs under a seccomp filter whose trapped calls come to the
- * supervisor, which translates them into MicronOS syscalls (xlate.c).
+ * mount namespace pivoted into a root made of MicronOS's FUSE tree (when
+ * the instance mounts one) or a private tmpfs, with read-only host system
+ * directories, uts (MicronOS hostname), ipc, cgroup, net (loopback only
+ * unless asked) and time (monotonic and boot clocks start at MicronOS
+ * boot).  The init forks programs on request; each program runs under a
+ * seccomp filter whose trapped calls come to the supervisor, which
+ * translates them into MicronOS syscalls (xlate.c).
  *
  * Namespaces are the security boundary; seccomp notification is the
  * transport.  See DESIGN.md, "The sandbox", and micronos-run(1).
  *
+ * Files: sandbox.c (create/destroy), world.c (namespaces), rootfs.c (the
+ * root), init.c (pid 1), filter.c, supervisor.c (spawn/wait/signal),
+ * registry.c (processes, exits, host usage), notify.c + xlate.c (trapped
+ * calls), runwire.c (micronos-run's protocol), service.c (the sandbox of a
+ * running instance: the "run" verb and the shell's spawn).
+ *
  * Threads: mn_sandbox_create() starts a control thread (init's messages,
- * process exits through pidfds, housekeeping) and one notification thread
- * per spawned program tree.  All functions are safe from any thread; create
- * it from a long-lived thread.
+ * process exits through pidfds, housekeeping, host usage once a second)
+ * and one notification thread per spawned program tree (joined once the
+ * tree is gone).  All functions are safe from any thread; create it from
+ * a long-lived thread.
  */
 #ifndef MICRONOS_SANDBOX_H
 #define MICRONOS_SANDBOX_H
@@ -34,6 +42,9 @@ struct mn_sandbox;
 enum mn_sandbox_net {
 	MN_SANDBOX_NET_NONE,	/* own network namespace: loopback only */
 	MN_SANDBOX_NET_HOST,	/* the host's network */
+	MN_SANDBOX_NET_LOOPBACK, /* the host's network; MicronOS's policy
+				    (net.policy loopback) admits only its
+				    loopback addresses */
 };
 
 /* A host path made visible inside.  Strings borrowed during create. */

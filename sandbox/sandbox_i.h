@@ -127,6 +127,7 @@ int sbx_prog_resolve(const char *argv0, char *const *envp, char *out,
 struct sbx_spawn;	/* a pending or running spawn (supervisor.c) */
 struct sbx_listener;	/* a notification thread (notify.c) */
 struct sbx_proc;	/* a registered host process (registry.c) */
+struct sbx_net;		/* the network side (netwait.c) */
 
 struct mn_sandbox {
 	struct mn_kernel *k;		/* borrowed */
@@ -161,6 +162,9 @@ struct mn_sandbox {
 	/* control thread only */
 	uint64_t ticks;
 	int32_t ktask;			/* "sandboxd", 0 if none */
+	/* the network side (xlate_net.h), NULL without a network; set at
+	   create, read-only until destroy */
+	struct sbx_net *net;
 };
 
 /* registry.c: the registered host processes */
@@ -232,6 +236,7 @@ enum sbx_verdict {
 	SBX_ANSWER,	/* resp->val / resp->error are the result */
 	SBX_CONTINUE,	/* the kernel runs the call */
 	SBX_SENT,	/* already answered (ADDFD|SEND) */
+	SBX_DEFERRED,	/* a worker answers it later (xlate_net.h) */
 };
 /* Translates one call; never fails open: errors become resp->error. */
 enum sbx_verdict sbx_xlate(struct sbx_call *c);

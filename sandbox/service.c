@@ -125,7 +125,7 @@ static int forwardable(int sig)
 {
 	return sig == SIGINT || sig == SIGTERM || sig == SIGHUP ||
 	       sig == SIGQUIT || sig == SIGWINCH || sig == SIGUSR1 ||
-	       sig == SIGUSR2 || sig == SIGCONT || sig == SIGTSTP;
+	       sig == SIGUSR2 || sig == SIGCONT || sig == SIGSTOP;
 }
 
 /* Kills the program's group and waits a little; -1 if it would not go. */
@@ -150,6 +150,10 @@ static int client_frame(struct mn_sandbox *sb, struct mn_run_reader *rd,
 	e = mn_run_read_frame(rd, &f, 64, 1000);
 	if (e == 0 && f.tag == 's') {
 		sig = strtol(mn_strbuf_str(&f.data), &end, 10);
+		/* ^Z: the program's group is orphaned (its parent is init,
+		   in another session), where the kernel drops SIGTSTP */
+		if (sig == SIGTSTP)
+			sig = SIGSTOP;
 		if (*end == '\0' && forwardable((int)sig))
 			mn_sandbox_signal(sb, pid, (int)sig);
 	}

@@ -38,6 +38,7 @@
 #include <micronos/sys_ident.h>
 
 #include "sandbox_i.h"
+#include "xlate_net.h"
 
 typedef enum sbx_verdict xlate_fn(struct sbx_call *c);
 
@@ -337,14 +338,6 @@ static enum sbx_verdict x_open(struct sbx_call *c)
 	return SBX_CONTINUE;
 }
 
-/* ---- network: the network layer takes these over when it exists ---- */
-
-static enum sbx_verdict x_net(struct sbx_call *c)
-{
-	(void)c;
-	return SBX_CONTINUE;
-}
-
 static const struct xrow table[] = {
 	[__NR_getpid] = {"getpid", x_getpid},
 	[__NR_gettid] = {"gettid", x_gettid},
@@ -371,12 +364,14 @@ static const struct xrow table[] = {
 	[__NR_open] = {"open", x_open},
 	[__NR_openat] = {"openat", x_open},
 	[__NR_openat2] = {"openat2", x_open},
-	[__NR_socket] = {"socket", x_net},
-	[__NR_bind] = {"bind", x_net},
-	[__NR_listen] = {"listen", x_net},
-	[__NR_accept] = {"accept", x_net},
-	[__NR_accept4] = {"accept4", x_net},
-	[__NR_connect] = {"connect", x_net},
+	/* the network: xlate_net.c */
+	[__NR_socket] = {"socket", sbx_x_socket},
+	[__NR_bind] = {"bind", sbx_x_bind},
+	[__NR_listen] = {"listen", sbx_x_listen},
+	[__NR_accept] = {"accept", sbx_x_accept},
+	[__NR_accept4] = {"accept4", sbx_x_accept},
+	[__NR_connect] = {"connect", sbx_x_connect},
+	[__NR_shutdown] = {"shutdown", sbx_x_shutdown},
 };
 
 #define NROWS (sizeof(table) / sizeof(table[0]))

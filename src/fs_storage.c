@@ -25,6 +25,16 @@
  * renames by anyone never confuse it and a looked-up inode cannot be
  * reused by the host while the kernel still knows it; generation is 0.
  *
+ * Caching: files open with MN_VFS_FOPEN_KEEP_CACHE, so the FUSE kernel
+ * keeps a file's pages from one open to the next instead of reading it all
+ * again.  That is safe because every way data changes is seen: writes
+ * through the mount go through the kernel's page cache; writes by the
+ * shell or the syscalls are reported by the VFS's change hook and the
+ * adapter invalidates the pages; writes behind the VFS (a sandboxed
+ * program's log file written through its host descriptor, an administrator
+ * on the host) change size or mtime, which the kernel notices within the
+ * attribute timeout (1 s) and then drops the pages itself.
+ *
  * I/O accounting: each open file counts its reads and writes (vfs_file.c);
  * at release one DiskRead and one DiskWrite event carry the totals, so a
  * program that writes a file in 4 KiB pieces makes one event, not 1000.
@@ -410,7 +420,8 @@ static int s_open(struct mn_fs *fs, struct mn_vnode *vn,
 	}
 	so->append = !!(flags & O_APPEND);
 	f->priv = so;
-	f->fopen = 0;
+	/* The kernel's cached pages stay valid: see "Caching" at the top. */
+	f->fopen = MN_VFS_FOPEN_KEEP_CACHE;
 	return 0;
 }
 

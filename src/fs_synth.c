@@ -464,7 +464,8 @@ static int y_open(struct mn_fs *fs, struct mn_vnode *vn, struct mn_vfs_file *f,
 	const struct mn_synth_node *r = n->row;
 	int acc = flags & O_ACCMODE, ret = 0;
 	struct mn_vnode_ctx ctx;
-	struct mn_vfs_cred cred = {f->uid, f->gid, f->pid, 0, NULL};
+	struct mn_vfs_cred cred = {f->uid, f->gid, f->pid, 0, NULL,
+				   f->cflags};
 	struct sfile *sf;
 
 	if (!S_ISREG(r->mode))
@@ -628,7 +629,8 @@ static int y_opendir(struct mn_fs *fs, struct mn_vnode *vn,
 		     struct mn_vfs_file *f)
 {
 	struct snode *n = SN(vn);
-	struct mn_vfs_cred cred = {f->uid, f->gid, f->pid, 0, NULL};
+	struct mn_vfs_cred cred = {f->uid, f->gid, f->pid, 0, NULL,
+				   f->cflags};
 	struct mn_vnode_ctx ctx;
 	struct sfile *sf = sfile_new(&cred);
 	int ret = 0;

@@ -14,6 +14,9 @@
  * reference on it (a lookup or an open file: unlink while open works).
  * Data is capped by max_bytes for the whole file system (-ENOSPC).
  *
+ * This file keeps the tree: inodes, names, directories and attributes;
+ * fs_tmp_data.c what a file holds (content, extended attributes).
+ *
  * Locking: one rwlock per file system guards everything here; reads,
  * lookups and getattr take it shared, everything that changes takes it
  * exclusive.  No callback runs with it held except readdir's fill, which
@@ -29,34 +32,7 @@
 #include <sys/xattr.h>
 #include <time.h>
 
-#include "vfs_i.h"
-
-struct txattr {
-	char *name;
-	void *value;
-	size_t size;
-	struct txattr *next;
-};
-
-struct tdirent;
-
-struct tnode {
-	uint64_t ino;
-	/* protected by tmp->lock: */
-	unsigned refs;		/* VFS references */
-	mode_t mode;
-	uint32_t uid, gid;
-	nlink_t nlink;
-	struct timespec atime, mtime, ctime;
-	char *data;		/* REG: content; LNK: target */
-	size_t size, cap;
-	struct tnode *parent;	/* DIR */
-	struct tdirent *first, *last;	/* DIR, by cookie */
-	uint64_t next_cookie;	/* DIR */
-	size_t nent;		/* DIR */
-	struct txattr *xattrs;
-	struct tnode *all_next, *all_prev;
-};
+#include "fs_tmp_i.h"
 
 struct tdirent {
 	char *name;
@@ -65,25 +41,6 @@ struct tdirent {
 	struct tdirent *next, *prev;	/* in dir */
 	struct tdirent *hnext;		/* hash chain */
 };
-
-struct tmpfs {
-	pthread_rwlock_t lock;
-	/* protected by lock: */
-	struct tdirent **hash;
-	size_t hsize, hcount;
-	struct tnode *all;
-	uint64_t next_ino;
-	uint64_t used, max;
-	uint64_t inodes;
-};
-
-#define TMP(fs) ((struct tmpfs *)(fs)->priv)
-#define TN(vn) ((struct tnode *)(vn)->priv)
-
-static void now(struct timespec *ts)
-{
-	clock_gettime(CLOCK_REALTIME, ts);
-}
 
 static size_t name_hash(const struct tnode *dir, const char *name,
 			size_t size)
@@ -192,7 +149,7 @@ static struct tnode *tnew(struct tmpfs *t, const struct mn_fs_newattr *na)
 	n->gid = na->gid;
 	n->nlink = S_ISDIR(na->mode) ? 2 : 1;
 	n->next_cookie = 3;	/* 1 ".", 2 ".." */
-	now(&n->mtime);
+	mn_tmp_now(&n->mtime);
 	n->atime = n->ctime = n->mtime;
 	n->all_next = t->all;
 	if (t->all)
@@ -204,20 +161,13 @@ static struct tnode *tnew(struct tmpfs *t, const struct mn_fs_newattr *na)
 
 static void tfree(struct tmpfs *t, struct tnode *n)
 {
-	struct txattr *x, *xn;
-
 	if (n->all_prev)
 		n->all_prev->all_next = n->all_next;
 	else
 		t->all = n->all_next;
 	if (n->all_next)
 		n->all_next->all_prev = n->all_prev;
-	for (x = n->xattrs; x; x = xn) {
-		xn = x->next;
-		free(x->name);
-		free(x->value);
-		free(x);
-	}
+	mn_tmp_xattrs_free(n);
 	t->used -= n->cap;
 	t->inodes--;
 	free(n->data);
@@ -298,33 +248,6 @@ static int t_getattr(struct mn_fs *fs, struct mn_vnode *vn,
 	return 0;
 }
 
-/* Sets the size of a regular file (lock held exclusively). */
-static int resize(struct tmpfs *t, struct tnode *n, size_t size)
-{
-	if (size > n->cap) {
-		size_t ncap = n->cap ? n->cap : 4096;
-		char *nd;
-
-		while (ncap < size)
-			ncap = ncap < (1 << 20) ? ncap * 2 : ncap + (1 << 20);
-		if (t->used - n->cap + ncap > t->max) {
-			ncap = size;
-			if (t->used - n->cap + ncap > t->max)
-				return -ENOSPC;
-		}
-		nd = realloc(n->data, ncap);
-		if (!nd)
-			return -ENOMEM;
-		t->used = t->used - n->cap + ncap;
-		n->data = nd;
-		n->cap = ncap;
-	}
-	if (size > n->size)
-		memset(n->data + n->size, 0, size - n->size);
-	n->size = size;
-	return 0;
-}
-
 static int t_setattr(struct mn_fs *fs, struct mn_vnode *vn,
 		     const struct stat *a, int to_set, struct mn_vfs_file *f)
 {
@@ -335,9 +258,9 @@ static int t_setattr(struct mn_fs *fs, struct mn_vnode *vn,
 	(void)f;
 	pthread_rwlock_wrlock(&t->lock);
 	if (to_set & MN_SETATTR_SIZE)
-		ret = resize(t, n, (size_t)a->st_size);
+		ret = mn_tmp_resize(t, n, (size_t)a->st_size);
 	if (ret == 0 && (to_set & MN_SETATTR_SIZE))
-		now(&n->mtime);
+		mn_tmp_now(&n->mtime);
 	if (ret == 0 && (to_set & MN_SETATTR_MODE))
 		n->mode = (n->mode & S_IFMT) | (a->st_mode & 07777);
 	if (ret == 0 && (to_set & MN_SETATTR_UID))
@@ -347,13 +270,13 @@ static int t_setattr(struct mn_fs *fs, struct mn_vnode *vn,
 	if (ret == 0 && (to_set & MN_SETATTR_ATIME))
 		n->atime = a->st_atim;
 	if (ret == 0 && (to_set & MN_SETATTR_ATIME_NOW))
-		now(&n->atime);
+		mn_tmp_now(&n->atime);
 	if (ret == 0 && (to_set & MN_SETATTR_MTIME))
 		n->mtime = a->st_mtim;
 	if (ret == 0 && (to_set & MN_SETATTR_MTIME_NOW))
-		now(&n->mtime);
+		mn_tmp_now(&n->mtime);
 	if (ret == 0)
-		now(&n->ctime);
+		mn_tmp_now(&n->ctime);
 	pthread_rwlock_unlock(&t->lock);
 	return ret;
 }
@@ -412,7 +335,7 @@ static int make_locked(struct tmpfs *t, struct tnode *dir, const char *name,
 		n->parent = dir;
 		dir->nlink++;
 	}
-	now(&dir->mtime);
+	mn_tmp_now(&dir->mtime);
 	dir->ctime = dir->mtime;
 	entry(n, out);
 	return 0;
@@ -461,7 +384,7 @@ static int t_link(struct mn_fs *fs, struct mn_vnode *vn,
 		ret = dadd(t, d, newname, n);
 	if (ret == 0) {
 		n->nlink++;
-		now(&n->ctime);
+		mn_tmp_now(&n->ctime);
 		d->mtime = d->ctime = n->ctime;
 		entry(n, out);
 	}
@@ -481,7 +404,7 @@ static void drop_name(struct tmpfs *t, struct tdirent *de)
 	} else {
 		n->nlink--;
 	}
-	now(&n->ctime);
+	mn_tmp_now(&n->ctime);
 	dir->mtime = dir->ctime = n->ctime;
 	maybe_free(t, n);
 }
@@ -543,7 +466,7 @@ static int move(struct tmpfs *t, struct tdirent *de, struct tnode *newdir,
 		newdir->nlink++;
 		n->parent = newdir;
 	}
-	now(&n->ctime);
+	mn_tmp_now(&n->ctime);
 	old->mtime = old->ctime = newdir->mtime = newdir->ctime = n->ctime;
 	return 0;
 }
@@ -569,7 +492,7 @@ static int exchange(struct tdirent *a, struct tdirent *b)
 			a->dir->nlink++;
 		}
 	}
-	now(&na->ctime);
+	mn_tmp_now(&na->ctime);
 	nb->ctime = na->ctime;
 	return 0;
 }
@@ -607,56 +530,6 @@ static int t_rename(struct mn_fs *fs, struct mn_vnode *dir, const char *name,
 	}
 	pthread_rwlock_unlock(&t->lock);
 	return ret;
-}
-
-static int t_open(struct mn_fs *fs, struct mn_vnode *vn,
-		  struct mn_vfs_file *f, int flags)
-{
-	(void)fs;
-	(void)f;
-	(void)flags;
-	return S_ISREG(TN(vn)->mode) ? 0 : -ENXIO;
-}
-
-static ssize_t t_read(struct mn_vfs_file *f, void *buf, size_t size, off_t off)
-{
-	struct tmpfs *t = TMP(f->vn->fs);
-	struct tnode *n = TN(f->vn);
-	size_t len = 0;
-
-	pthread_rwlock_rdlock(&t->lock);
-	if ((uint64_t)off < n->size) {
-		len = n->size - (size_t)off;
-		if (len > size)
-			len = size;
-		memcpy(buf, n->data + off, len);
-	}
-	pthread_rwlock_unlock(&t->lock);
-	return (ssize_t)len;
-}
-
-static ssize_t t_write(struct mn_vfs_file *f, const void *buf, size_t size,
-		       off_t off)
-{
-	struct tmpfs *t = TMP(f->vn->fs);
-	struct tnode *n = TN(f->vn);
-	int ret = 0;
-
-	pthread_rwlock_wrlock(&t->lock);
-	if (atomic_load(&f->flags) & O_APPEND)
-		off = (off_t)n->size;
-	if ((uint64_t)off + size > (uint64_t)SSIZE_MAX)
-		ret = -EFBIG;
-	else if ((size_t)off + size > n->size)
-		ret = resize(t, n, (size_t)off + size);
-	if (ret == 0) {
-		memcpy(n->data + off, buf, size);
-		now(&n->mtime);
-		n->ctime = n->mtime;
-		n->mode &= ~(mode_t)(S_ISUID | S_ISGID);
-	}
-	pthread_rwlock_unlock(&t->lock);
-	return ret < 0 ? ret : (ssize_t)size;
 }
 
 static int t_readdir(struct mn_vfs_file *f, off_t off, mn_fs_fill_fn *fill,
@@ -699,145 +572,6 @@ static int t_statfs(struct mn_fs *fs, struct mn_vnode *vn,
 	return 0;
 }
 
-static int user_ns(const char *name)
-{
-	return strncmp(name, "user.", 5) == 0 && name[5];
-}
-
-static struct txattr **xfind(struct tnode *n, const char *name)
-{
-	struct txattr **pp = &n->xattrs;
-
-	while (*pp && strcmp((*pp)->name, name) != 0)
-		pp = &(*pp)->next;
-	return pp;
-}
-
-static int t_setxattr(struct mn_fs *fs, struct mn_vnode *vn, const char *name,
-		      const void *value, size_t size, int flags)
-{
-	struct tmpfs *t = TMP(fs);
-	struct tnode *n = TN(vn);
-	struct txattr **pp, *x;
-	void *v = NULL;
-	int ret = 0;
-
-	if (!user_ns(name))
-		return -EOPNOTSUPP;
-	if (!S_ISREG(n->mode) && !S_ISDIR(n->mode))
-		return -EPERM;	/* as Linux: user.* only on files, dirs */
-	if (size && !(v = malloc(size)))
-		return -ENOMEM;
-	if (size)
-		memcpy(v, value, size);
-	pthread_rwlock_wrlock(&t->lock);
-	pp = xfind(n, name);
-	if (*pp && (flags & XATTR_CREATE))
-		ret = -EEXIST;
-	else if (!*pp && (flags & XATTR_REPLACE))
-		ret = -ENODATA;
-	else if (!*pp && t->used + size + 64 > t->max)
-		ret = -ENOSPC;
-	else if (!*pp) {
-		x = calloc(1, sizeof(*x));
-		if (!x || !(x->name = strdup(name))) {
-			free(x);
-			ret = -ENOMEM;
-		} else {
-			x->next = n->xattrs;
-			n->xattrs = x;
-			pp = &n->xattrs;
-		}
-	}
-	if (ret == 0) {
-		x = *pp;
-		free(x->value);
-		x->value = v;
-		x->size = size;
-		v = NULL;
-		now(&n->ctime);
-	}
-	pthread_rwlock_unlock(&t->lock);
-	free(v);
-	return ret;
-}
-
-static ssize_t t_getxattr(struct mn_fs *fs, struct mn_vnode *vn,
-			  const char *name, void *value, size_t size)
-{
-	struct tmpfs *t = TMP(fs);
-	struct txattr *x;
-	ssize_t ret;
-
-	pthread_rwlock_rdlock(&t->lock);
-	x = *xfind(TN(vn), name);
-	if (!x)
-		ret = -ENODATA;
-	else if (size == 0)
-		ret = (ssize_t)x->size;
-	else if (size < x->size)
-		ret = -ERANGE;
-	else {
-		memcpy(value, x->value, x->size);
-		ret = (ssize_t)x->size;
-	}
-	pthread_rwlock_unlock(&t->lock);
-	return ret;
-}
-
-static ssize_t t_listxattr(struct mn_fs *fs, struct mn_vnode *vn, char *list,
-			   size_t size)
-{
-	struct tmpfs *t = TMP(fs);
-	struct txattr *x;
-	size_t need = 0;
-	ssize_t ret;
-
-	pthread_rwlock_rdlock(&t->lock);
-	for (x = TN(vn)->xattrs; x; x = x->next)
-		need += strlen(x->name) + 1;
-	if (size == 0)
-		ret = (ssize_t)need;
-	else if (size < need)
-		ret = -ERANGE;
-	else {
-		char *p = list;
-
-		for (x = TN(vn)->xattrs; x; x = x->next) {
-			size_t l = strlen(x->name) + 1;
-
-			memcpy(p, x->name, l);
-			p += l;
-		}
-		ret = (ssize_t)need;
-	}
-	pthread_rwlock_unlock(&t->lock);
-	return ret;
-}
-
-static int t_removexattr(struct mn_fs *fs, struct mn_vnode *vn,
-			 const char *name)
-{
-	struct tmpfs *t = TMP(fs);
-	struct txattr **pp, *x;
-	int ret = 0;
-
-	pthread_rwlock_wrlock(&t->lock);
-	pp = xfind(TN(vn), name);
-	x = *pp;
-	if (!x) {
-		ret = -ENODATA;
-	} else {
-		*pp = x->next;
-		free(x->name);
-		free(x->value);
-		free(x);
-		now(&TN(vn)->ctime);
-	}
-	pthread_rwlock_unlock(&t->lock);
-	return ret;
-}
-
 static void t_destroy(struct mn_fs *fs)
 {
 	struct tmpfs *t = TMP(fs);
@@ -875,15 +609,15 @@ static const struct mn_fs_ops tmp_ops = {
 	.unlink = t_unlink,
 	.rmdir = t_rmdir,
 	.rename = t_rename,
-	.open = t_open,
-	.read = t_read,
-	.write = t_write,
+	.open = mn_tmp_open,
+	.read = mn_tmp_read,
+	.write = mn_tmp_write,
 	.readdir = t_readdir,
 	.statfs = t_statfs,
-	.setxattr = t_setxattr,
-	.getxattr = t_getxattr,
-	.listxattr = t_listxattr,
-	.removexattr = t_removexattr,
+	.setxattr = mn_tmp_setxattr,
+	.getxattr = mn_tmp_getxattr,
+	.listxattr = mn_tmp_listxattr,
+	.removexattr = mn_tmp_removexattr,
 	.destroy = t_destroy,
 };
 

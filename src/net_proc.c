@@ -92,16 +92,11 @@ static int listed(const struct mn_net_sock_info *s, int domain, int type)
 		return 0;
 	if (s->state == MN_SOCK_UNBOUND)
 		return 0;
-	if (s->state == MN_TCP_CLOSED && type == SOCK_STREAM) {
-		unsigned port = 0;
-		uint32_t a[4];
-
-		if (domain == AF_INET)
-			v4(&s->local, a, &port);
-		else
-			v6(&s->local, a, &port);
-		return port != 0;	/* bound but not connected */
-	}
+	/* Linux lists the hashed TCP sockets only (listening, connecting,
+	 * connected, closing): not one that is merely bound, nor one whose
+	 * connection is over - ss(8) agrees */
+	if (s->state == MN_TCP_CLOSED && type == SOCK_STREAM)
+		return 0;
 	return 1;
 }
 

@@ -20,7 +20,8 @@
  * file systems: no fs op, host call or callback runs with it held.
  *
  * The namespace operations (mkdir, unlink, rename, xattrs ...) are in
- * vfs_ops.c, open files in vfs_file.c, paths in vfs_path.c.
+ * vfs_ops.c, open files in vfs_file.c, paths in vfs_path.c, the change
+ * hook in vfs_notify.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -48,9 +49,10 @@ struct mn_vfs {
 	struct mn_vfs_file *files;
 	size_t nfiles;
 	struct mn_sysfiles *sysfiles;	/* set once by the vfs stage */
+	struct mn_vfs_hook hook;	/* its own lock: vfs_notify.c */
 };
 
-const struct mn_vfs_cred mn_vfs_cred_kernel = {0, 0, 0, 0, NULL};
+const struct mn_vfs_cred mn_vfs_cred_kernel = {0, 0, 0, 0, NULL, 0};
 
 static uint64_t mix64(uint64_t x)
 {
@@ -532,6 +534,10 @@ int mn_vfs_create(struct mn_vfs **out, const struct mn_vfs_opts *opts)
 
 	if (!vfs || !m || pthread_mutex_init(&vfs->lock, NULL) != 0)
 		goto fail;
+	if (mn_vfs_hook_init(&vfs->hook) < 0) {
+		pthread_mutex_destroy(&vfs->lock);
+		goto fail;
+	}
 	vfs->k = opts ? opts->kernel : NULL;
 	vfs->bus = opts ? opts->bus : NULL;
 	if (!vfs->bus && vfs->k)
@@ -558,6 +564,7 @@ fail_lock:
 	fs_destroy(root);
 	free(vfs->by_id);
 	free(vfs->by_key);
+	mn_vfs_hook_destroy(&vfs->hook);
 	pthread_mutex_destroy(&vfs->lock);
 fail:
 	free(m);
@@ -591,6 +598,7 @@ void mn_vfs_destroy(struct mn_vfs *vfs)
 	}
 	free(vfs->by_id);
 	free(vfs->by_key);
+	mn_vfs_hook_destroy(&vfs->hook);
 	pthread_mutex_destroy(&vfs->lock);
 	free(vfs);
 }
@@ -618,6 +626,11 @@ struct mn_sysfiles *mn_vfs_sysfiles(struct mn_vfs *vfs)
 uint64_t mn_vfs_tmp_max(struct mn_vfs *vfs)
 {
 	return vfs->tmp_max;
+}
+
+struct mn_vfs_hook *mn_vfs_hook_of(struct mn_vfs *vfs)
+{
+	return &vfs->hook;
 }
 
 int mn_vfs_mounts_render(struct mn_vfs *vfs, struct mn_strbuf *out)
@@ -661,6 +674,18 @@ int mn_vfs_is_mountpoint(struct mn_vfs *vfs, struct mn_fs *fs, uint64_t lino)
 	ret = vn && vn->covered_by;
 	pthread_mutex_unlock(&vfs->lock);
 	return ret;
+}
+
+uint64_t mn_vfs_node_id(struct mn_vfs *vfs, struct mn_fs *fs, uint64_t lino)
+{
+	struct mn_vnode *vn;
+	uint64_t id;
+
+	pthread_mutex_lock(&vfs->lock);
+	vn = key_find(vfs, fs, lino);
+	id = vn ? vn->id : 0;
+	pthread_mutex_unlock(&vfs->lock);
+	return id;
 }
 
 int mn_vfs_node_path(struct mn_vfs *vfs, uint64_t ino, char *buf, size_t size)

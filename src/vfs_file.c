@@ -49,6 +49,7 @@ int mn_vfs_file_new(struct mn_vfs *vfs, struct mn_vnode *vn,
 	f->pid = cred->pid;
 	f->uid = cred->uid;
 	f->gid = cred->gid;
+	f->cflags = cred->flags;
 	if (mn_vfs_node_path(vfs, vn->id, path, sizeof(path)) == 0)
 		f->path = strdup(path);
 	mn_vnode_ref(vfs, vn);
@@ -131,6 +132,7 @@ static int do_open(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 			mn_vfs_release(f);
 			return ret;
 		}
+		mn_vfs_file_changed(f, MN_VFS_CHANGED_DATA);
 	}
 	*out = f;
 	return 0;
@@ -244,6 +246,8 @@ ssize_t mn_vfs_write(struct mn_vfs_file *f, const void *buf, size_t size,
 		atomic_fetch_add_explicit(&f->wr_bytes, (uint64_t)ret,
 					  memory_order_relaxed);
 	}
+	if (ret > 0)
+		mn_vfs_file_changed(f, MN_VFS_CHANGED_DATA);
 	return ret;
 }
 
@@ -260,6 +264,8 @@ void mn_vfs_file_account(struct mn_vfs_file *f, int is_write, size_t bytes)
 		atomic_fetch_add_explicit(&f->wr_calls, 1, memory_order_relaxed);
 		atomic_fetch_add_explicit(&f->wr_bytes, bytes,
 					  memory_order_relaxed);
+		if (bytes)
+			mn_vfs_file_changed(f, MN_VFS_CHANGED_DATA);
 	} else {
 		atomic_fetch_add_explicit(&f->rd_calls, 1, memory_order_relaxed);
 		atomic_fetch_add_explicit(&f->rd_bytes, bytes,

@@ -176,6 +176,7 @@ struct mn_vfs_file {
 	int is_dir;
 	int32_t pid;		/* the opener's credentials (no groups) */
 	uint32_t uid, gid;
+	unsigned cflags;	/* the opener's MN_VFS_CRED_*; set once */
 	void *priv;		/* the fs's per-open state */
 	char *path;		/* owned; may be NULL */
 	atomic_uint_fast64_t rd_calls, rd_bytes, wr_calls, wr_bytes;
@@ -186,6 +187,17 @@ struct mn_vfs_file {
 	uint64_t intr_gen;	/* bumped by mn_vfs_file_interrupt */
 	/* protected by vfs->lock: */
 	struct mn_vfs_file *next, *prev;
+};
+
+/* The change hook (vfs_notify.c), embedded in struct mn_vfs. */
+struct mn_vfs_hook {
+	atomic_int installed;	/* fn != NULL, read without the lock */
+	pthread_mutex_t lock;	/* a leaf: never held while fn runs */
+	pthread_cond_t idle;
+	/* protected by lock: */
+	mn_vfs_change_fn *fn;
+	void *arg;
+	unsigned running;	/* calls of fn in progress */
 };
 
 /* --- vfs.c ---------------------------------------------------------------- */
@@ -233,6 +245,9 @@ int mn_vfs_mount_fs(struct mn_vfs *vfs, const char *path, struct mn_fs *fs);
 /* Allocates a struct mn_fs (zeroed, type copied). */
 struct mn_fs *mn_fs_alloc(struct mn_vfs *vfs, const struct mn_fs_ops *ops,
 			  const char *type);
+/* Node id of a file system's local ino if a node exists for it, else 0. */
+uint64_t mn_vfs_node_id(struct mn_vfs *vfs, struct mn_fs *fs, uint64_t lino);
+struct mn_vfs_hook *mn_vfs_hook_of(struct mn_vfs *vfs);
 void mn_vfs_files_link(struct mn_vfs *vfs, struct mn_vfs_file *f);
 void mn_vfs_files_unlink(struct mn_vfs *vfs, struct mn_vfs_file *f);
 
@@ -242,6 +257,21 @@ int mn_vfs_file_new(struct mn_vfs *vfs, struct mn_vnode *vn,
 		    const struct mn_vfs_cred *cred, int flags, int is_dir,
 		    struct mn_vfs_file **out);
 void mn_vfs_file_free(struct mn_vfs_file *f);
+
+/* --- vfs_notify.c --------------------------------------------------------- */
+int mn_vfs_hook_init(struct mn_vfs_hook *h);
+void mn_vfs_hook_destroy(struct mn_vfs_hook *h);
+/*
+ * Reports a change to the hook (see vfs.h) unless cred is COHERENT.  Call
+ * with no VFS or file system lock held.  parent/name and ino as there.
+ */
+void mn_vfs_changed(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
+		    uint64_t parent, const char *name, uint64_t ino,
+		    unsigned what);
+/* Whether a change by cred would reach a hook now (cheap, no lock). */
+int mn_vfs_reporting(struct mn_vfs *vfs, const struct mn_vfs_cred *cred);
+/* The same for a change through an open file (its opener's cred). */
+void mn_vfs_file_changed(struct mn_vfs_file *f, unsigned what);
 
 /* --- file systems --------------------------------------------------------- */
 int mn_fs_tmp_create(struct mn_vfs *vfs, uint64_t max_bytes,

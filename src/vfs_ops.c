@@ -8,7 +8,8 @@
  * lookup.  The rules are those of a Unix kernel's VFS layer (search and
  * write permission on directories, sticky directories, owner-only chmod,
  * root-only chown, mount points that cannot be removed), so file systems
- * only store and fetch.
+ * only store and fetch.  A change that succeeded is reported to the change
+ * hook last, with every lock dropped (vfs_notify.c).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -200,6 +201,10 @@ int mn_vfs_setattr(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 		ret = vn->fs->ops->setattr ?
 			vn->fs->ops->setattr(vn->fs, vn, attr, to_set, f) :
 			-EPERM;
+	if (ret == 0 && to_set)
+		mn_vfs_changed(vfs, cred, 0, NULL, ino,
+			       (to_set & MN_SETATTR_SIZE) ?
+			       MN_VFS_CHANGED_DATA : 0);
 	if (ret == 0)
 		ret = mn_vnode_getattr(vn, cred, attr);
 	if (timeout)
@@ -269,6 +274,8 @@ static int make(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 	if (ret == 0)
 		ret = mn_vfs_install(vfs, fs, &fe, parent, name, cred, out,
 				     NULL);
+	if (ret == 0)
+		mn_vfs_changed(vfs, cred, parent, name, 0, 0);
 	mn_vnode_put(vfs, dir);
 	return ret;
 }
@@ -335,6 +342,8 @@ int mn_vfs_link(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 	if (ret == 0)
 		ret = mn_vfs_install(vfs, dir->fs, &fe, newparent, newname,
 				     cred, out, NULL);
+	if (ret == 0)	/* and its link count */
+		mn_vfs_changed(vfs, cred, newparent, newname, ino, 0);
 	mn_vnode_put(vfs, dir);
 out_vn:
 	mn_vnode_put(vfs, vn);
@@ -344,7 +353,7 @@ out_vn:
 /*
  * What may be removed from (or replaced in) dir: not a mount point, and in
  * a sticky directory only by the owner of the file or the directory.
- * *vst gets the victim's attributes.
+ * *vst gets the victim's attributes, st_ino its local inode number.
  */
 static int victim_check(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 			struct mn_vnode *dir, const struct stat *dst,
@@ -357,6 +366,7 @@ static int victim_check(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 	if (ret < 0)
 		return ret;
 	*vst = fe.attr;
+	vst->st_ino = fe.ino;
 	if (mn_vfs_is_mountpoint(vfs, dir->fs, fe.ino))
 		ret = -EBUSY;
 	if (dir->fs->ops->put)
@@ -365,6 +375,19 @@ static int victim_check(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 	    cred->uid != vst->st_uid && cred->uid != dst->st_uid)
 		ret = -EPERM;
 	return ret;
+}
+
+/* Reports name in dir and the file it named, by local ino (0: none). */
+static void name_changed(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
+			 struct mn_vnode *dir, const char *name, uint64_t lino)
+{
+	uint64_t ino = 0;
+
+	if (!mn_vfs_reporting(vfs, cred))
+		return;
+	if (lino)
+		ino = mn_vfs_node_id(vfs, dir->fs, lino);
+	mn_vfs_changed(vfs, cred, dir->id, name, ino, 0);
 }
 
 static int remove_name(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
@@ -388,6 +411,8 @@ static int remove_name(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 	else if (ret == 0)
 		ret = dir->fs->ops->unlink ?
 			dir->fs->ops->unlink(dir->fs, dir, name) : -EPERM;
+	if (ret == 0)	/* the name, and the link count of its file */
+		name_changed(vfs, cred, dir, name, vst.st_ino);
 	mn_vnode_put(vfs, dir);
 	return ret;
 }
@@ -404,19 +429,24 @@ int mn_vfs_rmdir(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 	return remove_name(vfs, cred, parent, name, 1);
 }
 
-/* Permission part of rename; dirs are referenced and writable. */
+/*
+ * Permission part of rename; dirs are referenced and writable.  lino gets
+ * the local inos of the file moved and of the one replaced (0: none).
+ */
 static int rename_check(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 			struct mn_vnode *d1, const struct stat *s1,
 			const char *name, struct mn_vnode *d2,
 			const struct stat *s2, const char *newname,
-			unsigned flags)
+			unsigned flags, uint64_t lino[2])
 {
 	struct stat vst, tst;
 	int ret;
 
+	lino[0] = lino[1] = 0;
 	ret = victim_check(vfs, cred, d1, s1, name, &vst);
 	if (ret < 0)
 		return ret;
+	lino[0] = vst.st_ino;
 	/* moving a directory rewrites its "..": needs write on it */
 	if (S_ISDIR(vst.st_mode) && d1 != d2 && cred->uid != 0 &&
 	    mn_vfs_perm(cred, &vst, W_OK) < 0)
@@ -426,6 +456,7 @@ static int rename_check(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 		return (flags & MN_RENAME_EXCHANGE) ? -ENOENT : 0;
 	if (ret < 0)
 		return ret;
+	lino[1] = tst.st_ino;
 	if (flags & MN_RENAME_NOREPLACE)
 		return -EEXIST;
 	if (flags & MN_RENAME_EXCHANGE)
@@ -443,6 +474,7 @@ int mn_vfs_rename(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 {
 	struct mn_vnode *d1, *d2;
 	struct stat s1, s2;
+	uint64_t lino[2];
 	int ret;
 
 	if (flags & ~(unsigned)(MN_RENAME_NOREPLACE | MN_RENAME_EXCHANGE))
@@ -458,11 +490,15 @@ int mn_vfs_rename(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 	ret = d1->fs == d2->fs ? 0 : -EXDEV;
 	if (ret == 0)
 		ret = rename_check(vfs, cred, d1, &s1, name, d2, &s2, newname,
-				   flags);
+				   flags, lino);
 	if (ret == 0)
 		ret = d1->fs->ops->rename ?
 			d1->fs->ops->rename(d1->fs, d1, name, d2, newname,
 					    flags) : -EPERM;
+	if (ret == 0) {	/* both names; the files' ctime and link counts */
+		name_changed(vfs, cred, d1, name, lino[0]);
+		name_changed(vfs, cred, d2, newname, lino[1]);
+	}
 	mn_vnode_put(vfs, d2);
 out1:
 	mn_vnode_put(vfs, d1);
@@ -534,6 +570,8 @@ int mn_vfs_setxattr(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 	ret = vn->fs->ops->setxattr ?
 		vn->fs->ops->setxattr(vn->fs, vn, name, value, size, flags) :
 		-EOPNOTSUPP;
+	if (ret == 0)	/* ctime */
+		mn_vfs_changed(vfs, cred, 0, NULL, ino, 0);
 	mn_vnode_put(vfs, vn);
 	return ret;
 }
@@ -581,6 +619,8 @@ int mn_vfs_removexattr(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 		return ret;
 	ret = vn->fs->ops->removexattr ?
 		vn->fs->ops->removexattr(vn->fs, vn, name) : -ENODATA;
+	if (ret == 0)
+		mn_vfs_changed(vfs, cred, 0, NULL, ino, 0);
 	mn_vnode_put(vfs, vn);
 	return ret;
 }

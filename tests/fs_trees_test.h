@@ -24,8 +24,8 @@
 
 #include "fs_trees_i.h"
 
-static const struct mn_vfs_cred tt_root = {0, 0, 0, 0, NULL};
-static const struct mn_vfs_cred tt_user = {1000, 1000, 0, 0, NULL};
+static const struct mn_vfs_cred tt_root = {0, 0, 0, 0, NULL, 0};
+static const struct mn_vfs_cred tt_user = {1000, 1000, 0, 0, NULL, 0};
 
 /* A booted, memory-only, deterministic kernel with the trees mounted. */
 static inline struct mn_kernel *tt_boot(const char *name)

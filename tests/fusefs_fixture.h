@@ -4,7 +4,7 @@
  * tree at /test whose "stream" blocks until the test publishes (so parked
  * reads, poll and interrupts are tested without the event trees), and
  * helpers that wait with deadlines (a hang fails a test, slowness not).
- * Included by test_fusefs.c only.
+ * Included by test_fusefs.c and test_fusefs_inval.c.
  */
 #ifndef MN_TEST_FUSEFS_FIXTURE_H
 #define MN_TEST_FUSEFS_FIXTURE_H

@@ -25,7 +25,7 @@
 #include <micronos/syscall.h>
 #include <micronos/vfs.h>
 
-static const struct mn_vfs_cred root = {0, 0, 1, 0, NULL};
+static const struct mn_vfs_cred root = {0, 0, 1, 0, NULL, 0};
 
 static int setup(void **state)
 {

@@ -167,8 +167,8 @@ static void t_self_per_caller(void **state)
 {
 	struct mn_kernel *k = *state;
 	int32_t pid = spawn(k, 1000);
-	struct mn_vfs_cred me = {1000, 1000, pid, 0, NULL};
-	struct mn_vfs_cred ghost = {1000, 1000, 30000, 0, NULL};
+	struct mn_vfs_cred me = {1000, 1000, pid, 0, NULL, 0};
+	struct mn_vfs_cred ghost = {1000, 1000, 30000, 0, NULL, 0};
 	char buf[64], want[16], *text;
 	ssize_t n;
 	size_t len;

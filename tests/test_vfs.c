@@ -2,8 +2,9 @@
  * test_vfs - the VFS core on an in-memory root: node ids and lookup counts,
  * mounts (crossing, "..", EBUSY, EXDEV, /proc/mounts), path resolution
  * errors, the synthetic-file-system framework (snapshots and offsets,
- * control writes, dynamic directories, per-caller symlinks, growing files)
- * and the waiters of blocking reads (wake, cancel, timeout, interrupt).
+ * control writes, dynamic directories, per-caller symlinks, growing files),
+ * the waiters of blocking reads (wake, cancel, timeout, interrupt) and the
+ * change hook (what is reported, what is not, removal while a call runs).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,8 +24,8 @@
 
 #include <micronos/vfs.h>
 
-static const struct mn_vfs_cred root = {0, 0, 7, 0, NULL};
-static const struct mn_vfs_cred user = {1000, 1000, 8, 0, NULL};
+static const struct mn_vfs_cred root = {0, 0, 7, 0, NULL, 0};
+static const struct mn_vfs_cred user = {1000, 1000, 8, 0, NULL, 0};
 
 /* --- a synthetic tree for the tests ---------------------------------------- */
 
@@ -568,6 +569,217 @@ static void t_readdirplus_and_files(void **state)
 			 -ESTALE);
 }
 
+/* --- change notification ---------------------------------------------------- */
+
+#define CH_MAX 32
+
+static struct change {
+	uint64_t parent, ino;
+	char name[64];
+	unsigned what;
+} changes[CH_MAX];
+static int nchanges;
+
+static void on_change(void *arg, uint64_t parent, const char *name,
+		      uint64_t ino, unsigned what)
+{
+	struct change *c;
+
+	assert_ptr_equal(arg, &nchanges);
+	assert_true((parent && name && !ino) || (!parent && !name && ino));
+	if (nchanges == CH_MAX)
+		return;
+	c = &changes[nchanges++];
+	c->parent = parent;
+	c->ino = ino;
+	c->what = what;
+	snprintf(c->name, sizeof(c->name), "%s", name ? name : "");
+}
+
+/* How many reports since the last call match; forgets them. */
+static int reported(uint64_t parent, const char *name, uint64_t ino,
+		    unsigned what)
+{
+	int i, n = 0;
+
+	for (i = 0; i < nchanges; i++)
+		n += changes[i].parent == parent && changes[i].ino == ino &&
+		     changes[i].what == what &&
+		     !strcmp(changes[i].name, name ? name : "");
+	nchanges = 0;
+	return n;
+}
+
+static uint64_t node(struct mn_vfs *vfs, const char *path)
+{
+	struct mn_vfs_entry e;
+
+	assert_int_equal(mn_vfs_resolve(vfs, &root, "/", path,
+					MN_VFS_NOFOLLOW, &e), 0);
+	return e.ino;	/* its lookup stays: the node must not go away */
+}
+
+static void t_change_hook(void **state)
+{
+	struct mn_vfs *vfs = *state;
+	uint64_t d, f;
+	struct stat a = {.st_mode = 0600};
+	struct mn_vfs_entry e;
+
+	nchanges = 0;
+	assert_int_equal(mn_vfs_set_change_hook(vfs, on_change, &nchanges), 0);
+	assert_int_equal(mn_vfs_set_change_hook(vfs, on_change, &nchanges), 0);
+	assert_int_equal(mn_vfs_set_change_hook(vfs, on_change, &renders),
+			 -EBUSY);
+	d = node(vfs, "/d");
+	assert_int_equal(mn_vfs_mkdir_path(vfs, &root, "/", "/d/x", 0755), 0);
+	assert_int_equal(reported(d, "x", 0, 0), 1);
+	assert_int_equal(mn_vfs_write_file(vfs, &root, "/", "/d/f", "abc", 3,
+					   0644), 0);
+	assert_int_equal(nchanges, 2);	/* the name, then the data */
+	assert_int_equal(changes[1].what, MN_VFS_CHANGED_DATA);
+	assert_int_equal(reported(d, "f", 0, 0), 1);
+	f = node(vfs, "/d/f");
+	assert_int_equal(mn_vfs_write_file(vfs, &root, "/", "/d/f", "abcd", 4,
+					   0644), 0);
+	/* truncated at open, then written */
+	assert_int_equal(reported(0, NULL, f, MN_VFS_CHANGED_DATA), 2);
+	assert_int_equal(mn_vfs_setattr(vfs, &root, f, &a, MN_SETATTR_MODE,
+					NULL, NULL), 0);
+	assert_int_equal(reported(0, NULL, f, 0), 1);
+	a.st_size = 1;
+	assert_int_equal(mn_vfs_setattr(vfs, &root, f, &a, MN_SETATTR_SIZE,
+					NULL, NULL), 0);
+	assert_int_equal(reported(0, NULL, f, MN_VFS_CHANGED_DATA), 1);
+	assert_int_equal(mn_vfs_setxattr(vfs, &root, f, "user.k", "v", 1, 0),
+			 0);
+	assert_int_equal(reported(0, NULL, f, 0), 1);
+	assert_int_equal(mn_vfs_link(vfs, &root, f, d, "g", &e), 0);
+	mn_vfs_forget(vfs, e.ino, 1);
+	assert_int_equal(nchanges, 2);
+	assert_int_equal(reported(d, "g", 0, 0), 1);
+	assert_int_equal(mn_vfs_rename_path(vfs, &root, "/", "/d/g", "/d/h"),
+			 0);
+	assert_int_equal(nchanges, 3);	/* both names; f (its ctime) */
+	assert_int_equal(changes[0].parent, d);
+	assert_string_equal(changes[0].name, "g");
+	assert_int_equal(changes[1].ino, f);
+	assert_string_equal(changes[2].name, "h");
+	nchanges = 0;
+	assert_int_equal(mn_vfs_unlink_path(vfs, &root, "/", "/d/h"), 0);
+	assert_int_equal(nchanges, 2);	/* the name; f's link count */
+	assert_int_equal(reported(0, NULL, f, 0), 1);
+	assert_int_equal(mn_vfs_rmdir_path(vfs, &root, "/", "/d/x"), 0);
+	assert_int_equal(reported(d, "x", 0, 0), 1);
+	/* renamed over: the file replaced loses its name */
+	assert_int_equal(mn_vfs_write_file(vfs, &root, "/", "/d/v", "", 0,
+					   0644), 0);
+	nchanges = 0;
+	assert_int_equal(mn_vfs_rename_path(vfs, &root, "/", "/d/v", "/d/f"),
+			 0);
+	assert_int_equal(nchanges, 3);	/* v's node is gone: not reported */
+	assert_int_equal(changes[2].ino, f);
+	nchanges = 0;
+	/* failures change nothing and report nothing */
+	assert_int_equal(mn_vfs_rmdir_path(vfs, &root, "/", "/d/x"), -ENOENT);
+	assert_int_equal(mn_vfs_mkdir_path(vfs, &user, "/", "/d/y", 0755),
+			 -EACCES);
+	assert_int_equal(nchanges, 0);
+	/* removed: nothing reaches it */
+	assert_int_equal(mn_vfs_set_change_hook(vfs, NULL, NULL), 0);
+	assert_int_equal(mn_vfs_mkdir_path(vfs, &root, "/", "/d/z", 0755), 0);
+	assert_int_equal(nchanges, 0);
+	mn_vfs_forget(vfs, d, 1);
+	mn_vfs_forget(vfs, f, 1);
+}
+
+/* A caller with a coherent cache (the FUSE kernel) is not told its own. */
+static void t_change_hook_coherent(void **state)
+{
+	struct mn_vfs *vfs = *state;
+	const struct mn_vfs_cred coh = {0, 0, 7, 0, NULL,
+					MN_VFS_CRED_COHERENT};
+	struct mn_vfs_file *fc, *fr;
+	uint64_t f;
+
+	nchanges = 0;
+	assert_int_equal(mn_vfs_set_change_hook(vfs, on_change, &nchanges), 0);
+	assert_int_equal(mn_vfs_mkdir_path(vfs, &coh, "/", "/d/c", 0755), 0);
+	assert_int_equal(mn_vfs_open_path(vfs, &coh, "/", "/d/c/f",
+					  O_RDWR | O_CREAT, 0644, &fc), 0);
+	assert_int_equal(mn_vfs_write(fc, "x", 1, 0), 1);
+	assert_int_equal(mn_vfs_rename_path(vfs, &coh, "/", "/d/c/f",
+					    "/d/c/g"), 0);
+	assert_int_equal(nchanges, 0);
+	/* the same file opened by someone else: that writer is reported */
+	assert_int_equal(mn_vfs_open_path(vfs, &root, "/", "/d/c/g", O_WRONLY,
+					  0, &fr), 0);
+	f = node(vfs, "/d/c/g");
+	assert_int_equal(mn_vfs_write(fr, "y", 1, 0), 1);
+	assert_int_equal(reported(0, NULL, f, MN_VFS_CHANGED_DATA), 1);
+	assert_int_equal(mn_vfs_write(fc, "z", 1, 0), 1);
+	assert_int_equal(nchanges, 0);
+	mn_vfs_release(fc);
+	mn_vfs_release(fr);
+	mn_vfs_forget(vfs, f, 1);
+	assert_int_equal(mn_vfs_set_change_hook(vfs, NULL, NULL), 0);
+}
+
+/* Removing the hook waits for a call in progress (its arg may be freed). */
+static atomic_int slow_entered, slow_release, hook_removed;
+
+static void slow_hook(void *arg, uint64_t parent, const char *name,
+		      uint64_t ino, unsigned what)
+{
+	int i;
+
+	(void)arg;
+	(void)parent;
+	(void)name;
+	(void)ino;
+	(void)what;
+	atomic_store(&slow_entered, 1);
+	for (i = 0; i < 10000 && !atomic_load(&slow_release); i++)
+		usleep(1000);	/* at most 10 s: a hang fails, not slowness */
+}
+
+static void *do_mkdir(void *arg)
+{
+	assert_int_equal(mn_vfs_mkdir_path(arg, &root, "/", "/d/slow", 0755),
+			 0);
+	return NULL;
+}
+
+static void *do_remove(void *arg)
+{
+	assert_int_equal(mn_vfs_set_change_hook(arg, NULL, NULL), 0);
+	atomic_store(&hook_removed, 1);
+	return NULL;
+}
+
+static void t_change_hook_removal_waits(void **state)
+{
+	struct mn_vfs *vfs = *state;
+	pthread_t a, b;
+	int i;
+
+	atomic_store(&slow_entered, 0);
+	atomic_store(&slow_release, 0);
+	atomic_store(&hook_removed, 0);
+	assert_int_equal(mn_vfs_set_change_hook(vfs, slow_hook, NULL), 0);
+	pthread_create(&a, NULL, do_mkdir, vfs);
+	for (i = 0; i < 10000 && !atomic_load(&slow_entered); i++)
+		usleep(1000);
+	assert_true(atomic_load(&slow_entered));
+	pthread_create(&b, NULL, do_remove, vfs);
+	usleep(50000);
+	assert_false(atomic_load(&hook_removed));
+	atomic_store(&slow_release, 1);
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+	assert_true(atomic_load(&hook_removed));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -587,6 +799,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(t_read_wait, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_readdirplus_and_files, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(t_change_hook, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_change_hook_coherent, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(t_change_hook_removal_waits,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

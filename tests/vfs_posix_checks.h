@@ -15,9 +15,9 @@
 
 #include <micronos/vfs.h>
 
-static const struct mn_vfs_cred pc_root = {0, 0, 1, 0, NULL};
-static const struct mn_vfs_cred pc_user = {1000, 1000, 42, 0, NULL};
-static const struct mn_vfs_cred pc_other = {1001, 1001, 43, 0, NULL};
+static const struct mn_vfs_cred pc_root = {0, 0, 1, 0, NULL, 0};
+static const struct mn_vfs_cred pc_user = {1000, 1000, 42, 0, NULL, 0};
+static const struct mn_vfs_cred pc_other = {1001, 1001, 43, 0, NULL, 0};
 
 static void pc_write(struct mn_vfs *vfs, const struct mn_vfs_cred *c,
 		     const char *path, const char *text)

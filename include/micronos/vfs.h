@@ -93,7 +93,16 @@ struct mn_vfs_cred {
 	int32_t pid;		/* MicronOS pid, 0 for the kernel */
 	uint32_t ngroups;	/* entries in groups (at most GROUPS_MAX read) */
 	const uint32_t *groups;	/* supplementary gids; borrowed */
+	unsigned flags;		/* MN_VFS_CRED_* */
 };
+
+/*
+ * The caller keeps a cache of the tree that its own changes already update
+ * (the FUSE kernel: it drops its dentries and attributes for what it asked
+ * to change).  Its changes, and those through files it opened, are not
+ * reported to the change hook (see "Change notification").
+ */
+#define MN_VFS_CRED_COHERENT 0x1
 
 /* The kernel itself: uid 0, gid 0, pid 0. */
 extern const struct mn_vfs_cred mn_vfs_cred_kernel;
@@ -356,6 +365,40 @@ ssize_t mn_vfs_listxattr(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 			 uint64_t ino, char *list, size_t size);
 int mn_vfs_removexattr(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 		       uint64_t ino, const char *name);
+
+/*
+ * Change notification.  Whoever caches the tree (the FUSE kernel keeps
+ * entries and attributes for the file system's timeouts, and data with
+ * MN_VFS_FOPEN_KEEP_CACHE) learns through one hook per VFS of the changes
+ * made by others: the shell, the syscalls, the kernel itself.
+ *
+ * fn runs after a change succeeded, in the thread that made it, with no VFS
+ * or file system lock held.  It must be quick and must not block or call
+ * the VFS: queue the work and return (an invalidation sent from a thread
+ * that serves the FUSE kernel can deadlock against that kernel).  One call
+ * per thing changed:
+ *   parent != 0, name != NULL: the name in that directory appeared, went
+ *     away or now names another file (the directory's own attributes
+ *     changed with it); ino is 0;
+ *   ino != 0: that node's attributes changed, and with MN_VFS_CHANGED_DATA
+ *     in what also its content (write, truncate); parent is 0, name NULL.
+ * Node ids are those of the inode API; a node nobody looked up is not
+ * reported.  Not reported: changes made with MN_VFS_CRED_COHERENT (or
+ * through a file opened with it), changes made to the storage directory
+ * behind the VFS's back, and the content of generated files (they are
+ * served uncached).
+ */
+#define MN_VFS_CHANGED_DATA 0x1
+typedef void mn_vfs_change_fn(void *arg, uint64_t parent, const char *name,
+			      uint64_t ino, unsigned what);
+/*
+ * Installs fn with arg (borrowed; NULL fn removes the hook).  -EBUSY if
+ * another hook is installed.  Returns once no call of the previous hook is
+ * running any more, so its arg may then be freed; must not be called from
+ * the hook itself.
+ */
+int mn_vfs_set_change_hook(struct mn_vfs *vfs, mn_vfs_change_fn *fn,
+			   void *arg);
 
 /* access(2): mask R_OK|W_OK|X_OK or F_OK.  0, -EACCES, -EROFS. */
 int mn_vfs_access(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,

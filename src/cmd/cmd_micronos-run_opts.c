@@ -22,7 +22,8 @@ static const char usage[] =
 	"      --root             run as MicronOS root (uid 0)\n"
 	"  -u, --uid UID          run as this MicronOS uid (default 1000)\n"
 	"  -g, --gid GID          group (default: same as uid)\n"
-	"      --net MODE         none (loopback only, default) or host\n"
+	"      --net MODE         none (own loopback only, default),\n"
+	"                         loopback (the host's loopback) or host\n"
 	"      --bind SRC[:DST]   bind a host path read-write\n"
 	"      --ro-bind SRC[:DST] bind a host path read-only\n"
 	"  -m, --mem SIZE         address-space limit (e.g. 512M, 2G)\n"
@@ -123,8 +124,12 @@ static int parse_one(struct run_opts *o, int c, int *gid_set)
 		return parse_id(optarg, &o->gid) < 0 ?
 		       bad("--gid", optarg, "not a gid (0..65535)") : 0;
 	case OPT_NET:
-		if (!strcmp(optarg, "none") || !strcmp(optarg, "loopback")) {
+		if (!strcmp(optarg, "none")) {
 			o->sb.net = MN_SANDBOX_NET_NONE;
+		} else if (!strcmp(optarg, "loopback")) {
+			/* the host's loopback: a world of its own */
+			o->sb.net = MN_SANDBOX_NET_LOOPBACK;
+			o->world = 1;
 		} else if (!strcmp(optarg, "host")) {
 			o->sb.net = MN_SANDBOX_NET_HOST;
 			o->world = 1;

@@ -13,7 +13,8 @@
  * Then: the request line "run 1" with our stdin/stdout/stderr attached, the
  * request frame, and a poll() loop over the socket (pid, errors, the exit
  * code) and a signalfd (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, each
- * sent on as an "s" frame).
+ * sent on as an "s" frame; SIGTSTP, ^Z, is sent on and then stops us, and
+ * the SIGCONT of `fg` is sent on when we continue).
  */
 #include <errno.h>
 #include <poll.h>
@@ -137,6 +138,8 @@ static void converse(struct mn_ctl_client *cl, const char *name, int sigfd,
 				snprintf(num, sizeof(num), "%u", si.ssi_signo);
 				mn_ctl_send_frame(p[0].fd, 's', num,
 						  strlen(num));
+				if (si.ssi_signo == SIGTSTP)
+					kill(getpid(), SIGSTOP);
 			}
 			p[1].revents = 0;
 			continue;
@@ -180,6 +183,8 @@ int run_remote(const struct run_opts *o, char *const *env, int *code)
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGQUIT);
 	sigaddset(&set, SIGWINCH);
+	sigaddset(&set, SIGTSTP);
+	sigaddset(&set, SIGCONT);
 	sigfd = signalfd(-1, &set, SFD_CLOEXEC);
 	e = sigfd < 0 ? -errno : send_request(cl, o, env);
 	if (e < 0)

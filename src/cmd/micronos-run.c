@@ -4,7 +4,8 @@
  *   micronos-run [-n NAME] [OPTIONS] [--] PROGRAM ARGS...
  *
  * Runs PROGRAM inside MicronOS with this process's stdin, stdout and
- * stderr, forwards SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGWINCH to it, and
+ * stderr, forwards SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGWINCH to it
+ * (^Z stops it with micronos-run, fg continues both), and
  * exits with its status (128+N when a signal N ended it).
  *
  * If the instance NAME runs, the program runs there (its sandbox world,
@@ -27,6 +28,7 @@
 #include <micronos/config.h>
 #include <micronos/evbus.h>
 #include <micronos/kernel.h>
+#include <micronos/net.h>
 #include <micronos/strbuf.h>
 
 #include "cmd_micronos-run.h"
@@ -51,6 +53,14 @@ static void *forwarder(void *arg)
 			continue;
 		if (sig == SIGUSR2)
 			break;	/* our own stop request */
+		if (sig == SIGTSTP) {
+			/* ^Z: the program's group is orphaned (its parent
+			   is init, in another session), where the kernel
+			   drops SIGTSTP: stop it, then ourselves */
+			mn_sandbox_signal(f->sb, f->pid, SIGSTOP);
+			kill(getpid(), SIGSTOP);
+			continue;
+		}
 		mn_sandbox_signal(f->sb, f->pid, sig);
 	}
 	return NULL;
@@ -115,6 +125,31 @@ static void print_events(struct mn_kernel *k)
 	free(ev);
 }
 
+/*
+ * The run's network is the throwaway instance's: --net sets net.policy
+ * (none and loopback: loopback addresses only; host: all).  A throwaway
+ * instance takes no part in peer discovery (p2p0 down): it would only
+ * come and go in every other instance's `scan`.
+ */
+static int run_net_setup(struct mn_kernel *k, const struct run_opts *o,
+			 struct mn_strbuf *err)
+{
+	static const char *const policy[] = {
+		[MN_SANDBOX_NET_NONE] = "none",
+		[MN_SANDBOX_NET_HOST] = "host",
+		[MN_SANDBOX_NET_LOOPBACK] = "loopback",
+	};
+	struct mn_net *net = mn_net_get(k);
+	int e;
+
+	e = mn_config_set(mn_kernel_config(k), "net.policy",
+			  policy[o->sb.net], 0, err);
+	if (net)
+		mn_net_antenna_set(net, "p2p0", 0);
+	mn_net_put(net);
+	return e < 0 ? e : 0;
+}
+
 /* Boots the throwaway instance and its sandbox. */
 static int boot(const struct run_opts *o, struct mn_kernel **kout,
 		struct mn_sandbox **sbout)
@@ -137,8 +172,19 @@ static int boot(const struct run_opts *o, struct mn_kernel **kout,
 			o->hostname, mn_strbuf_str(&err));
 		goto fail;
 	}
+	/* the network: the program's sockets are MicronOS's (net.h) */
+	if ((e = mn_net_attach(k)) < 0) {
+		fprintf(stderr, "micronos-run: cannot attach the network: "
+			"%s\n", strerror(-e));
+		goto fail;
+	}
 	if ((e = mn_kernel_boot(k, &err)) < 0) {
 		fprintf(stderr, "micronos-run: boot failed: %s\n",
+			mn_strbuf_str(&err));
+		goto fail;
+	}
+	if ((e = run_net_setup(k, o, &err)) < 0) {
+		fprintf(stderr, "micronos-run: --net: %s\n",
 			mn_strbuf_str(&err));
 		goto fail;
 	}
@@ -178,6 +224,8 @@ int main(int argc, char **argv)
 	sigaddset(&f.set, SIGHUP);
 	sigaddset(&f.set, SIGQUIT);
 	sigaddset(&f.set, SIGWINCH);
+	sigaddset(&f.set, SIGTSTP);
+	sigaddset(&f.set, SIGCONT);
 	sigaddset(&f.set, SIGUSR2);
 	pthread_sigmask(SIG_BLOCK, &f.set, NULL);
 	env = make_env(&o);

@@ -17,6 +17,7 @@
 #include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -124,7 +125,8 @@ static int swap(const char *host_path, const char *secret)
 	return 0;
 }
 
-/* Every descriptor taken, then a trapped open: EMFILE, nothing breaks. */
+/* Every descriptor taken, then a trapped open and a socket (whose
+   descriptor the supervisor injects with ADDFD): EMFILE, nothing breaks. */
 static int fdmax(void)
 {
 	struct rlimit rl = {32, 32};
@@ -140,9 +142,18 @@ static int fdmax(void)
 	if (r >= 0)
 		return verdict(r, "fdmax open");
 	printf("fdmax refused: %s\n", strerrorname_np(errno));
+	/* socket() is answered by injecting a descriptor (ADDFD) */
+	r = socket(AF_INET, SOCK_STREAM, 0);
+	if (r >= 0)
+		return verdict(r, "fdmax socket");
+	printf("fdmax socket refused: %s\n", strerrorname_np(errno));
 	close(last);
 	r = open("/etc/hostname", O_RDONLY);
 	printf("fdmax then %s\n", r >= 0 ? "ok" : strerrorname_np(errno));
+	close(r);
+	r = socket(AF_INET, SOCK_STREAM, 0);
+	printf("fdmax socket then %s\n", r >= 0 ? "ok" :
+	       strerrorname_np(errno));
 	return 0;
 }
 

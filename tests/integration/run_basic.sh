@@ -3,7 +3,7 @@
 # means", each checked for what it must show, first with a throwaway
 # instance, then through a running one (whose root is MicronOS's tree,
 # mounted with FUSE: /proc, /etc, /home... are MicronOS's).
-. "$(dirname "$0")/run_lib.sh"
+. "$(dirname "$0")/run_lib.bash"
 need_root
 
 basic_checks() {

@@ -4,7 +4,7 @@
 # be identical except for the keys listed in MUST_DIFFER, each for a reason.
 # Run twice: in a throwaway instance, and through a running instance (whose
 # root is MicronOS's tree: the probe is copied into its /tmp).
-. "$(dirname "$0")/run_lib.sh"
+. "$(dirname "$0")/run_lib.bash"
 need_root
 
 cc -O1 -o "$WORK/probe" "$SRC/tests/conformance/probe.c" || {

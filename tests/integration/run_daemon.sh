@@ -2,7 +2,7 @@
 # micronos-run through a running instance, and the shell's spawn, kill,
 # suspend, resume, ps and top acting on real programs; what happens to
 # them when the instance goes down or is killed.
-. "$(dirname "$0")/run_lib.sh"
+. "$(dirname "$0")/run_lib.bash"
 need_root
 
 N=rd$$
@@ -127,9 +127,14 @@ check "kill -9 of the daemon kills every sandboxed process" 1 \
 	"$(pgrep -f "sleep $tag|sleep $((tag + 1))" >/dev/null; echo $?)"
 for _ in $(seq 50); do [ -e "/proc/$init" ] || break; sleep 0.1; done
 check "its micronos-init is gone" 1 "$([ -n "$init" ] && [ -e "/proc/$init" ]; echo $?)"
+mnt="$MICRONOS_RUNTIME_ROOT/$N/mnt"
+check_grep "its FUSE mount is left dead" 'not connected' "$(stat "$mnt" 2>&1)"
 out=$(timeout -s KILL 60 "$MICRONOS" up -n "$N" -d 2>&1)
 check_grep "the next up cleans up after it" 'cleaned up after a crashed instance' "$out"
 DAEMON_PIDS="$DAEMON_PIDS $(cat "$MICRONOS_RUNTIME_ROOT/$N/pid")"
+check "one live mount at the mount point" 1 "$(grep -c " $mnt fuse" /proc/self/mounts)"
+check_grep "... that works" '^uptime$' "$(ls "$mnt/proc")"
 check "and runs programs again" 0 "$(R true; echo $?)"
+check_grep "... in the tree again" '^events$' "$(R ls /)"
 daemon_down "$N"
 finish

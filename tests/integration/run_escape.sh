@@ -4,7 +4,7 @@
 # the attempts that need C.  Run twice: in a throwaway instance (a tmpfs
 # root), and through a running instance (MicronOS's tree as the root, the
 # namespace's procfs hidden at /.micronos/proc).
-. "$(dirname "$0")/run_lib.sh"
+. "$(dirname "$0")/run_lib.bash"
 need_root
 
 cc -O1 -pthread -o "$WORK/escape" "$SRC/tests/conformance/escape.c" || {
@@ -32,7 +32,9 @@ escape_checks() {
 		"$(run --trace "$esc" swap "$WORK/secret" "$secret" 2>&1)"
 	out=$(E fdmax)
 	check_grep "fd exhaustion: a trapped open gets EMFILE" "^fdmax refused: EMFILE" "$out"
-	check_grep "... and works again once a descriptor is free" "^fdmax then ok" "$out"
+	check_grep "fd exhaustion during ADDFD: socket gets EMFILE" "^fdmax socket refused: EMFILE" "$out"
+	check_grep "... open works again once a descriptor is free" "^fdmax then ok" "$out"
+	check_grep "... and so does socket" "^fdmax socket then ok" "$out"
 
 	# the root: no way up, no host files
 	check "/.. is /" "$(run ls /)" "$(run ls /../../..)"
@@ -51,7 +53,7 @@ escape_checks() {
 	check "the supervisor is not visible to kill" 1 \
 		"$(run sh -c "kill -0 $$ 2>/dev/null; echo \$?")"
 	out=$(run sh -c 'i=0; while [ $i -lt 1000 ]; do /bin/true & i=$((i+1)); done; wait; echo done')
-	check "1000 rapid forks" done "$out"
+	check "1000 rapid forks" "done" "$out"
 }
 
 echo "# a throwaway instance"

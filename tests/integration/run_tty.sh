@@ -1,10 +1,10 @@
 #!/bin/bash
 # micronos-run on a terminal: vi edits a file, the window size is the
 # terminal's and follows a resize (SIGWINCH), ^C typed on the terminal
-# ends the program (SIGINT forwarded).  A pseudo-terminal is driven by
+# ends the program (SIGINT forwarded), ^Z and fg stop and continue it.  A pseudo-terminal is driven by
 # /usr/bin/python3's pty module; each case in a throwaway instance and
 # through a running one.
-. "$(dirname "$0")/run_lib.sh"
+. "$(dirname "$0")/run_lib.bash"
 need_root
 PY=/usr/bin/python3
 [ -x "$PY" ] || { bad "$PY is needed to drive a terminal"; finish; exit 1; }
@@ -58,6 +58,36 @@ sys.stdout.write(out.decode("utf-8", "replace"))
 PYEOF
 T() { timeout -s KILL 60 "$PY" "$WORK/term.py" "$RUN" "${RUN_ARGS[@]}" "$@"; }
 
+# tstp.py TAG: runs `sleep TAG` on a pty, types ^Z, then continues it as
+# a shell's fg does (SIGCONT) and types ^C; prints the states seen
+cat >"$WORK/tstp.py" <<'PYEOF'
+import os, pty, signal, subprocess, sys, time
+tag = sys.argv[1]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:] + ["sleep", tag])
+def state(p):
+    with open("/proc/%s/stat" % p) as f:
+        return f.read().rsplit(")", 1)[1].split()[0]
+def prog():
+    out = subprocess.run(["pgrep", "-x", "-f", "sleep " + tag],
+                         capture_output=True, text=True).stdout.split()
+    return out[0] if out else None
+for _ in range(50):
+    if prog():
+        break
+    time.sleep(0.1)
+os.write(fd, b"\x1a")
+time.sleep(0.5)
+print("stopped: runner=%s program=%s" % (state(pid), state(prog())))
+os.kill(pid, signal.SIGCONT)
+time.sleep(0.5)
+print("continued: runner=%s program=%s" % (state(pid), state(prog())))
+os.write(fd, b"\x03")
+_, st = os.waitpid(pid, 0)
+print("status=%d" % os.waitstatus_to_exitcode(st))
+PYEOF
+
 tty_checks() {
 	local out
 	out=$(KEYS='[b"i", b"hello from vi", b"\x1b", b":wq\r"]' T vi "$1/vi.txt")
@@ -70,6 +100,11 @@ tty_checks() {
 	check_grep "a resize reaches it (SIGWINCH)" '^40 120' "$(printf '%s\n' "$out" | tr -d '\r')"
 	out=$(KEYS='[b"\x03"]' T sleep 30)
 	check_grep "^C on the terminal ends it (SIGINT)" '^status=130' "$out"
+	out=$(timeout -s KILL 60 "$PY" "$WORK/tstp.py" $((500000 + RANDOM)) \
+		"$RUN" "${RUN_ARGS[@]}")
+	check_grep "^Z stops micronos-run and the program" '^stopped: runner=T program=T' "$out"
+	check_grep "fg (SIGCONT) continues both" '^continued: runner=[RS] program=[RS]' "$out"
+	check_grep "... and ^C ends it" '^status=130' "$out"
 }
 
 echo "# a throwaway instance (each run its own: the file goes to a bind)"

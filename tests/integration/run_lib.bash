@@ -1,8 +1,9 @@
 # shellcheck shell=bash
-# Shared by the run_*.sh integration tests of micronos-run (sourced).
+# Shared by the run_*.sh integration tests of micronos-run (sourced; not
+# named *.sh, so that ctest does not take it for a test of its own).
 set -u
 RUN="${MN_BIN:?MN_BIN not set}/micronos-run"
-SRC="${MN_SOURCE_DIR:?MN_SOURCE_DIR not set}"
+export SRC="${MN_SOURCE_DIR:?MN_SOURCE_DIR not set}"
 PASS=0
 FAIL=0
 WORK=$(mktemp -d /tmp/mn-run-test.XXXXXX)
@@ -19,7 +20,7 @@ cleanup() {
 		kill -9 "$p" 2>/dev/null
 	done
 	# a dead daemon's mount, if any, is detached before removing
-	grep -o " $WORK[^ ]*" /proc/self/mounts 2>/dev/null | sort -r |
+	grep -o " ${WORK}[^ ]*" /proc/self/mounts 2>/dev/null | sort -r |
 		while read -r m; do umount -l "$m" 2>/dev/null; done
 	rm -rf "$WORK"
 }

@@ -1,0 +1,472 @@
+/*
+ * netwait - the sandbox's side of the network: where its sockets are made
+ * and who waits for the socket calls that block.
+ *
+ * One struct sbx_net per sandbox, created once the world runs.  It holds a
+ * counted reference on the kernel's network (the net stage cannot stop
+ * under a translated call), the world's network namespace (a descriptor,
+ * or none when the world shares the host's), and a pool of workers.
+ *
+ * Sockets.  A program's socket() becomes MicronOS's socket (3000), whose
+ * factory is set here: the calling thread enters the world's network
+ * namespace for the one socket(2) call and comes back, with its file
+ * system ids switched to the caller's mapped host ids, so the socket's
+ * owner (sk_uid: ss -e, SO_REUSEPORT groups) is the program's user and not
+ * the daemon's root.  Callers that are not translating a sandboxed call
+ * (the shell's `syscall invoke 3000`) get a plain socket in the daemon's
+ * namespace, as without a factory.
+ *
+ * Waiting.  Each program tree has one notification thread (notify.c), so
+ * a blocking accept served on it would hold up every other call of the
+ * tree - the server's accept would wait for a connect that its own client,
+ * one fork away, could never make.  Calls that may block are therefore
+ * handed to a worker (sbx_net_job_submit): it polls the socket while the
+ * notification is still valid (a killed or interrupted caller is noticed
+ * within WAIT_TICK_MS), makes the call and answers the notification on a
+ * duplicate of the listener.  Workers are started on demand, up to
+ * MAX_WORKERS, and live until the sandbox goes; past the cap a call runs
+ * on its notification thread (correct, only slower for its tree).
+ *
+ * Stop: the world is dead by then, so every socket a worker waits on or
+ * blocks in belongs to nobody else: they are shut down, which wakes the
+ * calls, and the workers are joined.
+ *
+ * n->lock is a leaf lock: under it, only list handling and shutdown(2)
+ * (which does not block).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fsuid.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <micronos/kernel.h>
+#include <micronos/net.h>
+
+#include "xlate_net.h"
+
+#define MAX_WORKERS 64
+#define WAIT_TICK_MS 100
+#define WORKER_STACK (256 * 1024)
+
+struct sbx_net {
+	struct mn_sandbox *sb;		/* borrowed: owns us */
+	struct mn_net *net;		/* counted reference (mn_net_get) */
+	int nsfd;			/* the world's netns, -1: the host's */
+	int selfns;			/* the daemon's netns, -1 with it */
+	int unpriv_port;		/* see sbx_net_unpriv_port */
+	size_t req_size, resp_size;	/* the kernel's notification sizes */
+	atomic_int stopping;		/* read by waiting workers unlocked */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	/* protected by lock */
+	struct sbx_net_job *queue;	/* waiting for a worker, FIFO */
+	struct sbx_net_job **queue_tail;
+	struct sbx_net_job *running;	/* being waited for or made */
+	int nworkers, nidle;
+	pthread_t workers[MAX_WORKERS];
+};
+
+/* The factory's mark on the calling thread (sbx_net_factory_begin). */
+static __thread struct sbx_net *tls_net;
+static __thread uint32_t tls_uid, tls_gid;
+
+struct mn_net *sbx_net_net(struct sbx_net *n)
+{
+	return n->net;
+}
+
+int sbx_net_unpriv_port(struct sbx_net *n)
+{
+	return n->unpriv_port;
+}
+
+int sbx_net_own_ns(struct sbx_net *n)
+{
+	return n->nsfd >= 0;
+}
+
+void sbx_net_factory_begin(struct sbx_net *n, uint32_t uid, uint32_t gid)
+{
+	tls_net = n;
+	tls_uid = uid;
+	tls_gid = gid;
+}
+
+void sbx_net_factory_end(void)
+{
+	tls_net = NULL;
+}
+
+/*
+ * mn_net's socket factory.  setns() is per thread for network
+ * namespaces; going back can only fail if the daemon's own namespace
+ * vanished, and then this thread's later plain sockets (it makes none:
+ * notification threads and workers only use the factory) would be the
+ * world's - not a way out of it.
+ */
+static int factory(void *arg, int32_t pid, int domain, int type, int proto)
+{
+	struct sbx_net *n = arg;
+	int fd, e = 0, ou, og;
+
+	(void)pid;
+	if (tls_net != n) {
+		fd = socket(domain, type, proto);
+		return fd < 0 ? -errno : fd;
+	}
+	if (n->nsfd >= 0 && setns(n->nsfd, CLONE_NEWNET) < 0)
+		return -errno;
+	og = setfsgid(n->sb->uid_base + tls_gid);
+	ou = setfsuid(n->sb->uid_base + tls_uid);
+	fd = socket(domain, type, proto);
+	if (fd < 0)
+		e = -errno;
+	setfsuid((uid_t)ou);
+	setfsgid((gid_t)og);
+	if (n->nsfd >= 0)
+		(void)setns(n->selfns, CLONE_NEWNET);
+	return fd < 0 ? e : fd;
+}
+
+/* ------------------------------------------------------------------ */
+/* jobs */
+
+static void job_free(struct sbx_net_job *j)
+{
+	if (!j)
+		return;
+	if (j->sock >= 0)
+		close(j->sock);
+	if (j->lfd >= 0)
+		close(j->lfd);
+	free(j->req_mem);
+	free(j->resp_mem);
+	free(j);
+}
+
+struct sbx_net_job *sbx_net_job_new(struct sbx_net *n, struct sbx_call *c,
+				    int sock)
+{
+	struct sbx_net_job *j = calloc(1, sizeof(*j));
+
+	if (!j) {
+		close(sock);
+		return NULL;
+	}
+	j->sock = sock;
+	j->lfd = fcntl(c->fd, F_DUPFD_CLOEXEC, 3);
+	j->req_mem = calloc(1, n->req_size);
+	j->resp_mem = calloc(1, n->resp_size);
+	if (j->lfd < 0 || !j->req_mem || !j->resp_mem) {
+		job_free(j);
+		return NULL;
+	}
+	memcpy(j->req_mem, c->req, sizeof(*c->req));
+	j->c = *c;
+	j->c.fd = j->lfd;
+	j->c.req = j->req_mem;
+	j->c.resp = j->resp_mem;
+	j->ctx = *c->ctx;
+	j->c.ctx = &j->ctx;
+	j->ctx.caller = &j->c;
+	return j;
+}
+
+/* Waits until the socket is ready; -1 if the call is no longer wanted. */
+static int job_wait(struct sbx_net *n, struct sbx_net_job *j)
+{
+	struct pollfd p = {.fd = j->sock, .events = POLLIN};
+
+	if (atomic_load(&n->stopping))
+		return -1;
+	if (j->wait == SBX_NET_WAIT_READ) {
+		for (;;) {
+			int r = poll(&p, 1, WAIT_TICK_MS);
+
+			if (atomic_load(&n->stopping))
+				return -1;
+			if (r > 0)
+				break;
+			if (sbx_call_valid(&j->c) < 0)
+				return -1;
+		}
+	}
+	return sbx_call_valid(&j->c) < 0 ? -1 : 0;
+}
+
+/* Runs one job to its answer (any thread). */
+static void job_run(struct sbx_net *n, struct sbx_net_job *j)
+{
+	struct seccomp_notif_resp *resp = j->c.resp;
+	enum sbx_verdict v;
+
+	if (job_wait(n, j) < 0) {
+		SBX_STAT(n->sb, stale, 1);
+		return;
+	}
+	resp->id = j->c.req->id;
+	resp->val = 0;
+	resp->error = 0;
+	resp->flags = 0;
+	v = j->run(j);
+	if (v == SBX_SENT) {
+		SBX_STAT(n->sb, injected, 1);
+		return;
+	}
+	if (v == SBX_CONTINUE)
+		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	if (ioctl(j->lfd, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0)
+		SBX_STAT(n->sb, stale, 1);
+	else if (v == SBX_CONTINUE)
+		SBX_STAT(n->sb, continued, 1);
+	else if (resp->error)
+		SBX_STAT(n->sb, failed, 1);
+	else
+		SBX_STAT(n->sb, answered, 1);
+}
+
+static void running_add(struct sbx_net *n, struct sbx_net_job *j)
+{
+	j->next = n->running;
+	n->running = j;
+}
+
+static void running_del(struct sbx_net *n, struct sbx_net_job *j)
+{
+	struct sbx_net_job **pp;
+
+	for (pp = &n->running; *pp && *pp != j; pp = &(*pp)->next)
+		;
+	if (*pp)
+		*pp = j->next;
+}
+
+static void *worker_main(void *arg)
+{
+	struct sbx_net *n = arg;
+	struct sbx_net_job *j;
+
+	pthread_mutex_lock(&n->lock);
+	for (;;) {
+		while (!n->queue && !atomic_load(&n->stopping)) {
+			n->nidle++;
+			pthread_cond_wait(&n->cond, &n->lock);
+			n->nidle--;
+		}
+		if (atomic_load(&n->stopping))
+			break;
+		j = n->queue;
+		n->queue = j->next;
+		if (!n->queue)
+			n->queue_tail = &n->queue;
+		running_add(n, j);
+		pthread_mutex_unlock(&n->lock);
+		job_run(n, j);
+		pthread_mutex_lock(&n->lock);
+		running_del(n, j);
+		pthread_mutex_unlock(&n->lock);
+		job_free(j);
+		pthread_mutex_lock(&n->lock);
+	}
+	pthread_mutex_unlock(&n->lock);
+	return NULL;
+}
+
+/* Starts one more worker (lock held).  0 or -errno. */
+static int worker_add_locked(struct sbx_net *n)
+{
+	pthread_attr_t a;
+	int e;
+
+	if (n->nworkers >= MAX_WORKERS)
+		return -EAGAIN;
+	pthread_attr_init(&a);
+	pthread_attr_setstacksize(&a, WORKER_STACK);
+	e = pthread_create(&n->workers[n->nworkers], &a, worker_main, n);
+	pthread_attr_destroy(&a);
+	if (e)
+		return -e;
+	n->nworkers++;
+	return 0;
+}
+
+enum sbx_verdict sbx_net_job_submit(struct sbx_net *n, struct sbx_net_job *j)
+{
+	int queued = 0;
+
+	pthread_mutex_lock(&n->lock);
+	if (!atomic_load(&n->stopping) &&
+	    (n->nidle > 0 || worker_add_locked(n) == 0)) {
+		j->next = NULL;
+		*n->queue_tail = j;
+		n->queue_tail = &j->next;
+		pthread_cond_signal(&n->cond);
+		queued = 1;
+	} else {
+		running_add(n, j);	/* so that stop can wake it */
+	}
+	pthread_mutex_unlock(&n->lock);
+	if (queued)
+		return SBX_DEFERRED;
+	job_run(n, j);
+	pthread_mutex_lock(&n->lock);
+	running_del(n, j);
+	pthread_mutex_unlock(&n->lock);
+	job_free(j);
+	return SBX_DEFERRED;
+}
+
+/* ------------------------------------------------------------------ */
+/* life cycle */
+
+static int read_unpriv_port(void)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_unprivileged_port_start", "re");
+	int v = 1024;
+
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1 || v < 0 || v > 65536)
+			v = 1024;
+		fclose(f);
+	}
+	return v;
+}
+
+/* The world's network namespace, or -1 when it is the daemon's. */
+static int open_world_ns(struct mn_sandbox *sb, int *selfns)
+{
+	char path[64];
+	struct stat a, b;
+	int fd;
+
+	*selfns = -1;
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)sb->init_pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	*selfns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (*selfns < 0 || fstat(fd, &a) < 0 || fstat(*selfns, &b) < 0) {
+		close(fd);
+		if (*selfns >= 0)
+			close(*selfns);
+		*selfns = -1;
+		return -EIO;
+	}
+	if (a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
+		close(fd);
+		close(*selfns);
+		*selfns = -1;
+		return -1;
+	}
+	return fd;
+}
+
+static void net_free(struct sbx_net *n)
+{
+	if (n->nsfd >= 0)
+		close(n->nsfd);
+	if (n->selfns >= 0)
+		close(n->selfns);
+	mn_net_put(n->net);
+	pthread_cond_destroy(&n->cond);
+	pthread_mutex_destroy(&n->lock);
+	free(n);
+}
+
+int sbx_net_start(struct mn_sandbox *sb, struct mn_strbuf *err)
+{
+	struct seccomp_notif_sizes sz;
+	struct sbx_net *n;
+	int e;
+
+	sb->net = NULL;
+	if (syscall(__NR_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0) {
+		mn_strbuf_printf(err, "seccomp notification sizes: %s",
+				 strerror(errno));
+		return -errno;
+	}
+	n = calloc(1, sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	n->sb = sb;
+	n->nsfd = n->selfns = -1;
+	n->req_size = sz.seccomp_notif > sizeof(struct seccomp_notif) ?
+		      sz.seccomp_notif : sizeof(struct seccomp_notif);
+	n->resp_size = sz.seccomp_notif_resp >
+		       sizeof(struct seccomp_notif_resp) ?
+		       sz.seccomp_notif_resp :
+		       sizeof(struct seccomp_notif_resp);
+	n->queue_tail = &n->queue;
+	pthread_mutex_init(&n->lock, NULL);
+	pthread_cond_init(&n->cond, NULL);
+	n->net = mn_net_get(sb->k);
+	if (!n->net) {		/* no network layer: sockets are native */
+		net_free(n);
+		return 0;
+	}
+	e = open_world_ns(sb, &n->selfns);
+	if (e < -1) {
+		mn_strbuf_printf(err, "the sandbox's network namespace: %s",
+				 strerror(-e));
+		net_free(n);
+		return e;
+	}
+	n->nsfd = e;
+	n->unpriv_port = n->nsfd >= 0 ? 1024 : read_unpriv_port();
+	e = mn_net_watch_netns(n->net, n->nsfd);
+	if (e < 0) {
+		mn_strbuf_printf(err, "watching the sandbox's network: %s",
+				 strerror(-e));
+		net_free(n);
+		return e;
+	}
+	mn_net_set_socket_factory(n->net, factory, n);
+	sb->net = n;
+	return 0;
+}
+
+void sbx_net_wake(struct mn_sandbox *sb)
+{
+	struct sbx_net *n = sb->net;
+	struct sbx_net_job *j;
+
+	if (!n)
+		return;
+	pthread_mutex_lock(&n->lock);
+	atomic_store(&n->stopping, 1);
+	for (j = n->running; j; j = j->next)
+		shutdown(j->sock, SHUT_RDWR);
+	pthread_cond_broadcast(&n->cond);
+	pthread_mutex_unlock(&n->lock);
+}
+
+void sbx_net_stop(struct mn_sandbox *sb)
+{
+	struct sbx_net *n = sb->net;
+	struct sbx_net_job *j;
+	int i;
+
+	if (!n)
+		return;
+	sbx_net_wake(sb);
+	for (i = 0; i < n->nworkers; i++)
+		pthread_join(n->workers[i], NULL);
+	/* queued jobs of programs that are gone */
+	while ((j = n->queue)) {
+		n->queue = j->next;
+		job_free(j);
+	}
+	mn_net_set_socket_factory(n->net, NULL, NULL);
+	sb->net = NULL;
+	net_free(n);
+}

@@ -1,0 +1,529 @@
+/*
+ * xlate_net - the network rows of the translation table: socket, bind,
+ * connect, listen, accept, accept4 and shutdown of sandboxed programs
+ * become MicronOS's network syscalls (net.h, 3000-3005).
+ *
+ * The data never passes through the supervisor: MicronOS makes the real
+ * socket (in the world's network namespace, see netwait.c) and injects it
+ * into the program (ADDFD|SEND); later calls on it operate on a duplicate
+ * of the program's descriptor (pidfd_getfd), passed to the syscall as its
+ * `via` argument (args[5], descriptor + 1), so MicronOS's socket table
+ * records the call and follows the real connection.  Sockets the
+ * supervisor did not make (inherited, passed over a unix socket) are
+ * adopted (mn_net_adopt_fd) at their first translated call.
+ *
+ * Each address is read once (page-bounded, NOTIF_ID_VALID checked) and
+ * the policy (net.policy, net.allow_ports, antennas) is checked on that
+ * copy; the call then runs on the copy, never on the program's memory.
+ *
+ * What the supervisor leaves to the kernel (CONTINUE), and why:
+ *  - domains other than inet and inet6, and socket types other than
+ *    stream and datagram: the namespaces enforce the same rules (raw
+ *    sockets need capabilities the program has only in its own
+ *    namespace);
+ *  - every unix socket call (after recording the socket): the kernel
+ *    takes SO_PEERCRED and the listener's credentials from the *caller*
+ *    of connect and listen, which must be the program, not the daemon,
+ *    and pathname addresses are resolved in the caller's mount namespace.
+ *    MicronOS's policy has nothing to say about unix addresses.
+ *
+ * Calls made by the daemon on the program's behalf must not exceed what
+ * the program could do itself: a bind below the world's unprivileged port
+ * start needs CAP_NET_BIND_SERVICE in the program's effective set, and in
+ * the host's network namespace it never has it (the user namespace gives
+ * capabilities only over its own network namespace).
+ *
+ * Calls that may block (accept on a blocking socket, connect of a
+ * blocking stream socket) are handed to netwait.c's workers.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <micronos/net.h>
+#include <micronos/proc.h>
+
+#include "xlate_net.h"
+
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
+#define CAP_NET_BIND_SERVICE_BIT 10
+
+#define ARG(c, i) ((c)->req->data.args[i])
+
+static enum sbx_verdict answer(struct sbx_call *c, long v)
+{
+	if (v < 0)
+		c->resp->error = (int32_t)v;
+	else
+		c->resp->val = v;
+	return SBX_ANSWER;
+}
+
+static long call6(struct sbx_call *c, uint32_t nr, uint64_t a0, uint64_t a1,
+		  uint64_t a2, uint64_t a3, int via)
+{
+	uint64_t args[6] = {a0, a1, a2, a3, 0, (uint64_t)via + 1};
+
+	return mn_syscall_dispatch(c->sb->syscalls, c->ctx, nr, args);
+}
+
+/* The caller's MicronOS credentials into its context. */
+static int load_cred(struct sbx_call *c)
+{
+	struct mn_proc_info info;
+
+	if (mn_proc_get(c->sb->procs, c->pid, &info) < 0)
+		return -ESRCH;
+	c->ctx->uid = info.uid;
+	c->ctx->gid = info.gid;
+	return 0;
+}
+
+/*
+ * A duplicate of the caller's descriptor fd.  The pidfd names the calling
+ * thread (its descriptor table may be its own); it is validated against
+ * the notification before use, so a recycled pid is never read from.
+ * -EBADF for no such descriptor, -ESRCH if the caller is gone.
+ */
+static int getfd(struct sbx_call *c, uint64_t fd)
+{
+	int pfd, dup, e;
+
+	if (fd > INT32_MAX)
+		return -EBADF;
+	pfd = (int)syscall(SYS_pidfd_open, c->req->pid, PIDFD_THREAD);
+	if (pfd < 0 && errno == EINVAL)		/* before Linux 6.9 */
+		pfd = (int)syscall(SYS_pidfd_open, c->host_tgid, 0);
+	if (pfd < 0)
+		return -ESRCH;
+	if (sbx_call_valid(c) < 0) {
+		close(pfd);
+		return -ESRCH;
+	}
+	dup = (int)syscall(SYS_pidfd_getfd, pfd, (int)fd, 0);
+	e = errno;
+	close(pfd);
+	if (dup < 0)
+		return e == EBADF ? -EBADF : e == ESRCH ? -ESRCH : -e;
+	return dup;
+}
+
+static int sock_int(int fd, int opt)
+{
+	int v = -1;
+	socklen_t l = sizeof(v);
+
+	if (getsockopt(fd, SOL_SOCKET, opt, &v, &l) < 0)
+		return -errno;
+	return v;
+}
+
+/* How the supervisor treats a socket: by its domain and type. */
+enum kind {
+	K_INET,		/* translated */
+	K_UNIX,		/* recorded, then the kernel runs the call */
+	K_OTHER,	/* the kernel runs the call */
+};
+
+static enum kind sock_kind(int fd)
+{
+	int d = sock_int(fd, SO_DOMAIN), t = sock_int(fd, SO_TYPE);
+
+	if (d == AF_UNIX)
+		return K_UNIX;
+	if ((d == AF_INET || d == AF_INET6) &&
+	    (t == SOCK_STREAM || t == SOCK_DGRAM))
+		return K_INET;
+	return K_OTHER;
+}
+
+/*
+ * The program's socket behind descriptor fd, recorded in MicronOS's
+ * table: *sock gets the duplicate (the caller closes it) and the sd is
+ * returned, or -errno as Linux says it (EBADF, ENOTSOCK).  *k tells how
+ * to go on; for K_OTHER the sd is 0.
+ */
+static int program_socket(struct sbx_call *c, uint64_t fd, int *sock,
+			  enum kind *k)
+{
+	struct stat st;
+	int dup = getfd(c, fd), sd = 0;
+
+	if (dup < 0)
+		return dup;
+	if (fstat(dup, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+		close(dup);
+		return -ENOTSOCK;
+	}
+	*k = sock_kind(dup);
+	if (*k != K_OTHER) {
+		if (load_cred(c) < 0) {
+			close(dup);
+			return -ESRCH;
+		}
+		sd = mn_net_adopt_fd(sbx_net_net(c->sb->net), c->pid,
+				     c->ctx->uid, dup, 0);
+		/* a full table must not keep a program off the network:
+		   the call still runs, unrecorded (sd 0) */
+		if (sd == -ENFILE) {
+			sd = 0;
+		} else if (sd < 0) {
+			close(dup);
+			return sd == -ENOTSOCK ? -ENOTSOCK : -EBADF;
+		}
+	}
+	*sock = dup;
+	return sd;
+}
+
+/* Reads the program's sockaddr once.  0 or -EINVAL / -EFAULT / -ESRCH. */
+static int read_addr(struct sbx_call *c, uint64_t addr, uint64_t len,
+		     struct sockaddr_storage *ss)
+{
+	int e;
+
+	memset(ss, 0, sizeof(*ss));
+	if (len > sizeof(*ss) || (uint32_t)len != len)
+		return -EINVAL;
+	if (len == 0)
+		return 0;
+	e = sbx_mem_read(c, addr, ss, (size_t)len);
+	return e == 0 ? 0 : e == -ENOENT ? -ESRCH : -EFAULT;
+}
+
+/* ---- socket ---- */
+
+/* inet and inet6 stream and datagram sockets are made by MicronOS. */
+enum sbx_verdict sbx_x_socket(struct sbx_call *c)
+{
+	int domain = (int)ARG(c, 0), type = (int)ARG(c, 1);
+	int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+	struct mn_net *net;
+	long sd;
+	int fd, e;
+
+	if (!c->sb->net || (domain != AF_INET && domain != AF_INET6) ||
+	    (base != SOCK_STREAM && base != SOCK_DGRAM))
+		return SBX_CONTINUE;
+	if (load_cred(c) < 0)
+		return answer(c, -ESRCH);
+	net = sbx_net_net(c->sb->net);
+	sbx_net_factory_begin(c->sb->net, c->ctx->uid, c->ctx->gid);
+	sd = call6(c, MN_SYS_SOCKET, (uint64_t)domain, (uint64_t)type,
+		   ARG(c, 2), 0, -1);
+	sbx_net_factory_end();
+	if (sd < 0)
+		return answer(c, sd);
+	fd = mn_net_take_fd(net, (int)sd);
+	if (fd < 0)
+		return answer(c, fd);
+	e = sbx_call_inject(c, fd, type & SOCK_CLOEXEC ? O_CLOEXEC : 0);
+	close(fd);
+	if (e < 0) {
+		mn_net_close(net, c->pid, (int)sd);
+		return answer(c, e == -ENOENT ? -ESRCH : e);
+	}
+	return SBX_SENT;
+}
+
+/* ---- bind ---- */
+
+/* 1 if the caller's effective capabilities hold CAP_NET_BIND_SERVICE. */
+static int may_bind_low(struct sbx_call *c)
+{
+	char path[64], line[128];
+	unsigned long long caps = 0;
+	int got = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)c->req->pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (!got && fgets(line, sizeof(line), f))
+		got = sscanf(line, "CapEff: %llx", &caps) == 1;
+	fclose(f);
+	return got && sbx_call_valid(c) == 0 &&
+	       (caps >> CAP_NET_BIND_SERVICE_BIT & 1);
+}
+
+static uint16_t addr_port(const struct sockaddr_storage *ss, socklen_t len)
+{
+	if (ss->ss_family == AF_INET && len >= sizeof(struct sockaddr_in))
+		return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	if (ss->ss_family == AF_INET6 && len >= sizeof(struct sockaddr_in6))
+		return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+	return 0;
+}
+
+enum sbx_verdict sbx_x_bind(struct sbx_call *c)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = (socklen_t)ARG(c, 2);
+	enum kind k;
+	uint16_t port;
+	int sock, sd, e;
+	long r;
+
+	if (!c->sb->net)
+		return SBX_CONTINUE;
+	if ((e = read_addr(c, ARG(c, 1), ARG(c, 2), &ss)) < 0)
+		return answer(c, e);
+	sd = program_socket(c, ARG(c, 0), &sock, &k);
+	if (sd < 0)
+		return answer(c, sd);
+	if (k != K_INET) {
+		close(sock);
+		return SBX_CONTINUE;
+	}
+	port = addr_port(&ss, len);
+	if (port && port < sbx_net_unpriv_port(c->sb->net) &&
+	    (!sbx_net_own_ns(c->sb->net) || !may_bind_low(c))) {
+		close(sock);
+		return answer(c, -EACCES);
+	}
+	if (sd > 0) {
+		r = call6(c, MN_SYS_BIND, (uint64_t)sd, (uint64_t)(uintptr_t)&ss,
+			  len, 0, sock);
+	} else {	/* unrecorded (table full): the checks, then the call */
+		r = mn_net_check_bind(sbx_net_net(c->sb->net), c->pid,
+				      (void *)&ss, len);
+		if (r == 0 && bind(sock, (void *)&ss, len) < 0)
+			r = -errno;
+	}
+	close(sock);
+	return answer(c, r);
+}
+
+/* ---- connect ---- */
+
+static enum sbx_verdict run_connect(struct sbx_net_job *j)
+{
+	struct sbx_call *c = &j->c;
+	long r;
+
+	if (j->sd > 0)
+		r = call6(c, MN_SYS_CONNECT, (uint64_t)j->sd,
+			  (uint64_t)(uintptr_t)&j->ss, j->len, 0, j->sock);
+	else
+		r = connect(j->sock, (void *)&j->ss, j->len) < 0 ? -errno : 0;
+	return answer(c, r);
+}
+
+/* 1 if a connect on this socket may block: blocking, stream. */
+static int may_block(int sock)
+{
+	int fl = fcntl(sock, F_GETFL);
+
+	return fl >= 0 && !(fl & O_NONBLOCK) &&
+	       sock_int(sock, SO_TYPE) == SOCK_STREAM;
+}
+
+/* Hands a call to a worker, or fails it if the copy cannot be made. */
+static enum sbx_verdict defer(struct sbx_call *c, struct sbx_net_job *tmpl,
+			      int sock)
+{
+	struct sbx_net_job *j = sbx_net_job_new(c->sb->net, c, sock);
+
+	if (!j)
+		return answer(c, -ENOMEM);
+	j->wait = tmpl->wait;
+	j->run = tmpl->run;
+	j->sd = tmpl->sd;
+	j->flags = tmpl->flags;
+	j->addr = tmpl->addr;
+	j->lenp = tmpl->lenp;
+	j->ss = tmpl->ss;
+	j->len = tmpl->len;
+	return sbx_net_job_submit(c->sb->net, j);
+}
+
+enum sbx_verdict sbx_x_connect(struct sbx_call *c)
+{
+	struct sbx_net_job t = {.wait = SBX_NET_WAIT_NONE,
+				.run = run_connect};
+	enum kind k;
+	int sock, e;
+
+	if (!c->sb->net)
+		return SBX_CONTINUE;
+	t.len = (socklen_t)ARG(c, 2);
+	if ((e = read_addr(c, ARG(c, 1), ARG(c, 2), &t.ss)) < 0)
+		return answer(c, e);
+	t.sd = program_socket(c, ARG(c, 0), &sock, &k);
+	if (t.sd < 0)
+		return answer(c, t.sd);
+	if (k != K_INET) {
+		close(sock);
+		return SBX_CONTINUE;
+	}
+	/* refused at once, without a worker */
+	e = mn_net_check_connect(sbx_net_net(c->sb->net), c->pid,
+				 (void *)&t.ss, t.len);
+	if (e < 0 || !may_block(sock)) {
+		enum sbx_verdict v;
+
+		if (e < 0 && t.sd > 0) {
+			/* the dispatcher's message and statistics */
+			v = answer(c, call6(c, MN_SYS_CONNECT, (uint64_t)t.sd,
+					    (uint64_t)(uintptr_t)&t.ss, t.len,
+					    0, sock));
+		} else if (e < 0) {
+			v = answer(c, e);
+		} else {
+			t.c = *c;
+			t.sock = sock;
+			v = run_connect(&t);
+		}
+		close(sock);
+		return v;
+	}
+	return defer(c, &t, sock);
+}
+
+/* ---- listen, shutdown ---- */
+
+static enum sbx_verdict on_socket(struct sbx_call *c, uint32_t nr,
+				  uint64_t arg)
+{
+	enum kind k;
+	int sock, sd;
+	long r;
+
+	if (!c->sb->net)
+		return SBX_CONTINUE;
+	sd = program_socket(c, ARG(c, 0), &sock, &k);
+	if (sd < 0)
+		return answer(c, sd);
+	if (k != K_INET) {
+		close(sock);
+		return SBX_CONTINUE;
+	}
+	if (sd > 0)
+		r = call6(c, nr, (uint64_t)sd, arg, 0, 0, sock);
+	else if (nr == MN_SYS_LISTEN)
+		r = listen(sock, (int)arg) < 0 ? -errno : 0;
+	else
+		r = shutdown(sock, (int)arg) < 0 ? -errno : 0;
+	close(sock);
+	return answer(c, r);
+}
+
+enum sbx_verdict sbx_x_listen(struct sbx_call *c)
+{
+	return on_socket(c, MN_SYS_LISTEN, ARG(c, 1));
+}
+
+enum sbx_verdict sbx_x_shutdown(struct sbx_call *c)
+{
+	return on_socket(c, MN_SYS_SHUTDOWN, ARG(c, 1));
+}
+
+/* ---- accept, accept4 ---- */
+
+/* Writes the peer's address the way accept(2) does. */
+static int put_peer(struct sbx_net_job *j, const struct sockaddr_storage *ss,
+		    socklen_t got)
+{
+	uint32_t room;
+	int e;
+
+	if (!j->addr)
+		return 0;
+	if ((e = sbx_mem_read(&j->c, j->lenp, &room, sizeof(room))) < 0)
+		return e == -ENOENT ? -ESRCH : -EFAULT;
+	if ((int32_t)room < 0)
+		return -EINVAL;
+	if (room > got)
+		room = got;
+	if (room && sbx_mem_write(&j->c, j->addr, ss, room) < 0)
+		return -EFAULT;
+	return sbx_mem_write(&j->c, j->lenp, &got, sizeof(got)) < 0 ?
+	       -EFAULT : 0;
+}
+
+static enum sbx_verdict run_accept(struct sbx_net_job *j)
+{
+	struct sbx_call *c = &j->c;
+	struct mn_net *net = sbx_net_net(c->sb->net);
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	long sd;
+	int fd, e;
+
+	memset(&ss, 0, sizeof(ss));
+	if (j->sd <= 0) {	/* unrecorded: plain accept, injected */
+		fd = accept4(j->sock, (void *)&ss, &len,
+			     (j->flags & SOCK_NONBLOCK) | SOCK_CLOEXEC);
+		if (fd < 0)
+			return answer(c, -errno);
+		sd = 0;
+	} else {
+		sd = call6(c, MN_SYS_ACCEPT, (uint64_t)j->sd,
+			   (uint64_t)(uintptr_t)&ss, (uint64_t)(uintptr_t)&len,
+			   (uint64_t)j->flags, j->sock);
+		if (sd < 0)
+			return answer(c, sd);
+		fd = mn_net_take_fd(net, (int)sd);
+		if (fd < 0)
+			return answer(c, fd);
+	}
+	e = put_peer(j, &ss, len);
+	if (e == 0)
+		e = sbx_call_inject(c, fd, j->flags & SOCK_CLOEXEC ?
+					   O_CLOEXEC : 0);
+	close(fd);
+	if (e < 0) {
+		if (sd > 0)
+			mn_net_close(net, c->pid, (int)sd);
+		return answer(c, e == -ENOENT ? -ESRCH : e);
+	}
+	return SBX_SENT;
+}
+
+enum sbx_verdict sbx_x_accept(struct sbx_call *c)
+{
+	int four = c->req->data.nr == __NR_accept4;
+	struct sbx_net_job t = {.wait = SBX_NET_WAIT_READ, .run = run_accept};
+	enum kind k;
+	int sock, fl;
+
+	if (!c->sb->net)
+		return SBX_CONTINUE;
+	t.addr = ARG(c, 1);
+	t.lenp = ARG(c, 2);
+	t.flags = four ? (int)ARG(c, 3) : 0;
+	if (t.flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
+		return answer(c, -EINVAL);
+	t.sd = program_socket(c, ARG(c, 0), &sock, &k);
+	if (t.sd < 0)
+		return answer(c, t.sd);
+	if (k != K_INET) {
+		close(sock);
+		return SBX_CONTINUE;
+	}
+	/*
+	 * A blocking accept always goes to a worker, even when a
+	 * connection is pending: another process may take it first (a
+	 * preforked server's processes all accept on one socket), and then
+	 * the call blocks.
+	 */
+	fl = fcntl(sock, F_GETFL);
+	if (fl >= 0 && (fl & O_NONBLOCK)) {
+		enum sbx_verdict v;
+
+		t.c = *c;
+		t.sock = sock;
+		v = run_accept(&t);
+		close(sock);
+		return v;
+	}
+	return defer(c, &t, sock);
+}
