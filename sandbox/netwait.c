@@ -38,6 +38,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <micronos/kernel.h>
@@ -57,6 +59,12 @@
 #define MAX_WORKERS 64
 #define WAIT_TICK_MS 100
 #define WORKER_STACK (256 * 1024)
+#define GUARD_NS 5000000	/* a call made here may block this long */
+#define GUARD_SIG (SIGRTMAX - 2)
+
+#ifndef sigev_notify_thread_id
+#define sigev_notify_thread_id _sigev_un._tid
+#endif
 
 struct sbx_net {
 	struct mn_sandbox *sb;		/* borrowed: owns us */
@@ -136,6 +144,95 @@ static int factory(void *arg, int32_t pid, int domain, int type, int proto)
 	if (n->nsfd >= 0)
 		(void)setns(n->selfns, CLONE_NEWNET);
 	return fd < 0 ? e : fd;
+}
+
+/* ------------------------------------------------------------------ */
+/* the guard: a call that usually returns at once, made on the
+   notification thread, is interrupted (EINTR) if it blocks after all */
+
+struct guard {
+	timer_t timer;		/* SIGEV_THREAD_ID: signals its thread */
+};
+
+static pthread_once_t guard_once = PTHREAD_ONCE_INIT;
+static pthread_key_t guard_key;		/* deletes a thread's timer */
+static int guard_ready;			/* written once, under guard_once */
+static __thread struct guard *tls_guard;
+
+static void guard_handler(int sig)
+{
+	(void)sig;	/* its only purpose is to interrupt */
+}
+
+static void guard_free(void *p)
+{
+	struct guard *g = p;
+
+	timer_delete(g->timer);
+	free(g);
+}
+
+/* No SA_RESTART: the blocked call returns EINTR. */
+static void guard_setup(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = guard_handler;
+	sigemptyset(&sa.sa_mask);
+	guard_ready = sigaction(GUARD_SIG, &sa, NULL) == 0 &&
+		      pthread_key_create(&guard_key, guard_free) == 0;
+}
+
+static struct guard *guard_get(void)
+{
+	struct sigevent ev;
+	struct guard *g;
+	sigset_t set;
+
+	if (tls_guard)
+		return tls_guard;
+	pthread_once(&guard_once, guard_setup);
+	if (!guard_ready || !(g = calloc(1, sizeof(*g))))
+		return NULL;
+	memset(&ev, 0, sizeof(ev));
+	ev.sigev_notify = SIGEV_THREAD_ID;
+	ev.sigev_signo = GUARD_SIG;
+	ev.sigev_notify_thread_id = (pid_t)syscall(SYS_gettid);
+	if (timer_create(CLOCK_MONOTONIC, &ev, &g->timer) < 0) {
+		free(g);
+		return NULL;
+	}
+	if (pthread_setspecific(guard_key, g) != 0) {
+		guard_free(g);
+		return NULL;
+	}
+	sigemptyset(&set);
+	sigaddset(&set, GUARD_SIG);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	tls_guard = g;
+	return g;
+}
+
+int sbx_net_guard_arm(void)
+{
+	struct itimerspec its = {.it_value = {0, GUARD_NS}};
+	struct guard *g = guard_get();
+
+	if (!g)
+		return -ENOSYS;
+	return timer_settime(g->timer, 0, &its, NULL) < 0 ? -errno : 0;
+}
+
+/* A signal of a timer that expired before this is delivered by the time
+   the disarming call returns: nothing is left pending for later calls. */
+void sbx_net_guard_disarm(void)
+{
+	struct itimerspec off;
+
+	memset(&off, 0, sizeof(off));
+	if (tls_guard)
+		timer_settime(tls_guard->timer, 0, &off, NULL);
 }
 
 /* ------------------------------------------------------------------ */

@@ -15,9 +15,12 @@
  * hooks then release what the process held: its memory, its VFS
  * descriptors, its sockets), and the record is reaped once the host
  * process is.  The same thread's timer (sbx_registry_tick) retries exits
- * not resolved yet and, once a second, copies every live process's CPU
- * time and memory from /proc/HOSTPID/stat into the process table
- * (mn_proc_update_usage) for `top`, `ps` and /proc.
+ * not resolved yet and, once a second, queues a job of the kernel task
+ * "sandboxd" that copies every live process's CPU time and memory from
+ * /proc/HOSTPID/stat into the process table (mn_proc_update_usage) for
+ * `top`, `ps` and /proc: as a kernel task's work it is counted on
+ * sandboxd, and `suspend` of sandboxd holds it.  The job's token outlives
+ * the sandbox if the job is still queued when the sandbox goes.
  *
  * Only the control thread frees records (and sbx_registry_clear, after it
  * stopped), so pointers it collected under sb->lock stay valid after the
@@ -36,6 +39,7 @@
 
 #include <micronos/kernel.h>
 #include <micronos/proc.h>
+#include <micronos/sched.h>
 
 #include "sandbox_i.h"
 
@@ -54,6 +58,14 @@ struct sbx_pidfd_info {
 #define BATCH 256		/* records handled per tick and pass */
 #define USAGE_EVERY 5		/* ticks (200 ms) between usage updates */
 
+/* The usage job's hold on the sandbox (see above). */
+struct sbx_usage {
+	pthread_mutex_t m;
+	struct mn_sandbox *sb;	/* NULL once the sandbox is gone */
+	int refs;		/* the sandbox's, and a queued job's */
+	int queued;
+};
+
 struct sbx_proc {
 	int32_t pid;
 	pid_t host;
@@ -65,7 +77,26 @@ struct sbx_proc {
 int sbx_registry_init(struct mn_sandbox *sb)
 {
 	sb->proc_hash = calloc(PROC_BUCKETS, sizeof(*sb->proc_hash));
-	return sb->proc_hash ? 0 : -ENOMEM;
+	sb->usage = calloc(1, sizeof(*sb->usage));
+	if (!sb->proc_hash || !sb->usage)
+		return -ENOMEM;
+	pthread_mutex_init(&sb->usage->m, NULL);
+	sb->usage->sb = sb;
+	sb->usage->refs = 1;
+	return 0;
+}
+
+static void usage_put(struct sbx_usage *u)
+{
+	int last;
+
+	pthread_mutex_lock(&u->m);
+	last = --u->refs == 0;
+	pthread_mutex_unlock(&u->m);
+	if (last) {
+		pthread_mutex_destroy(&u->m);
+		free(u);
+	}
 }
 
 static struct sbx_proc *proc_find(struct mn_sandbox *sb, int32_t pid)
@@ -432,6 +463,53 @@ void sbx_registry_update_usage(struct mn_sandbox *sb)
 	}
 }
 
+/* The job: the sandbox cannot go while it runs (u->m is held). */
+static void usage_job(void *arg)
+{
+	struct sbx_usage *u = arg;
+
+	pthread_mutex_lock(&u->m);
+	if (u->sb)
+		sbx_registry_update_usage(u->sb);
+	u->queued = 0;
+	pthread_mutex_unlock(&u->m);
+	usage_put(u);
+}
+
+/* Dropped unrun (sandboxd was stopped when the scheduler stopped). */
+static void usage_drop(void *arg)
+{
+	struct sbx_usage *u = arg;
+
+	pthread_mutex_lock(&u->m);
+	u->queued = 0;
+	pthread_mutex_unlock(&u->m);
+	usage_put(u);
+}
+
+static void queue_usage(struct mn_sandbox *sb)
+{
+	struct mn_sched *s = mn_kernel_sched(sb->k);
+	struct mn_sched_job job = {
+		.owner = sb->ktask, .cls = MN_PRIO_HIGH, .fn = usage_job,
+		.discard = usage_drop, .arg = sb->usage, .name = "usage"};
+	struct sbx_usage *u = sb->usage;
+
+	pthread_mutex_lock(&u->m);
+	if (u->queued) {	/* the last one has not run (sandboxd stopped) */
+		pthread_mutex_unlock(&u->m);
+		return;
+	}
+	u->queued = 1;
+	u->refs++;
+	pthread_mutex_unlock(&u->m);
+	/* the scheduler directly, not the kernel's runner: a job dropped
+	   unrun must give its reference back (discard) */
+	if (!sb->ktask || !mn_sched_running(s) ||
+	    mn_sched_submit_job(s, &job) < 0)
+		usage_job(u);
+}
+
 /* Timer: exits not resolved yet, zombies reaped since, usage. */
 void sbx_registry_tick(struct mn_sandbox *sb)
 {
@@ -450,7 +528,7 @@ void sbx_registry_tick(struct mn_sandbox *sb)
 	for (i = 0; i < n; i++)
 		sbx_proc_exited(sb, todo[i]);
 	if (++sb->ticks % USAGE_EVERY == 0)
-		sbx_registry_update_usage(sb);
+		queue_usage(sb);
 }
 
 /* The world is gone: publish every exit the control thread did not see. */
@@ -474,4 +552,12 @@ void sbx_registry_clear(struct mn_sandbox *sb)
 	}
 	free(sb->proc_hash);
 	sb->proc_hash = NULL;
+	if (sb->usage) {
+		/* waits for a running job; a queued one will find NULL */
+		pthread_mutex_lock(&sb->usage->m);
+		sb->usage->sb = NULL;
+		pthread_mutex_unlock(&sb->usage->m);
+		usage_put(sb->usage);
+		sb->usage = NULL;
+	}
 }

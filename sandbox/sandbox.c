@@ -168,6 +168,16 @@ int mn_sandbox_create(struct mn_sandbox **out, struct mn_kernel *k,
 	if ((e = sbx_world_start(sb, sb->uid_base, err)) < 0)
 		goto fail;
 	sb->cfg.nbinds = 0;	/* the borrowed strings are not kept */
+	/* init has pivoted away from the staging directory, whose mounts
+	   live in its namespace only: the host's empty directory goes now,
+	   so that not even a killed daemon leaves it behind */
+	if (sb->stage_made && rmdir(sb->cfg.stage) == 0)
+		sb->stage_made = 0;
+	/* the supervisor's work shows in ps as a kernel task; set before
+	   the control thread starts, which queues jobs on its behalf */
+	sb->ktask = mn_kernel_ktask(k, "sandboxd", MN_PRIO_HIGH);
+	if (sb->ktask < 0)
+		sb->ktask = 0;
 	if ((e = sbx_control_start(sb)) < 0) {
 		mn_strbuf_printf(err, "supervisor thread: %s", strerror(-e));
 		goto fail;
@@ -175,10 +185,6 @@ int mn_sandbox_create(struct mn_sandbox **out, struct mn_kernel *k,
 	/* sockets: the network's table, policy and namespace */
 	if ((e = sbx_net_start(sb, err)) < 0)
 		goto fail;
-	/* the supervisor's work shows in ps as a kernel task */
-	sb->ktask = mn_kernel_ktask(k, "sandboxd", MN_PRIO_HIGH);
-	if (sb->ktask < 0)
-		sb->ktask = 0;
 	mn_proc_set_host(sb->procs, MN_PID_INIT, sb->init_pid);
 	mn_signals_set_host_hook(sb->signals, sbx_host_signal, sb);
 	mn_proc_set_prio_hook(sb->procs, prio_hook, sb);

@@ -127,6 +127,7 @@ int sbx_prog_resolve(const char *argv0, char *const *envp, char *out,
 struct sbx_spawn;	/* a pending or running spawn (supervisor.c) */
 struct sbx_listener;	/* a notification thread (notify.c) */
 struct sbx_proc;	/* a registered host process (registry.c) */
+struct sbx_usage;	/* the usage job's token (registry.c) */
 struct sbx_net;		/* the network side (netwait.c) */
 
 struct mn_sandbox {
@@ -161,6 +162,8 @@ struct mn_sandbox {
 	struct mn_sandbox_stats stats;
 	/* control thread only */
 	uint64_t ticks;
+	struct sbx_usage *usage;	/* the usage job's token (registry.c) */
+	/* set before the control thread starts */
 	int32_t ktask;			/* "sandboxd", 0 if none */
 	/* the network side (xlate_net.h), NULL without a network; set at
 	   create, read-only until destroy */

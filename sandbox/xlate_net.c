@@ -39,6 +39,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -148,36 +149,37 @@ static enum kind sock_kind(int fd)
  * The program's socket behind descriptor fd, recorded in MicronOS's
  * table: *sock gets the duplicate (the caller closes it) and the sd is
  * returned, or -errno as Linux says it (EBADF, ENOTSOCK).  *k tells how
- * to go on; for K_OTHER the sd is 0.
+ * to go on, *type is the socket's type; for K_OTHER the sd is 0.  The
+ * record says what the socket is, so a known one costs no more host
+ * calls than the adoption's.
  */
 static int program_socket(struct sbx_call *c, uint64_t fd, int *sock,
-			  enum kind *k)
+			  enum kind *k, int *type)
 {
-	struct stat st;
-	int dup = getfd(c, fd), sd = 0;
+	struct mn_net_sock_info si;
+	int dup = getfd(c, fd), sd;
 
 	if (dup < 0)
 		return dup;
-	if (fstat(dup, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+	if (load_cred(c) < 0) {
 		close(dup);
-		return -ENOTSOCK;
+		return -ESRCH;
 	}
-	*k = sock_kind(dup);
-	if (*k != K_OTHER) {
-		if (load_cred(c) < 0) {
-			close(dup);
-			return -ESRCH;
-		}
-		sd = mn_net_adopt_fd(sbx_net_net(c->sb->net), c->pid,
-				     c->ctx->uid, dup, 0);
-		/* a full table must not keep a program off the network:
-		   the call still runs, unrecorded (sd 0) */
-		if (sd == -ENFILE) {
-			sd = 0;
-		} else if (sd < 0) {
-			close(dup);
-			return sd == -ENOTSOCK ? -ENOTSOCK : -EBADF;
-		}
+	sd = mn_net_adopt_fd(sbx_net_net(c->sb->net), c->pid, c->ctx->uid,
+			     dup, 0);
+	if (sd > 0 && mn_net_sock_info(sbx_net_net(c->sb->net), sd,
+				       &si) == 0) {
+		*k = si.domain == AF_UNIX ? K_UNIX : K_INET;
+		*type = si.type;
+	} else if (sd == -EAFNOSUPPORT || sd == -ENFILE || sd > 0) {
+		/* another domain, or (a full table must not keep a program
+		   off the network) the call runs unrecorded: sd 0 */
+		*k = sock_kind(dup);
+		*type = sock_int(dup, SO_TYPE);
+		sd = 0;
+	} else {
+		close(dup);
+		return sd == -ENOTSOCK ? -ENOTSOCK : -EBADF;
 	}
 	*sock = dup;
 	return sd;
@@ -219,6 +221,10 @@ enum sbx_verdict sbx_x_socket(struct sbx_call *c)
 	sd = call6(c, MN_SYS_SOCKET, (uint64_t)domain, (uint64_t)type,
 		   ARG(c, 2), 0, -1);
 	sbx_net_factory_end();
+	/* a full table must not keep a program off the network: the kernel
+	   makes the socket, unrecorded (its calls are still checked) */
+	if (sd == -ENFILE)
+		return SBX_CONTINUE;
 	if (sd < 0)
 		return answer(c, sd);
 	fd = mn_net_take_fd(net, (int)sd);
@@ -269,14 +275,14 @@ enum sbx_verdict sbx_x_bind(struct sbx_call *c)
 	socklen_t len = (socklen_t)ARG(c, 2);
 	enum kind k;
 	uint16_t port;
-	int sock, sd, e;
+	int sock, sd, e, type;
 	long r;
 
 	if (!c->sb->net)
 		return SBX_CONTINUE;
 	if ((e = read_addr(c, ARG(c, 1), ARG(c, 2), &ss)) < 0)
 		return answer(c, e);
-	sd = program_socket(c, ARG(c, 0), &sock, &k);
+	sd = program_socket(c, ARG(c, 0), &sock, &k, &type);
 	if (sd < 0)
 		return answer(c, sd);
 	if (k != K_INET) {
@@ -304,26 +310,41 @@ enum sbx_verdict sbx_x_bind(struct sbx_call *c)
 
 /* ---- connect ---- */
 
-static enum sbx_verdict run_connect(struct sbx_net_job *j)
+static long do_connect(struct sbx_net_job *j)
 {
-	struct sbx_call *c = &j->c;
 	long r;
 
 	if (j->sd > 0)
-		r = call6(c, MN_SYS_CONNECT, (uint64_t)j->sd,
-			  (uint64_t)(uintptr_t)&j->ss, j->len, 0, j->sock);
-	else
-		r = connect(j->sock, (void *)&j->ss, j->len) < 0 ? -errno : 0;
-	return answer(c, r);
+		return call6(&j->c, MN_SYS_CONNECT, (uint64_t)j->sd,
+			     (uint64_t)(uintptr_t)&j->ss, j->len, 0, j->sock);
+	/* unrecorded (table full): the checks, then the call */
+	r = mn_net_check_connect(sbx_net_net(j->c.sb->net), j->c.pid,
+				 (void *)&j->ss, j->len);
+	if (r == 0 && connect(j->sock, (void *)&j->ss, j->len) < 0)
+		r = -errno;
+	return r;
 }
 
-/* 1 if a connect on this socket may block: blocking, stream. */
-static int may_block(int sock)
+/*
+ * On a worker.  After an interrupted attempt the connection is under way,
+ * and a blocking connect waits for it; had it completed in between, the
+ * kernel says EISCONN, which for this program's one connect is success.
+ */
+static enum sbx_verdict run_connect(struct sbx_net_job *j)
+{
+	long r = do_connect(j);
+
+	if (r == -EISCONN && j->interrupted)
+		r = 0;
+	return answer(&j->c, r);
+}
+
+/* 1 if a call on this socket may block: a blocking socket. */
+static int blocking(int sock)
 {
 	int fl = fcntl(sock, F_GETFL);
 
-	return fl >= 0 && !(fl & O_NONBLOCK) &&
-	       sock_int(sock, SO_TYPE) == SOCK_STREAM;
+	return fl >= 0 && !(fl & O_NONBLOCK);
 }
 
 /* Hands a call to a worker, or fails it if the copy cannot be made. */
@@ -337,6 +358,7 @@ static enum sbx_verdict defer(struct sbx_call *c, struct sbx_net_job *tmpl,
 	j->wait = tmpl->wait;
 	j->run = tmpl->run;
 	j->sd = tmpl->sd;
+	j->interrupted = tmpl->interrupted;
 	j->flags = tmpl->flags;
 	j->addr = tmpl->addr;
 	j->lenp = tmpl->lenp;
@@ -345,45 +367,48 @@ static enum sbx_verdict defer(struct sbx_call *c, struct sbx_net_job *tmpl,
 	return sbx_net_job_submit(c->sb->net, j);
 }
 
+/*
+ * A non-blocking or datagram connect, and a refused one, never wait.  A
+ * blocking stream connect to a loopback listener completes within the
+ * call (the handshake is processed as the SYN is sent), so it is tried
+ * here under the guard; one that must wait for a peer goes to a worker.
+ */
 enum sbx_verdict sbx_x_connect(struct sbx_call *c)
 {
 	struct sbx_net_job t = {.wait = SBX_NET_WAIT_NONE,
 				.run = run_connect};
+	enum sbx_verdict v;
 	enum kind k;
-	int sock, e;
+	int sock, e, type;
+	long r;
 
 	if (!c->sb->net)
 		return SBX_CONTINUE;
 	t.len = (socklen_t)ARG(c, 2);
 	if ((e = read_addr(c, ARG(c, 1), ARG(c, 2), &t.ss)) < 0)
 		return answer(c, e);
-	t.sd = program_socket(c, ARG(c, 0), &sock, &k);
+	t.sd = program_socket(c, ARG(c, 0), &sock, &k, &type);
 	if (t.sd < 0)
 		return answer(c, t.sd);
 	if (k != K_INET) {
 		close(sock);
 		return SBX_CONTINUE;
 	}
-	/* refused at once, without a worker */
-	e = mn_net_check_connect(sbx_net_net(c->sb->net), c->pid,
-				 (void *)&t.ss, t.len);
-	if (e < 0 || !may_block(sock)) {
-		enum sbx_verdict v;
-
-		if (e < 0 && t.sd > 0) {
-			/* the dispatcher's message and statistics */
-			v = answer(c, call6(c, MN_SYS_CONNECT, (uint64_t)t.sd,
-					    (uint64_t)(uintptr_t)&t.ss, t.len,
-					    0, sock));
-		} else if (e < 0) {
-			v = answer(c, e);
-		} else {
-			t.c = *c;
-			t.sock = sock;
-			v = run_connect(&t);
-		}
+	t.c = *c;
+	t.sock = sock;
+	if (type != SOCK_STREAM || !blocking(sock)) {
+		v = answer(c, do_connect(&t));
 		close(sock);
 		return v;
+	}
+	if (sbx_net_guard_arm() == 0) {
+		r = do_connect(&t);
+		sbx_net_guard_disarm();
+		if (r != -EINTR) {
+			close(sock);
+			return answer(c, r);
+		}
+		t.interrupted = 1;
 	}
 	return defer(c, &t, sock);
 }
@@ -394,12 +419,12 @@ static enum sbx_verdict on_socket(struct sbx_call *c, uint32_t nr,
 				  uint64_t arg)
 {
 	enum kind k;
-	int sock, sd;
+	int sock, sd, type;
 	long r;
 
 	if (!c->sb->net)
 		return SBX_CONTINUE;
-	sd = program_socket(c, ARG(c, 0), &sock, &k);
+	sd = program_socket(c, ARG(c, 0), &sock, &k, &type);
 	if (sd < 0)
 		return answer(c, sd);
 	if (k != K_INET) {
@@ -449,51 +474,76 @@ static int put_peer(struct sbx_net_job *j, const struct sockaddr_storage *ss,
 	       -EFAULT : 0;
 }
 
-static enum sbx_verdict run_accept(struct sbx_net_job *j)
+/* The accept itself: *fd gets the new descriptor, *sd its record (0:
+   unrecorded).  0 or -errno. */
+static int accept_one(struct sbx_net_job *j, struct sockaddr_storage *ss,
+		      socklen_t *len, int *fd, long *sd)
 {
 	struct sbx_call *c = &j->c;
-	struct mn_net *net = sbx_net_net(c->sb->net);
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	long sd;
-	int fd, e;
 
-	memset(&ss, 0, sizeof(ss));
+	memset(ss, 0, sizeof(*ss));
+	*len = sizeof(*ss);
+	*sd = 0;
 	if (j->sd <= 0) {	/* unrecorded: plain accept, injected */
-		fd = accept4(j->sock, (void *)&ss, &len,
-			     (j->flags & SOCK_NONBLOCK) | SOCK_CLOEXEC);
-		if (fd < 0)
-			return answer(c, -errno);
-		sd = 0;
-	} else {
-		sd = call6(c, MN_SYS_ACCEPT, (uint64_t)j->sd,
-			   (uint64_t)(uintptr_t)&ss, (uint64_t)(uintptr_t)&len,
-			   (uint64_t)j->flags, j->sock);
-		if (sd < 0)
-			return answer(c, sd);
-		fd = mn_net_take_fd(net, (int)sd);
-		if (fd < 0)
-			return answer(c, fd);
+		*fd = accept4(j->sock, (void *)ss, len,
+			      (j->flags & SOCK_NONBLOCK) | SOCK_CLOEXEC);
+		return *fd < 0 ? -errno : 0;
 	}
-	e = put_peer(j, &ss, len);
+	*sd = call6(c, MN_SYS_ACCEPT, (uint64_t)j->sd, (uint64_t)(uintptr_t)ss,
+		    (uint64_t)(uintptr_t)len, (uint64_t)j->flags, j->sock);
+	if (*sd < 0)
+		return (int)*sd;
+	*fd = mn_net_take_fd(sbx_net_net(c->sb->net), (int)*sd);
+	return *fd < 0 ? *fd : 0;
+}
+
+/* Gives the program its new socket: the peer's address, then the fd. */
+static enum sbx_verdict accepted(struct sbx_net_job *j,
+				 const struct sockaddr_storage *ss,
+				 socklen_t len, int fd, long sd)
+{
+	struct sbx_call *c = &j->c;
+	int e = put_peer(j, ss, len);
+
 	if (e == 0)
 		e = sbx_call_inject(c, fd, j->flags & SOCK_CLOEXEC ?
 					   O_CLOEXEC : 0);
 	close(fd);
 	if (e < 0) {
 		if (sd > 0)
-			mn_net_close(net, c->pid, (int)sd);
+			mn_net_close(sbx_net_net(c->sb->net), c->pid, (int)sd);
 		return answer(c, e == -ENOENT ? -ESRCH : e);
 	}
 	return SBX_SENT;
 }
 
+static enum sbx_verdict run_accept(struct sbx_net_job *j)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	long sd;
+	int fd, e = accept_one(j, &ss, &len, &fd, &sd);
+
+	return e < 0 ? answer(&j->c, e) : accepted(j, &ss, len, fd, sd);
+}
+
+/*
+ * A non-blocking accept is made here.  A blocking one with a connection
+ * pending is made here under the guard (another process accepting on the
+ * same socket may take the connection first: then the call would block);
+ * one that must wait goes to a worker.
+ */
 enum sbx_verdict sbx_x_accept(struct sbx_call *c)
 {
 	int four = c->req->data.nr == __NR_accept4;
 	struct sbx_net_job t = {.wait = SBX_NET_WAIT_READ, .run = run_accept};
+	struct pollfd p = {.events = POLLIN};
+	struct sockaddr_storage ss;
+	enum sbx_verdict v;
+	socklen_t len;
 	enum kind k;
-	int sock, fl;
+	int sock, fd, e, type;
+	long sd;
 
 	if (!c->sb->net)
 		return SBX_CONTINUE;
@@ -502,28 +552,30 @@ enum sbx_verdict sbx_x_accept(struct sbx_call *c)
 	t.flags = four ? (int)ARG(c, 3) : 0;
 	if (t.flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
 		return answer(c, -EINVAL);
-	t.sd = program_socket(c, ARG(c, 0), &sock, &k);
+	t.sd = program_socket(c, ARG(c, 0), &sock, &k, &type);
 	if (t.sd < 0)
 		return answer(c, t.sd);
-	if (k != K_INET) {
-		close(sock);
+	if (k != K_INET || type != SOCK_STREAM) {
+		close(sock);	/* accept on a datagram socket: EOPNOTSUPP */
 		return SBX_CONTINUE;
 	}
-	/*
-	 * A blocking accept always goes to a worker, even when a
-	 * connection is pending: another process may take it first (a
-	 * preforked server's processes all accept on one socket), and then
-	 * the call blocks.
-	 */
-	fl = fcntl(sock, F_GETFL);
-	if (fl >= 0 && (fl & O_NONBLOCK)) {
-		enum sbx_verdict v;
-
-		t.c = *c;
-		t.sock = sock;
+	t.c = *c;
+	t.sock = sock;
+	if (!blocking(sock)) {
 		v = run_accept(&t);
 		close(sock);
 		return v;
+	}
+	p.fd = sock;
+	if (poll(&p, 1, 0) == 1 && sbx_net_guard_arm() == 0) {
+		e = accept_one(&t, &ss, &len, &fd, &sd);
+		sbx_net_guard_disarm();
+		if (e != -EINTR) {
+			v = e < 0 ? answer(c, e) : accepted(&t, &ss, len, fd,
+							    sd);
+			close(sock);
+			return v;
+		}
 	}
 	return defer(c, &t, sock);
 }

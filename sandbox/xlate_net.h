@@ -74,6 +74,17 @@ int sbx_net_own_ns(struct sbx_net *n);
 void sbx_net_factory_begin(struct sbx_net *n, uint32_t uid, uint32_t gid);
 void sbx_net_factory_end(void);
 
+/*
+ * Calls that usually return at once (a loopback connect, an accept with a
+ * connection pending) are made on the notification thread under a guard:
+ * armed, a timer interrupts the calling thread (the call fails with
+ * EINTR, having done nothing an identical later call would not redo) if
+ * it blocks for more than a few milliseconds; the call then goes to a
+ * worker.  arm: 0, or -errno (no guard: use a worker).
+ */
+int sbx_net_guard_arm(void);
+void sbx_net_guard_disarm(void);
+
 /* What a deferred call does once it may proceed (xlate_net.c). */
 enum sbx_net_wait {
 	SBX_NET_WAIT_READ,	/* accept: poll for POLLIN first */
@@ -94,6 +105,7 @@ struct sbx_net_job {
 	enum sbx_verdict (*run)(struct sbx_net_job *j);
 	/* the call's decoded arguments */
 	int sd;				/* MicronOS socket */
+	int interrupted;		/* a guarded attempt was cut short */
 	int flags;			/* accept4 */
 	uint64_t addr, lenp;		/* accept: where the peer goes */
 	struct sockaddr_storage ss;	/* connect: the address copy */

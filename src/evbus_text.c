@@ -1,6 +1,7 @@
 /*
  * evbus_text.c - events as text: type, source and class names, the one-line
- * human format and the CSV export (see include/micronos/evbus.h).
+ * human format, the statistics and the CSV export (see
+ * include/micronos/evbus.h).
  *
  * Kept apart from evbus.c because none of it touches the bus's insides: the
  * export reads the history through mn_evbus_copy_from() in chunks, so the
@@ -19,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "texttable_i.h"
 
 static const struct {
 	const char *name;
@@ -157,6 +160,75 @@ int mn_event_format(const struct mn_event *ev, struct mn_strbuf *out)
 		put_escaped(out, ev->text);
 	}
 	return mn_strbuf_error(out);
+}
+
+static int stats_keys(const struct mn_evstats *st, struct mn_strbuf *out)
+{
+	int i;
+
+	mn_strbuf_printf(out, "published: %llu\nin_history: %llu\n"
+			 "capacity: %llu\ndropped: %llu\nsubscribers: %llu\n",
+			 (unsigned long long)st->published,
+			 (unsigned long long)st->in_history,
+			 (unsigned long long)st->capacity,
+			 (unsigned long long)st->dropped,
+			 (unsigned long long)st->subscribers);
+	for (i = 0; i < MN_EV__COUNT; i++)
+		mn_strbuf_printf(out, "type.%s: %llu\n",
+				 mn_event_type_name((enum mn_event_type)i),
+				 (unsigned long long)st->by_type[i]);
+	for (i = 0; i < MN_SRC__COUNT; i++)
+		mn_strbuf_printf(out, "source.%s: %llu\n",
+				 mn_event_source_name((enum mn_event_source)i),
+				 (unsigned long long)st->by_source[i]);
+	return mn_strbuf_error(out);
+}
+
+static int stats_table(const struct mn_evstats *st, struct mn_strbuf *out)
+{
+	struct mn_texttable t;
+	int i, ret;
+
+	mn_strbuf_printf(out, "published %llu, in history %llu/%llu, dropped "
+			 "%llu, subscribers %llu\n\n",
+			 (unsigned long long)st->published,
+			 (unsigned long long)st->in_history,
+			 (unsigned long long)st->capacity,
+			 (unsigned long long)st->dropped,
+			 (unsigned long long)st->subscribers);
+	mn_texttable_init_header(&t, "TYPE|CLASS|>COUNT");
+	for (i = 0; i < MN_EV__COUNT; i++) {
+		mn_texttable_cell(&t, "%s", types[i].name);
+		mn_texttable_cell(&t, "%s", classes[types[i].cls]);
+		mn_texttable_cell(&t, "%llu",
+				  (unsigned long long)st->by_type[i]);
+	}
+	ret = mn_texttable_render(&t, out);
+	mn_texttable_release(&t);
+	if (ret < 0)
+		return ret;
+	mn_strbuf_putc(out, '\n');
+	mn_texttable_init_header(&t, "SOURCE|>COUNT");
+	for (i = 0; i < MN_SRC__COUNT; i++) {
+		mn_texttable_cell(&t, "%s", sources[i]);
+		mn_texttable_cell(&t, "%llu",
+				  (unsigned long long)st->by_source[i]);
+	}
+	ret = mn_texttable_render(&t, out);
+	mn_texttable_release(&t);
+	return ret;
+}
+
+int mn_evbus_format_stats(struct mn_evbus *bus, enum mn_evstats_format format,
+			  struct mn_strbuf *out)
+{
+	struct mn_evstats st;
+
+	if (format != MN_EVSTATS_KEYS && format != MN_EVSTATS_TABLE)
+		return -EINVAL;
+	mn_evbus_stats(bus, &st);
+	return format == MN_EVSTATS_KEYS ? stats_keys(&st, out)
+					 : stats_table(&st, out);
 }
 
 static void put_csv_field(struct mn_strbuf *out, const char *s)

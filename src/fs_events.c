@@ -6,6 +6,7 @@
  *                so `tail -f events/log` follows it (fs_events_log.c)
  *   csv          the CSV export (mn_evbus_export_csv)
  *   stats        "key: value" lines: totals, then per type and per source
+ *                (mn_evbus_format_stats, as the shell's `events stats`)
  *   by-type/CLASS, by-source/SOURCE   the history filtered as the shell's
  *                `events filter CLASS` and `events by SOURCE`
  *   stream       a blocking reader like trace_pipe (fs_events_log.c)
@@ -187,27 +188,8 @@ static int r_csv(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 static int r_stats(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 		   struct mn_strbuf *out)
 {
-	struct mn_evstats st;
-	int i;
-
 	(void)ctx;
-	mn_evbus_stats(mn_kernel_evbus(k), &st);
-	mn_strbuf_printf(out, "published: %llu\nin_history: %llu\n"
-			 "capacity: %llu\ndropped: %llu\nsubscribers: %llu\n",
-			 (unsigned long long)st.published,
-			 (unsigned long long)st.in_history,
-			 (unsigned long long)st.capacity,
-			 (unsigned long long)st.dropped,
-			 (unsigned long long)st.subscribers);
-	for (i = 0; i < MN_EV__COUNT; i++)
-		mn_strbuf_printf(out, "type.%s: %llu\n",
-				 mn_event_type_name((enum mn_event_type)i),
-				 (unsigned long long)st.by_type[i]);
-	for (i = 0; i < MN_SRC__COUNT; i++)
-		mn_strbuf_printf(out, "source.%s: %llu\n",
-				 mn_event_source_name((enum mn_event_source)i),
-				 (unsigned long long)st.by_source[i]);
-	return mn_strbuf_error(out);
+	return mn_evbus_format_stats(mn_kernel_evbus(k), MN_EVSTATS_KEYS, out);
 }
 
 static int r_by_type(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,

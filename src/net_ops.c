@@ -325,7 +325,8 @@ int mn_net_lookup_fd(struct mn_net *net, int fd)
 		netns = 0;
 	ret = -ENOENT;
 	pthread_mutex_lock(&net->lock);
-	for (size_t i = 0; i < net->nsocks; i++) {
+	/* newest first: the sandbox looks up sockets it has just made */
+	for (size_t i = net->nsocks; i-- > 0;) {
 		const struct net_sock *s = net->socks[i];
 
 		if (s->ino == ino && s->netns == netns && !s->closed_ns &&

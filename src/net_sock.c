@@ -123,9 +123,41 @@ static void add_ns(struct mn_net *net, uint64_t ino, int *nsfd)
 	*nsfd = -1;	/* kept */
 }
 
+static void remove_at(struct mn_net *net, size_t i);
+
+/*
+ * A full table forgets history before it refuses a socket: the oldest
+ * record that is closed, else the oldest TIME_WAIT no one holds (Linux
+ * likewise drops TIME_WAIT sockets past tcp_max_tw_buckets).  A busy
+ * server leaves a TIME_WAIT per connection for a minute; without this,
+ * 4096 connections a minute would make every socket() fail.  Lock held.
+ */
+static int evict_locked(struct mn_net *net)
+{
+	size_t i, tw = net->nsocks;
+
+	for (i = 0; i < net->nsocks; i++) {
+		const struct net_sock *s = net->socks[i];
+
+		if (s->fd >= 0 || s->pins || s->kernel)
+			continue;
+		if (s->closed_ns)
+			break;
+		if (tw == net->nsocks && s->type == SOCK_STREAM &&
+		    s->state == MN_TCP_TIME_WAIT)
+			tw = i;
+	}
+	if (i == net->nsocks)
+		i = tw;
+	if (i == net->nsocks)
+		return -ENFILE;
+	remove_at(net, i);
+	return 0;
+}
+
 static int insert_locked(struct mn_net *net, struct net_sock *s)
 {
-	if (net->nsocks >= MN_NET_MAX_SOCKETS)
+	if (net->nsocks >= MN_NET_MAX_SOCKETS && evict_locked(net) < 0)
 		return -ENFILE;
 	if (net->nsocks == net->cap) {
 		size_t cap = net->cap ? net->cap * 2 : 16;

@@ -241,7 +241,7 @@ static int run_one(struct mn_kernel *k, const struct bench *b, int ms,
 
 int mn_shell_cmd_benchmark(struct mn_shell_ctx *c, int argc, char **argv)
 {
-	struct mn_tbl t;
+	struct mn_texttable t;
 	int64_t ms = BENCH_DEFAULT_MS;
 	int failed = 0;
 
@@ -249,7 +249,7 @@ int mn_shell_cmd_benchmark(struct mn_shell_ctx *c, int argc, char **argv)
 	    mn_shell_parse_i64(argv[1], 10, BENCH_MAX_MS, &ms) < 0)
 		return mn_shell_usage(c, "MS must be 10..%d, not '%s'",
 				      BENCH_MAX_MS, argv[1]);
-	mn_tbl_init(&t, "BENCHMARK|>OPS|>TIME|>RATE|>PER OP|WHAT");
+	mn_texttable_init_header(&t, "BENCHMARK|>OPS|>TIME|>RATE|>PER OP|WHAT");
 	for (size_t i = 0; i < sizeof(benches) / sizeof(*benches); i++) {
 		const struct bench *b = &benches[i];
 		uint64_t ops = 0, ns = 1;
@@ -261,14 +261,15 @@ int mn_shell_cmd_benchmark(struct mn_shell_ctx *c, int argc, char **argv)
 			failed = 1;
 			continue;
 		}
-		mn_tbl_cell(&t, "%s", b->name);
-		mn_tbl_cell(&t, "%llu", (unsigned long long)ops);
-		mn_tbl_cell(&t, "%s", mn_fmt_duration(a, sizeof(a), ns));
-		mn_tbl_cell(&t, "%.2f M/s", (double)ops * 1e3 / (double)ns);
-		mn_tbl_cell(&t, "%.1f ns",
-			    ops ? (double)ns / (double)ops : 0.0);
-		mn_tbl_cell(&t, "%s", b->what);
+		mn_texttable_cell(&t, "%s", b->name);
+		mn_texttable_cell(&t, "%llu", (unsigned long long)ops);
+		mn_texttable_cell(&t, "%s", mn_fmt_duration(a, sizeof(a), ns));
+		mn_texttable_cell(&t, "%.2f M/s",
+				  (double)ops * 1e3 / (double)ns);
+		mn_texttable_cell(&t, "%.1f ns",
+				  ops ? (double)ns / (double)ops : 0.0);
+		mn_texttable_cell(&t, "%s", b->what);
 	}
-	mn_tbl_print(&t, c->out);
+	mn_texttable_print(&t, c->out);
 	return failed ? MN_SHELL_FAIL : MN_SHELL_OK;
 }

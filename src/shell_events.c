@@ -3,9 +3,10 @@
  *
  * log reads the logger's ring; the events commands read the bus's history
  * through the same calls /events uses (mn_evbus_snapshot, mn_event_format,
- * mn_evbus_export_csv), so a line in the shell and a line in /events/history
- * are the same text.  Snapshots are copied out of the bus, so a long listing
- * never holds the bus lock while it is formatted.
+ * mn_evbus_format_stats, mn_evbus_export_csv), so a line in the shell and a
+ * line in /events/history are the same text.  Snapshots are copied out of
+ * the bus, so a long listing never holds the bus lock while it is
+ * formatted.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -131,34 +132,14 @@ int mn_shell_cmd_events_list(struct mn_shell_ctx *c, int argc, char **argv)
 
 int mn_shell_cmd_events_stats(struct mn_shell_ctx *c, int argc, char **argv)
 {
-	struct mn_evstats st;
-	struct mn_tbl t;
+	int ret;
 
 	(void)argc;
 	(void)argv;
-	mn_evbus_stats(mn_kernel_evbus(c->k), &st);
-	mn_shell_printf(c, "published %llu, in history %llu/%llu, dropped "
-			"%llu, subscribers %llu\n\n",
-			(unsigned long long)st.published,
-			(unsigned long long)st.in_history,
-			(unsigned long long)st.capacity,
-			(unsigned long long)st.dropped,
-			(unsigned long long)st.subscribers);
-	mn_tbl_init(&t, "TYPE|CLASS|>COUNT");
-	for (int i = 0; i < MN_EV__COUNT; i++) {
-		mn_tbl_cell(&t, "%s", mn_event_type_name(i));
-		mn_tbl_cell(&t, "%s",
-			    mn_event_class_name(mn_event_class_of(i)));
-		mn_tbl_cell(&t, "%llu", (unsigned long long)st.by_type[i]);
-	}
-	mn_tbl_print(&t, c->out);
-	mn_strbuf_putc(c->out, '\n');
-	mn_tbl_init(&t, "SOURCE|>COUNT");
-	for (int i = 0; i < MN_SRC__COUNT; i++) {
-		mn_tbl_cell(&t, "%s", mn_event_source_name(i));
-		mn_tbl_cell(&t, "%llu", (unsigned long long)st.by_source[i]);
-	}
-	mn_tbl_print(&t, c->out);
+	ret = mn_evbus_format_stats(mn_kernel_evbus(c->k), MN_EVSTATS_TABLE,
+				    c->out);
+	if (ret < 0)
+		return mn_shell_errno(c, ret, "events stats");
 	return MN_SHELL_OK;
 }
 

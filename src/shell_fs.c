@@ -91,7 +91,7 @@ static int by_name(const void *a, const void *b)
 
 /* One "MODE  UID  GID  SIZE  NAME[ -> TARGET]" row. */
 static void ls_row(struct mn_shell_ctx *c, struct mn_vfs *vfs,
-		   struct mn_tbl *t, const char *path, const char *name)
+		   struct mn_texttable *t, const char *path, const char *name)
 {
 	const struct mn_vfs_cred *cr = &mn_vfs_cred_kernel;
 	struct stat st;
@@ -102,17 +102,18 @@ static void ls_row(struct mn_shell_ctx *c, struct mn_vfs *vfs,
 	if (mn_vfs_stat_path(vfs, cr, "/", path, MN_VFS_NOFOLLOW, &st) < 0)
 		memset(&st, 0, sizeof(st));
 	mode_string(st.st_mode, mode);
-	mn_tbl_cell(t, "%s", mode);
-	mn_tbl_cell(t, "%u", (unsigned)st.st_uid);
-	mn_tbl_cell(t, "%u", (unsigned)st.st_gid);
-	mn_tbl_cell(t, "%lld", (long long)st.st_size);
+	mn_texttable_cell(t, "%s", mode);
+	mn_texttable_cell(t, "%u", (unsigned)st.st_uid);
+	mn_texttable_cell(t, "%u", (unsigned)st.st_gid);
+	mn_texttable_cell(t, "%lld", (long long)st.st_size);
 	if (S_ISLNK(st.st_mode) &&
 	    (n = mn_vfs_readlink_path(vfs, cr, "/", path, target,
 				      sizeof(target) - 1)) >= 0) {
 		target[n] = '\0';
-		mn_tbl_cell(t, "%s -> %s", name, target);
+		mn_texttable_cell(t, "%s -> %s", name, target);
 	} else {
-		mn_tbl_cell(t, "%s%s", name, S_ISDIR(st.st_mode) ? "/" : "");
+		mn_texttable_cell(t, "%s%s", name,
+				  S_ISDIR(st.st_mode) ? "/" : "");
 	}
 }
 
@@ -120,7 +121,7 @@ static int ls_dir(struct mn_shell_ctx *c, struct mn_vfs *vfs,
 		  const char *path, struct mn_vfs_file *dir)
 {
 	struct ls_list l = {0};
-	struct mn_tbl t;
+	struct mn_texttable t;
 	int ret = mn_vfs_readdir(dir, 0, ls_fill, &l);
 
 	if (ret == 0 && l.oom)
@@ -128,7 +129,7 @@ static int ls_dir(struct mn_shell_ctx *c, struct mn_vfs *vfs,
 	if (ret == 0) {
 		if (l.n)
 			qsort(l.names, l.n, sizeof(*l.names), by_name);
-		mn_tbl_init(&t, "MODE|>UID|>GID|>SIZE|NAME");
+		mn_texttable_init_header(&t, "MODE|>UID|>GID|>SIZE|NAME");
 		for (size_t i = 0; i < l.n; i++) {
 			char *full = NULL;
 
@@ -139,7 +140,7 @@ static int ls_dir(struct mn_shell_ctx *c, struct mn_vfs *vfs,
 			ls_row(c, vfs, &t, full, l.names[i]);
 			free(full);
 		}
-		mn_tbl_print(&t, c->out);
+		mn_texttable_print(&t, c->out);
 		mn_shell_printf(c, "%zu entr%s\n", l.n, l.n == 1 ? "y" : "ies");
 	}
 	for (size_t i = 0; i < l.n; i++)
@@ -154,7 +155,7 @@ int mn_shell_cmd_ls(struct mn_shell_ctx *c, int argc, char **argv)
 	struct mn_vfs *vfs = need_vfs(c);
 	struct mn_vfs_file *dir;
 	struct stat st;
-	struct mn_tbl t;
+	struct mn_texttable t;
 	int ret;
 
 	if (!vfs)
@@ -163,9 +164,9 @@ int mn_shell_cmd_ls(struct mn_shell_ctx *c, int argc, char **argv)
 	if (ret < 0)
 		return mn_shell_errno(c, ret, path);
 	if (!S_ISDIR(st.st_mode)) {
-		mn_tbl_init(&t, "MODE|>UID|>GID|>SIZE|NAME");
+		mn_texttable_init_header(&t, "MODE|>UID|>GID|>SIZE|NAME");
 		ls_row(c, vfs, &t, path, path);
-		mn_tbl_print(&t, c->out);
+		mn_texttable_print(&t, c->out);
 		return MN_SHELL_OK;
 	}
 	ret = mn_vfs_open_path(vfs, &mn_vfs_cred_kernel, "/", path,

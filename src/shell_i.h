@@ -1,6 +1,6 @@
 /*
  * shell_i.h - what the shell's command groups share: output helpers, argument
- * parsers, the aligned-table printer and the handler prototypes.  The command
+ * parsers (tables: texttable_i.h) and the handler prototypes.  The command
  * table in shell.c is the only place that lists the handlers.
  */
 #ifndef MICRONOS_SHELL_I_H
@@ -10,6 +10,8 @@
 
 #include <micronos/shell.h>
 #include <micronos/strbuf.h>
+
+#include "texttable_i.h"
 
 /* --- output helpers (shell.c) ------------------------------------------- */
 
@@ -38,35 +40,6 @@ int mn_shell_parse_u64(const char *s, uint64_t max, uint64_t *out);
 /* A signed decimal within [min, max]. */
 int mn_shell_parse_i64(const char *s, int64_t min, int64_t max,
 		       int64_t *out);
-
-/* --- aligned tables (shell_table.c) ------------------------------------- */
-
-#define MN_TBL_MAX_COLS 12
-
-struct mn_tbl {
-	int ncols;
-	unsigned right;		/* bit i: column i is right-aligned */
-	size_t ncells;
-	size_t cap;
-	char **cells;		/* owned, row-major */
-	size_t width[MN_TBL_MAX_COLS];
-	int oom;
-};
-
-/*
- * `header` is a '|'-separated list of column titles, at most
- * MN_TBL_MAX_COLS; a title starting with '>' is right-aligned (numbers):
- * ">PID|NAME|STATE".
- */
-void mn_tbl_init(struct mn_tbl *t, const char *header);
-/* Appends one cell; rows wrap every ncols cells. */
-void mn_tbl_cell(struct mn_tbl *t, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-/* Prints the table (header first, two spaces between columns), frees it. */
-void mn_tbl_print(struct mn_tbl *t, struct mn_strbuf *out);
-void mn_tbl_free(struct mn_tbl *t);
-/* Number of complete rows added (header excluded). */
-size_t mn_tbl_rows(const struct mn_tbl *t);
 
 /* --- handlers ------------------------------------------------------------ */
 

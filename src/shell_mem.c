@@ -361,7 +361,7 @@ int mn_shell_cmd_syscall_invoke(struct mn_shell_ctx *c, int argc,
 
 int mn_shell_cmd_posix(struct mn_shell_ctx *c, int argc, char **argv)
 {
-	struct mn_tbl t;
+	struct mn_texttable t;
 	char desc[128];
 
 	if (argc == 2) {
@@ -376,18 +376,18 @@ int mn_shell_cmd_posix(struct mn_shell_ctx *c, int argc, char **argv)
 	}
 	mn_shell_printf(c, "POSIX errors (Linux values); retryable: try "
 			"again as is; fatal: something is broken\n");
-	mn_tbl_init(&t, ">CODE|NAME|CLASS|MESSAGE");
+	mn_texttable_init_header(&t, ">CODE|NAME|CLASS|MESSAGE");
 	for (size_t i = 0; i < mn_errno_count(); i++) {
 		const char *name, *msg;
 		int code;
 
 		if (mn_errno_at(i, &code, &name, &msg) < 0)
 			break;
-		mn_tbl_cell(&t, "%d", code);
-		mn_tbl_cell(&t, "%s", name);
-		mn_tbl_cell(&t, "%s", mn_errno_class(code));
-		mn_tbl_cell(&t, "%s", msg);
+		mn_texttable_cell(&t, "%d", code);
+		mn_texttable_cell(&t, "%s", name);
+		mn_texttable_cell(&t, "%s", mn_errno_class(code));
+		mn_texttable_cell(&t, "%s", msg);
 	}
-	mn_tbl_print(&t, c->out);
+	mn_texttable_print(&t, c->out);
 	return MN_SHELL_OK;
 }

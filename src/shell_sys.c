@@ -145,7 +145,7 @@ int mn_shell_cmd_status(struct mn_shell_ctx *c, int argc, char **argv)
 int mn_shell_cmd_kernel(struct mn_shell_ctx *c, int argc, char **argv)
 {
 	struct mn_stage_info si;
-	struct mn_tbl t;
+	struct mn_texttable t;
 	char a[32];
 
 	(void)argc;
@@ -153,20 +153,21 @@ int mn_shell_cmd_kernel(struct mn_shell_ctx *c, int argc, char **argv)
 	mn_shell_printf(c, "MicronOS %s, instance %s, %s\n", MN_VERSION,
 			mn_kernel_name(c->k),
 			mn_kernel_is_up(c->k) ? "up" : "not booted");
-	mn_tbl_init(&t, ">#|STAGE|STATE|>DURATION|NOTE");
+	mn_texttable_init_header(&t, ">#|STAGE|STATE|>DURATION|NOTE");
 	for (int s = 0; s < MN_STAGE__COUNT; s++) {
 		mn_kernel_stage_info(c->k, s, &si);
-		mn_tbl_cell(&t, "%d", s + 1);
-		mn_tbl_cell(&t, "%s", si.name);
-		mn_tbl_cell(&t, "%s", si.error ? "failed"
-				      : si.started ? "started" : "-");
-		mn_tbl_cell(&t, "%s",
-			    si.started || si.error
-				    ? dur(a, sizeof(a), si.duration_ns)
-				    : "-");
-		mn_tbl_cell(&t, "%s", si.error ? strerror(-si.error) : "");
+		mn_texttable_cell(&t, "%d", s + 1);
+		mn_texttable_cell(&t, "%s", si.name);
+		mn_texttable_cell(&t, "%s", si.error ? "failed"
+					    : si.started ? "started" : "-");
+		mn_texttable_cell(&t, "%s",
+				  si.started || si.error
+					  ? dur(a, sizeof(a), si.duration_ns)
+					  : "-");
+		mn_texttable_cell(&t, "%s",
+				  si.error ? strerror(-si.error) : "");
 	}
-	mn_tbl_print(&t, c->out);
+	mn_texttable_print(&t, c->out);
 	mn_shell_printf(c, "boot took %s\n",
 			dur(a, sizeof(a), boot_total_ns(c->k)));
 	return MN_SHELL_OK;
@@ -286,7 +287,7 @@ static void top_header(struct mn_shell_ctx *c)
 int mn_shell_cmd_top(struct mn_shell_ctx *c, int argc, char **argv)
 {
 	struct top_row *rows;
-	struct mn_tbl t;
+	struct mn_texttable t;
 	uint64_t now = mn_kernel_uptime_ns(c->k);
 	int n;
 
@@ -296,29 +297,31 @@ int mn_shell_cmd_top(struct mn_shell_ctx *c, int argc, char **argv)
 	if (n < 0)
 		return mn_shell_errno(c, n, "process list");
 	top_header(c);
-	mn_tbl_init(&t, ">PID|USER|PRIO|>NI|S|>CPU%|>TIME|>JOBS|>MEM|COMMAND");
+	mn_texttable_init_header(&t, ">PID|USER|PRIO|>NI|S|>CPU%|>TIME|>JOBS|"
+				 ">MEM|COMMAND");
 	for (int i = 0; i < n; i++) {
 		struct top_row *r = &rows[i];
 		uint64_t life = now > r->pi.start_ns ? now - r->pi.start_ns : 0;
 		char a[32], b[32];
 
-		mn_tbl_cell(&t, "%d", r->pi.pid);
-		mn_tbl_cell(&t, "%u", r->pi.uid);
-		mn_tbl_cell(&t, "%s", mn_prio_name(r->pi.prio));
-		mn_tbl_cell(&t, "%d", r->pi.nice);
-		mn_tbl_cell(&t, "%c", mn_proc_state_char(r->pi.state));
+		mn_texttable_cell(&t, "%d", r->pi.pid);
+		mn_texttable_cell(&t, "%u", r->pi.uid);
+		mn_texttable_cell(&t, "%s", mn_prio_name(r->pi.prio));
+		mn_texttable_cell(&t, "%d", r->pi.nice);
+		mn_texttable_cell(&t, "%c", mn_proc_state_char(r->pi.state));
 		/* Average over the process's life: one snapshot has no
 		 * previous one to take a difference from. */
-		mn_tbl_cell(&t, "%.1f",
-			    life ? 100.0 * (double)r->cpu_ns / (double)life
-				 : 0.0);
-		mn_tbl_cell(&t, "%s", dur(a, sizeof(a), r->cpu_ns));
-		mn_tbl_cell(&t, "%llu", (unsigned long long)r->runs);
-		mn_tbl_cell(&t, "%s",
-			    r->mem ? size(b, sizeof(b), r->mem) : "-");
-		mn_tbl_cell(&t, "%s", r->pi.comm);
+		mn_texttable_cell(&t, "%.1f",
+				  life ? 100.0 * (double)r->cpu_ns /
+						 (double)life
+				       : 0.0);
+		mn_texttable_cell(&t, "%s", dur(a, sizeof(a), r->cpu_ns));
+		mn_texttable_cell(&t, "%llu", (unsigned long long)r->runs);
+		mn_texttable_cell(&t, "%s",
+				  r->mem ? size(b, sizeof(b), r->mem) : "-");
+		mn_texttable_cell(&t, "%s", r->pi.comm);
 	}
-	mn_tbl_print(&t, c->out);
+	mn_texttable_print(&t, c->out);
 	free(rows);
 	if (argc == 1)
 		c->flags |= MN_SHELL_F_LIVE;

@@ -1,7 +1,8 @@
 /*
  * test_evbus - the event bus: history ring, subscribers and their lost
- * counts, resize, filters, statistics, CSV and text formats, blocking waits,
- * interrupts, destroy with blocked waiters, and concurrent publishers.
+ * counts, resize, filters, statistics (and their two text formats), CSV and
+ * text formats, blocking waits, interrupts, destroy with blocked waiters,
+ * and concurrent publishers.
  *
  * Waits use generous timeouts (seconds) so that a loaded machine cannot
  * make a test fail; no test asserts on speed.
@@ -453,6 +454,65 @@ static void test_csv_export(void **state)
 	mn_strbuf_release(&sb);
 }
 
+/* Statistics for programs (/events/stats) and for people (the shell). */
+static void test_format_stats(void **state)
+{
+	struct fixture *f = *state;
+	struct mn_strbuf sb = MN_STRBUF_INIT;
+	const char *keys =
+		"published: 3\nin_history: 3\ncapacity: 8\ndropped: 0\n"
+		"subscribers: 0\n"
+		"type.ProcessCreated: 1\ntype.ProcessTerminated: 0\n"
+		"type.ProcessSuspended: 0\ntype.ProcessResumed: 0\n"
+		"type.TimerExpired: 0\ntype.NetworkConnected: 0\n"
+		"type.NetworkDisconnected: 0\ntype.MemoryAllocated: 0\n"
+		"type.MemoryFreed: 0\ntype.DiskRead: 1\ntype.DiskWrite: 0\n"
+		"type.SignalReceived: 0\ntype.Custom: 1\n"
+		"source.kernel: 1\nsource.process: 0\nsource.driver: 1\n"
+		"source.network: 0\nsource.timer: 1\n";
+	const char *table =
+		"published 3, in history 3/8, dropped 0, subscribers 0\n"
+		"\n"
+		"TYPE                 CLASS    COUNT\n"
+		"ProcessCreated       process      1\n"
+		"ProcessTerminated    process      0\n"
+		"ProcessSuspended     process      0\n"
+		"ProcessResumed       process      0\n"
+		"TimerExpired         timer        0\n"
+		"NetworkConnected     network      0\n"
+		"NetworkDisconnected  network      0\n"
+		"MemoryAllocated      memory       0\n"
+		"MemoryFreed          memory       0\n"
+		"DiskRead             disk         1\n"
+		"DiskWrite            disk         0\n"
+		"SignalReceived       signal       0\n"
+		"Custom               custom       1\n"
+		"\n"
+		"SOURCE   COUNT\n"
+		"kernel       1\n"
+		"process      0\n"
+		"driver       1\n"
+		"network      0\n"
+		"timer        1\n";
+
+	mn_evbus_publish(f->bus, MN_EV_PROCESS_CREATED, MN_SRC_KERNEL, 7, "a");
+	mn_evbus_publish(f->bus, MN_EV_DISK_READ, MN_SRC_DRIVER, 0, "b");
+	mn_evbus_publish_custom(f->bus, MN_CUSTOM_TIMER, MN_SRC_TIMER, 0, "c");
+	assert_int_equal(mn_evbus_format_stats(f->bus, MN_EVSTATS_KEYS, &sb),
+			 0);
+	assert_string_equal(mn_strbuf_str(&sb), keys);
+	mn_strbuf_reset(&sb);
+	assert_int_equal(mn_evbus_format_stats(f->bus, MN_EVSTATS_TABLE, &sb),
+			 0);
+	assert_string_equal(mn_strbuf_str(&sb), table);
+	/* appends; an unknown format adds nothing */
+	assert_int_equal(mn_evbus_format_stats(f->bus,
+					       (enum mn_evstats_format)7, &sb),
+			 -EINVAL);
+	assert_string_equal(mn_strbuf_str(&sb), table);
+	mn_strbuf_release(&sb);
+}
+
 /* The export walks the history in chunks: a large one comes out whole. */
 static void test_csv_export_large(void **state)
 {
@@ -828,6 +888,7 @@ int main(void)
 		cmocka_unit_test(test_event_format),
 		T(test_csv_export),
 		cmocka_unit_test(test_csv_export_large),
+		T(test_format_stats),
 		T(test_copy_from),
 		T(test_clear),
 		T(test_subscriber_start_positions),

@@ -1085,6 +1085,34 @@ static void test_synth_rows(void **state)
 	mn_vfs_destroy(vfs);
 }
 
+/*
+ * A full table forgets closed records (oldest first) before it refuses a
+ * socket: socket+close more times than the table holds always works, the
+ * newest closed record stays, the oldest went; live sockets are never
+ * forgotten.
+ */
+static void test_full_table_forgets_history(void **state)
+{
+	struct fixture *f = *state;
+	struct mn_net_sock_info si;
+	int live = mn_net_socket(f->net, PID, UID, AF_INET, SOCK_DGRAM, 0);
+	int first = 0, last = 0;
+
+	assert_true(live > 0);
+	for (int i = 0; i < MN_NET_MAX_SOCKETS + 8; i++) {
+		last = mn_net_socket(f->net, PID, UID, AF_INET, SOCK_DGRAM, 0);
+		assert_true(last > 0);
+		if (!first)
+			first = last;
+		assert_int_equal(mn_net_close(f->net, PID, last), 0);
+	}
+	assert_int_equal(mn_net_sock_info(f->net, live, &si), 0);
+	assert_int_equal(mn_net_sock_info(f->net, last, &si), 0);
+	assert_int_equal(mn_net_sock_info(f->net, first, &si), -EBADF);
+	assert_true(mn_net_sock_list(f->net, NULL, 0) <= MN_NET_MAX_SOCKETS);
+	assert_int_equal(mn_net_close(f->net, PID, live), 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1110,6 +1138,7 @@ int main(void)
 		T(test_proc_headers),
 		T(test_proc_lines_match_host),
 		T(test_synth_rows),
+		T(test_full_table_forgets_history),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -170,6 +170,19 @@ size_t mn_evbus_copy_from(struct mn_evbus *bus,
 			  struct mn_event *out, size_t max);
 void mn_evbus_stats(struct mn_evbus *bus, struct mn_evstats *out);
 
+/*
+ * The statistics as text, from one mn_evbus_stats() snapshot:
+ *  MN_EVSTATS_KEYS, for programs (/events/stats): "key: value" lines -
+ *    published, in_history, capacity, dropped, subscribers, then
+ *    type.NAME for each type and source.NAME for each source;
+ *  MN_EVSTATS_TABLE, for people (the shell's `events stats`): a summary
+ *    line, a TYPE/CLASS/COUNT table and a SOURCE/COUNT table.
+ * Appends to out; 0, -ENOMEM, -EINVAL for another format.
+ */
+enum mn_evstats_format { MN_EVSTATS_KEYS, MN_EVSTATS_TABLE };
+int mn_evbus_format_stats(struct mn_evbus *bus, enum mn_evstats_format format,
+			  struct mn_strbuf *out);
+
 /* CSV of the history (RFC 4180, header row "seq,time_ns,type,source,pid,text"). */
 int mn_evbus_export_csv(struct mn_evbus *bus, const struct mn_evfilter *filter,
 			struct mn_strbuf *out);

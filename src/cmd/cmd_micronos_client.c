@@ -277,7 +277,7 @@ int mn_cmd_down(const struct mn_opts *o)
 /* --- status -------------------------------------------------------------- */
 
 /* Adds one instance to the table; 1 if it runs, 0 if not. */
-static int status_one(struct mn_tbl *t, const struct mn_inst *in,
+static int status_one(struct mn_texttable *t, const struct mn_inst *in,
 		      struct mn_strbuf *notes)
 {
 	struct mn_ctl_client *cl;
@@ -299,21 +299,24 @@ static int status_one(struct mn_tbl *t, const struct mn_inst *in,
 	}
 	mn_ctl_reply_init(&r);
 	if (mn_ctl_client_call(cl, "info", NULL, &r) == 0) {
-		mn_tbl_cell(t, "%s", in->name);
-		mn_tbl_cell(t, "%s", mn_client_info_get(&r, "pid", v,
-							sizeof(v)));
+		mn_texttable_cell(t, "%s", in->name);
+		mn_texttable_cell(t, "%s",
+				  mn_client_info_get(&r, "pid", v, sizeof(v)));
 		mn_client_info_get(&r, "uptime_ns", v, sizeof(v));
-		mn_tbl_cell(t, "%s", mn_fmt_duration(a, sizeof(a),
-						     strtoull(v, NULL, 10)));
-		mn_tbl_cell(t, "%s", mn_client_info_get(&r, "processes", v,
-							sizeof(v)));
+		mn_texttable_cell(t, "%s",
+				  mn_fmt_duration(a, sizeof(a),
+						  strtoull(v, NULL, 10)));
+		mn_texttable_cell(t, "%s",
+				  mn_client_info_get(&r, "processes", v,
+						     sizeof(v)));
 		/* This connection is one of the clients: not a shell. */
 		mn_client_info_get(&r, "clients", v, sizeof(v));
-		mn_tbl_cell(t, "%ld", strtol(v, NULL, 10) - 1);
-		mn_tbl_cell(t, "%s", mn_client_info_get(&r, "data_dir", v,
-							sizeof(v)));
+		mn_texttable_cell(t, "%ld", strtol(v, NULL, 10) - 1);
+		mn_texttable_cell(t, "%s",
+				  mn_client_info_get(&r, "data_dir", v,
+						     sizeof(v)));
 		mn_client_info_get(&r, "mount", v, sizeof(v));
-		mn_tbl_cell(t, "%s", v[0] ? v : "-");
+		mn_texttable_cell(t, "%s", v[0] ? v : "-");
 		up = 1;
 	}
 	mn_ctl_reply_release(&r);
@@ -328,11 +331,12 @@ int mn_cmd_status(const struct mn_opts *o)
 	char root[PATH_MAX];
 	struct dirent **names = NULL;
 	struct mn_inst in;
-	struct mn_tbl t;
+	struct mn_texttable t;
 	int running = 0, n = 0;
 
 	signal(SIGPIPE, SIG_IGN);
-	mn_tbl_init(&t, "NAME|>PID|>UPTIME|>PROCS|>SHELLS|DATA|MOUNT");
+	mn_texttable_init_header(&t,
+				 "NAME|>PID|>UPTIME|>PROCS|>SHELLS|DATA|MOUNT");
 	if (o->name || o->runtime) {
 		if (mn_inst_resolve(&in, o, &err) == 0)
 			running += status_one(&t, &in, &notes);
@@ -350,11 +354,11 @@ int mn_cmd_status(const struct mn_opts *o)
 	if (running) {
 		struct mn_strbuf out = MN_STRBUF_INIT;
 
-		mn_tbl_print(&t, &out);
+		mn_texttable_print(&t, &out);
 		fputs(mn_strbuf_str(&out), stdout);
 		mn_strbuf_release(&out);
 	} else {
-		mn_tbl_free(&t);
+		mn_texttable_release(&t);
 		printf("no MicronOS instance is running%s%s\n",
 		       o->name ? " as " : "", o->name ? o->name : "");
 	}
