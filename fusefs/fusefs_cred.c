@@ -16,6 +16,7 @@
  * a process with other groups is the price (default_permissions makes the
  * Linux kernel check with the real groups first anyway).
  */
+#include <stdio.h>
 #include <errno.h>
 #include <string.h>
 #include <time.h>
@@ -179,6 +180,43 @@ static uint32_t caller_groups(struct mn_fusefs *fs, fuse_req_t req, pid_t pid,
 	return n;
 }
 
+/* The thread group of a host thread id, from /proc; 0 if unknown. */
+static pid_t host_tgid(pid_t tid)
+{
+	char path[64], line[128];
+	pid_t tgid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %d", &tgid) == 1)
+			break;
+	fclose(f);
+	return tgid;
+}
+
+/*
+ * The MicronOS pid of a caller.  FUSE gives the calling thread's id: a
+ * program's other threads are found through their thread group.  Only
+ * callers whose uid is not the host's own (a mapped sandbox id) pay for
+ * that look-up; host tools browsing the mount are no MicronOS process.
+ */
+static int32_t caller_pid(struct mn_fusefs *fs, const struct fuse_ctx *ctx,
+			  uint32_t mapped_uid)
+{
+	struct mn_proctab *pt = mn_kernel_procs(fs->kernel);
+	int32_t pid = mn_proc_find_by_host(pt, ctx->pid);
+	pid_t tgid;
+
+	if (pid <= 0 && mapped_uid != ctx->uid &&
+	    (tgid = host_tgid(ctx->pid)) > 0 && tgid != ctx->pid)
+		pid = mn_proc_find_by_host(pt, tgid);
+	return pid > 0 ? pid : 0;
+}
+
 void fusefs_req_cred(struct mn_fusefs *fs, fuse_req_t req, struct req_cred *out)
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
@@ -189,12 +227,8 @@ void fusefs_req_cred(struct mn_fusefs *fs, fuse_req_t req, struct req_cred *out)
 	out->cred.uid = fusefs_uid_in(fs, ctx->uid);
 	out->cred.gid = fusefs_gid_in(fs, ctx->gid);
 	out->cred.groups = out->groups;
-	if (fs->kernel && ctx->pid > 0) {
-		int32_t pid =
-		    mn_proc_find_by_host(mn_kernel_procs(fs->kernel), ctx->pid);
-
-		out->cred.pid = pid > 0 ? pid : 0;
-	}
+	if (fs->kernel && ctx->pid > 0)
+		out->cred.pid = caller_pid(fs, ctx, out->cred.uid);
 	if (out->cred.uid != 0 && ctx->pid > 0)
 		out->cred.ngroups =
 		    caller_groups(fs, req, ctx->pid, out->groups);

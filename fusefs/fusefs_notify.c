@@ -8,7 +8,10 @@
  * or a notification writes to /dev/fuse.  So both sides only queue a small
  * item here; this one thread does the rest.  Likewise invalidations are
  * only ever sent from here: sent from a request handler they can deadlock
- * against the very directory lock the kernel holds for that request.
+ * against the very directory lock the kernel holds for that request.  They
+ * come from the VFS's change hook (fusefs_vfs_changed: what the shell or
+ * the syscalls changed) and from mn_fusefs_inval_*; one equal to the item
+ * queued last is not queued again (a file written in many pieces).
  *
  * A parked read belongs to this thread from the moment it is queued.  The
  * others only set a flag and queue it (under qlock): the waiter's wake

@@ -9,10 +9,10 @@
  *
  * Sockets.  A program's socket() becomes MicronOS's socket (3000), whose
  * factory is set here: the calling thread enters the world's network
- * namespace for the one socket(2) call and comes back, with its file
- * system ids switched to the caller's mapped host ids, so the socket's
- * owner (sk_uid: ss -e, SO_REUSEPORT groups) is the program's user and not
- * the daemon's root.  Callers that are not translating a sandboxed call
+ * namespace for the one socket(2) call and comes back, and the socket is
+ * given to the caller's mapped host ids (fchown of a socket sets its
+ * sk_uid), so its owner (ss -e, SO_REUSEPORT groups) is the program's
+ * user and not the daemon's root.  Callers that are not translating a sandboxed call
  * (the shell's `syscall invoke 3000`) get a plain socket in the daemon's
  * namespace, as without a factory.
  *
@@ -43,7 +43,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/fsuid.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -125,7 +124,7 @@ void sbx_net_factory_end(void)
 static int factory(void *arg, int32_t pid, int domain, int type, int proto)
 {
 	struct sbx_net *n = arg;
-	int fd, e = 0, ou, og;
+	int fd, e = 0;
 
 	(void)pid;
 	if (tls_net != n) {
@@ -134,15 +133,18 @@ static int factory(void *arg, int32_t pid, int domain, int type, int proto)
 	}
 	if (n->nsfd >= 0 && setns(n->nsfd, CLONE_NEWNET) < 0)
 		return -errno;
-	og = setfsgid(n->sb->uid_base + tls_gid);
-	ou = setfsuid(n->sb->uid_base + tls_uid);
 	fd = socket(domain, type, proto);
 	if (fd < 0)
 		e = -errno;
-	setfsuid((uid_t)ou);
-	setfsgid((gid_t)og);
 	if (n->nsfd >= 0)
 		(void)setns(n->selfns, CLONE_NEWNET);
+	/* a socket's owner is its inode's: chown sets sk_uid too */
+	if (fd >= 0 && fchown(fd, n->sb->uid_base + tls_uid,
+			      n->sb->uid_base + tls_gid) < 0) {
+		e = -errno;
+		close(fd);
+		fd = -1;
+	}
 	return fd < 0 ? e : fd;
 }
 

@@ -494,7 +494,14 @@ static int accept_one(struct sbx_net_job *j, struct sockaddr_storage *ss,
 	if (*sd < 0)
 		return (int)*sd;
 	*fd = mn_net_take_fd(sbx_net_net(c->sb->net), (int)*sd);
-	return *fd < 0 ? *fd : 0;
+	if (*fd < 0)
+		return *fd;
+	/* the program's socket, as if it had accepted it itself */
+	if (fchown(*fd, c->sb->uid_base + c->ctx->uid,
+		   c->sb->uid_base + c->ctx->gid) < 0) {
+		/* not worth failing the call for */
+	}
+	return 0;
 }
 
 /* Gives the program its new socket: the peer's address, then the fd. */

@@ -82,8 +82,20 @@ static int run_on_sched(void *arg, int32_t owner, void (*fn)(void *),
 		return -ESRCH;
 	if (owner > 0 && mn_proc_get(k->procs, owner, &pi) == 0)
 		cls = pi.prio;
-	id = mn_sched_submit(k->sched, owner > 0 ? owner : 1, cls, fn, fn_arg,
-			     NULL);
+	/*
+	 * A job dropped at shutdown (its task suspended) is still called, as
+	 * runner.h promises: the service's fn checks whether it is wanted
+	 * and frees what it holds either way.
+	 */
+	struct mn_sched_job job = {
+		.owner = owner > 0 ? owner : 1,
+		.cls = cls,
+		.fn = fn,
+		.discard = fn,
+		.arg = fn_arg,
+	};
+
+	id = mn_sched_submit_job(k->sched, &job);
 	return id < 0 ? (int)id : 0;
 }
 
