@@ -72,7 +72,7 @@ struct mn_net;
 #define MN_NET_SYNC_MS_DEFAULT 250
 #define MN_NET_DISCOVER_MS_DEFAULT 500
 /* How long a closed socket stays listed. */
-#define MN_NET_CLOSED_LINGER_MS 5000
+#define MN_NET_CLOSED_LINGER_MS 10000
 #define MN_NET_MAX_SOCKETS 4096
 #define MN_NET_MAX_PEERS 64
 #define MN_NET_NAME_MAX 64		/* instance names, with the NUL */
