@@ -127,32 +127,26 @@ static void remove_at(struct mn_net *net, size_t i);
 
 /*
  * A full table forgets history before it refuses a socket: the oldest
- * record that is closed, else the oldest TIME_WAIT no one holds (Linux
+ * record that is closed or in TIME_WAIT and that no one holds (Linux
  * likewise drops TIME_WAIT sockets past tcp_max_tw_buckets).  A busy
  * server leaves a TIME_WAIT per connection for a minute; without this,
- * 4096 connections a minute would make every socket() fail.  Lock held.
+ * 4096 connections a minute would make every socket() fail.  The oldest
+ * records come first, so the scan usually stops at once.  Lock held.
  */
 static int evict_locked(struct mn_net *net)
 {
-	size_t i, tw = net->nsocks;
-
-	for (i = 0; i < net->nsocks; i++) {
+	for (size_t i = 0; i < net->nsocks; i++) {
 		const struct net_sock *s = net->socks[i];
 
 		if (s->fd >= 0 || s->pins || s->kernel)
 			continue;
-		if (s->closed_ns)
-			break;
-		if (tw == net->nsocks && s->type == SOCK_STREAM &&
-		    s->state == MN_TCP_TIME_WAIT)
-			tw = i;
+		if (s->closed_ns || (s->type == SOCK_STREAM &&
+				     s->state == MN_TCP_TIME_WAIT)) {
+			remove_at(net, i);
+			return 0;
+		}
 	}
-	if (i == net->nsocks)
-		i = tw;
-	if (i == net->nsocks)
-		return -ENFILE;
-	remove_at(net, i);
-	return 0;
+	return -ENFILE;
 }
 
 static int insert_locked(struct mn_net *net, struct net_sock *s)

@@ -62,6 +62,8 @@ struct ikey {
 	uint64_t netns, key;	/* key: the inode, or a hash of the peer */
 	int family, type;
 	size_t i;		/* index in it[]: ties keep the sd order */
+	size_t next;		/* by_peer, first of a key: where its
+				   unmatched records start (see match) */
 };
 
 struct snap {
@@ -250,7 +252,7 @@ static int index_snap(struct snap *sn)
 		return -ENOMEM;
 	for (size_t i = 0; i < sn->n; i++) {
 		const struct item *x = &sn->it[i];
-		struct ikey k = {x->netns, x->ino, x->family, x->type, i};
+		struct ikey k = {x->netns, x->ino, x->family, x->type, i, 0};
 
 		if (x->fd >= 0)
 			continue;
@@ -262,7 +264,7 @@ static int index_snap(struct snap *sn)
 	}
 	for (size_t i = 0; i < sn->nknown; i++)
 		sn->by_known[i] = (struct ikey){sn->known_ns[i], sn->known[i],
-						0, 0, i};
+						0, 0, i, 0};
 	qsort(sn->by_ino, sn->nino, sizeof(struct ikey), ikey_cmp);
 	qsort(sn->by_peer, sn->npeer, sizeof(struct ikey), ikey_cmp);
 	qsort(sn->by_known, sn->nknown, sizeof(struct ikey), ikey_cmp);
@@ -271,7 +273,7 @@ static int index_snap(struct snap *sn)
 
 static int is_known(const struct snap *sn, uint64_t ino, uint64_t netns)
 {
-	struct ikey k = {netns, ino, 0, 0, 0};
+	struct ikey k = {netns, ino, 0, 0, 0, 0};
 
 	return ikey_find(sn->by_known, sn->nknown, &k) < sn->nknown;
 }
@@ -281,16 +283,27 @@ static int is_known(const struct snap *sn, uint64_t ino, uint64_t netns)
 static struct item *match(struct snap *sn, const struct dump_ctx *c,
 			  const struct net_obs *o)
 {
-	struct ikey k = {c->netns, o->ino, c->family, c->type, 0};
-	size_t j;
+	struct ikey k = {c->netns, o->ino, c->family, c->type, 0, 0};
+	size_t j, *cur;
 
 	if (o->ino) {
 		j = ikey_find(sn->by_ino, sn->nino, &k);
 		return j < sn->nino ? &sn->it[sn->by_ino[j].i] : NULL;
 	}
 	k.key = peer_key(&o->remote);
-	for (j = ikey_find(sn->by_peer, sn->npeer, &k);
-	     j < sn->npeer && ikey_same(&sn->by_peer[j], &k); j++) {
+	j = ikey_find(sn->by_peer, sn->npeer, &k);
+	if (j == sn->npeer)
+		return NULL;
+	/* records only become matched during a dump: the cursor of the
+	   key skips those once, so that a thousand orphans with one peer
+	   (a server's clients) cost a thousand steps, not a million */
+	cur = &sn->by_peer[j].next;
+	if (*cur < j)
+		*cur = j;
+	while (*cur < sn->npeer && ikey_same(&sn->by_peer[*cur], &k) &&
+	       sn->it[sn->by_peer[*cur].i].found == 1)
+		(*cur)++;
+	for (j = *cur; j < sn->npeer && ikey_same(&sn->by_peer[j], &k); j++) {
 		struct item *x = &sn->it[sn->by_peer[j].i];
 
 		if (x->found != 1 && same_addr(&x->remote, &o->remote))
@@ -351,6 +364,8 @@ static void mark(struct snap *sn, uint64_t netns, int family, int type,
 		if (sn->it[i].fd < 0 && sn->it[i].netns == netns &&
 		    sn->it[i].family == family && sn->it[i].type == type)
 			sn->it[i].found = found;
+	for (size_t j = 0; j < sn->npeer; j++)
+		sn->by_peer[j].next = 0;	/* matches start over */
 }
 
 static void dump_one(struct mn_net *net, struct snap *sn, int k, int family,
