@@ -128,6 +128,24 @@ static int copy_opts(struct mn_sandbox *sb, const struct mn_sandbox_opts *o,
 	return 0;
 }
 
+/*
+ * The pid namespace hands out pids below the host's pid_max: from now on
+ * the process table numbers processes without a program (a fork through
+ * the syscall table) above it, so a program's pid is never taken.
+ */
+static void reserve_namespace_pids(struct mn_kernel *k)
+{
+	long host_max = 4194304;
+	FILE *f = fopen("/proc/sys/kernel/pid_max", "re");
+
+	if (f) {
+		if (fscanf(f, "%ld", &host_max) != 1)
+			host_max = 4194304;
+		fclose(f);
+	}
+	mn_proctab_reserve_host_pids(mn_kernel_procs(k), (int32_t)host_max);
+}
+
 int mn_sandbox_create(struct mn_sandbox **out, struct mn_kernel *k,
 		      const struct mn_sandbox_opts *opts,
 		      struct mn_strbuf *err)
@@ -165,6 +183,7 @@ int mn_sandbox_create(struct mn_sandbox **out, struct mn_kernel *k,
 		goto fail;
 	}
 	sb->cfg.filter = &sb->filter;
+	reserve_namespace_pids(k);
 	if ((e = sbx_world_start(sb, sb->uid_base, err)) < 0)
 		goto fail;
 	sb->cfg.nbinds = 0;	/* the borrowed strings are not kept */

@@ -34,7 +34,11 @@
  * capabilities only over its own network namespace).
  *
  * Calls that may block (accept on a blocking socket, connect of a
- * blocking stream socket) are handed to netwait.c's workers.
+ * blocking stream socket) never hold up the notification thread, which
+ * serves every program of a tree: made here only when they should return
+ * at once (a connection is pending, a loopback handshake), under a guard
+ * that interrupts them after a few milliseconds; otherwise, and after an
+ * interruption, netwait.c's workers wait for them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -169,8 +173,10 @@ static int program_socket(struct sbx_call *c, uint64_t fd, int *sock,
 			     dup, 0);
 	if (sd > 0 && mn_net_sock_info(sbx_net_net(c->sb->net), sd,
 				       &si) == 0) {
-		*k = si.domain == AF_UNIX ? K_UNIX : K_INET;
 		*type = si.type;
+		*k = si.domain == AF_UNIX ? K_UNIX :
+		     si.type == SOCK_STREAM || si.type == SOCK_DGRAM ? K_INET :
+		     K_OTHER;
 	} else if (sd == -EAFNOSUPPORT || sd == -ENFILE || sd > 0) {
 		/* another domain, or (a full table must not keep a program
 		   off the network) the call runs unrecorded: sd 0 */
@@ -280,14 +286,17 @@ enum sbx_verdict sbx_x_bind(struct sbx_call *c)
 
 	if (!c->sb->net)
 		return SBX_CONTINUE;
-	if ((e = read_addr(c, ARG(c, 1), ARG(c, 2), &ss)) < 0)
-		return answer(c, e);
+	/* Linux's order: the descriptor, then the address */
 	sd = program_socket(c, ARG(c, 0), &sock, &k, &type);
 	if (sd < 0)
 		return answer(c, sd);
 	if (k != K_INET) {
 		close(sock);
 		return SBX_CONTINUE;
+	}
+	if ((e = read_addr(c, ARG(c, 1), ARG(c, 2), &ss)) < 0) {
+		close(sock);
+		return answer(c, e);
 	}
 	port = addr_port(&ss, len);
 	if (port && port < sbx_net_unpriv_port(c->sb->net) &&
@@ -385,14 +394,16 @@ enum sbx_verdict sbx_x_connect(struct sbx_call *c)
 	if (!c->sb->net)
 		return SBX_CONTINUE;
 	t.len = (socklen_t)ARG(c, 2);
-	if ((e = read_addr(c, ARG(c, 1), ARG(c, 2), &t.ss)) < 0)
-		return answer(c, e);
 	t.sd = program_socket(c, ARG(c, 0), &sock, &k, &type);
 	if (t.sd < 0)
 		return answer(c, t.sd);
 	if (k != K_INET) {
 		close(sock);
 		return SBX_CONTINUE;
+	}
+	if ((e = read_addr(c, ARG(c, 1), ARG(c, 2), &t.ss)) < 0) {
+		close(sock);
+		return answer(c, e);
 	}
 	t.c = *c;
 	t.sock = sock;

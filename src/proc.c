@@ -326,6 +326,7 @@ int mn_proctab_create(struct mn_proctab **out,
 	pt->pid_max = pid_max;
 	pt->first_user = ktask + 2;
 	pt->last_alloc = pt->first_user - 1;
+	pt->alloc_floor = pt->first_user;
 	pt->init_reaps = reaps;
 	pt->init = make_init(pt);
 	if (!pt->init || ph_insert(&pt->by_pid, BY_PID, pt->init) < 0) {
@@ -392,6 +393,24 @@ int mn_proctab_set_pid_max(struct mn_proctab *pt, int32_t pid_max)
 	return err;
 }
 
+int mn_proctab_reserve_host_pids(struct mn_proctab *pt, int32_t host_max)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&pt->lock);
+	if (host_max <= pt->first_user ||
+	    host_max > MN_PROC_PID_MAX_LIMIT - MN_PROC_VIRTUAL_PIDS) {
+		err = -EINVAL;
+	} else {
+		pt->alloc_floor = host_max;
+		pt->pid_max = host_max + MN_PROC_VIRTUAL_PIDS;
+		if (pt->last_alloc < host_max)
+			pt->last_alloc = host_max - 1;
+	}
+	pthread_mutex_unlock(&pt->lock);
+	return err;
+}
+
 int32_t mn_proctab_pid_max(struct mn_proctab *pt)
 {
 	int32_t v;
@@ -435,7 +454,7 @@ void mn_proctab_stats(struct mn_proctab *pt, struct mn_proctab_stats *out)
 
 static int32_t alloc_pid_locked(struct mn_proctab *pt, enum mn_proc_kind kind)
 {
-	int32_t lo = pt->first_user, hi = pt->pid_max - 1, pid, n;
+	int32_t lo = pt->alloc_floor, hi = pt->pid_max - 1, pid, n;
 
 	if (kind == MN_PROC_KTASK) {
 		for (pid = MN_PID_INIT + 1; pid < pt->first_user; pid++)

@@ -57,6 +57,7 @@ struct mn_proctab {
 	struct proc *init;
 	int32_t pid_max;
 	int32_t last_alloc;		/* user-pid cursor */
+	int32_t alloc_floor;		/* allocated user pids start here */
 	int32_t last_pid;		/* last allocated or registered */
 	uint64_t serial;
 	uint64_t created, reaped;

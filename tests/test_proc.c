@@ -899,6 +899,26 @@ static void test_concurrent_churn(void **state)
 	assert_int_equal(mn_proc_count(f->pt), 5);
 }
 
+static void virtual_pids_stay_above_the_namespace(void **state)
+{
+	struct mn_proctab *pt = ((struct fixture *)*state)->pt;
+	const char *argv[] = {"v", NULL};
+	struct mn_proc_spec spec = {
+		.ppid = 1, .uid = 0, .gid = 0, .kind = MN_PROC_USER,
+		.argv = argv,
+	};
+	int32_t pid, first = mn_proctab_first_user_pid(pt);
+
+	assert_int_equal(mn_proctab_reserve_host_pids(pt, first), -EINVAL);
+	assert_int_equal(mn_proctab_reserve_host_pids(pt, 4194304), 0);
+	assert_int_equal(mn_proctab_pid_max(pt), 4194304 + MN_PROC_VIRTUAL_PIDS);
+	pid = mn_proc_create(pt, &spec);
+	assert_int_equal(pid, 4194304);
+	/* the namespace's first program gets its pid */
+	assert_int_equal(mn_proc_create_at(pt, first, &spec), first);
+	assert_int_equal(mn_proc_create(pt, &spec), 4194305);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -944,6 +964,8 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test_setup_teardown(test_concurrent_churn, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			virtual_pids_stay_above_the_namespace, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,8 +16,10 @@ import os
 import statistics
 import sys
 
+# bench/svg.py, without leaving a __pycache__ in the source tree.
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import svg  # noqa: E402  (bench/svg.py)
+import svg  # noqa: E402
 
 
 class Group:

@@ -65,7 +65,10 @@ struct mn_proctab;
 
 #define MN_PID_INIT 1
 #define MN_PROC_PID_MAX_DEFAULT 32768
-#define MN_PROC_PID_MAX_LIMIT 4194304	/* Linux's PID_MAX_LIMIT */
+/* Linux's PID_MAX_LIMIT, plus room above it for processes without a host
+ * program once a pid namespace hands out the low pids (see below). */
+#define MN_PROC_VIRTUAL_PIDS 32768
+#define MN_PROC_PID_MAX_LIMIT (4194304 + MN_PROC_VIRTUAL_PIDS)
 #define MN_PROC_KTASK_PIDS 30		/* default: kernel tasks get 2..31 */
 #define MN_PROC_COMM_MAX 16		/* like Linux TASK_COMM_LEN, NUL incl. */
 #define MN_PROC_CMDLINE_MAX 4096	/* bytes of argv kept, NULs included */
@@ -174,6 +177,15 @@ void mn_proctab_shutdown(struct mn_proctab *pt);
 
 /* pid_max: -EINVAL outside [first user pid + 1, MN_PROC_PID_MAX_LIMIT]. */
 int mn_proctab_set_pid_max(struct mn_proctab *pt, int32_t pid_max);
+/*
+ * Once a pid namespace backs the table (the sandbox), pids below the host's
+ * pid_max belong to it: they are registered with mn_proc_create_at() as the
+ * namespace hands them out.  Processes with no host program (a fork through
+ * the syscall table) are then numbered from host_max up, so they never take
+ * a pid a real program will get; pid_max becomes host_max plus
+ * MN_PROC_VIRTUAL_PIDS.  -EINVAL if host_max is out of range.
+ */
+int mn_proctab_reserve_host_pids(struct mn_proctab *pt, int32_t host_max);
 int32_t mn_proctab_pid_max(struct mn_proctab *pt);
 int32_t mn_proctab_first_user_pid(struct mn_proctab *pt);
 void mn_proctab_stats(struct mn_proctab *pt, struct mn_proctab_stats *out);

@@ -201,6 +201,8 @@ until_state "$TPORT" LISTEN &&
 check_grep "... owned by the server's pid $spid" \
 	"^[0-9]+ +tcp +LISTEN +127\.0\.0\.1:$TPORT +- +$spid " "$(msh sockets)"
 agree "LISTEN" "$TPORT"
+check_grep "the socket is its user's (ss -e inside)" "uid:1000 " \
+	"$(R ss -tlneH 2>&1 | grep -F ":$TPORT ")"
 
 bg "$WORK/cli" -n "$N" "$PY" -c "$CLIENT" "$TPORT" 3
 CLI_RUN=$LAST
@@ -275,6 +277,50 @@ check_grep "one tree: the client is served while the server blocks in accept" \
 	"echo hello micronos" "$out"
 check_grep "... and the server sees it close" "client closed" "$out"
 
+# --- a connect that must wait (the listener's queue is full) ----------------
+# tried on the notification thread, interrupted by its guard, finished by
+# a worker: the other thread's trapped calls go on meanwhile
+SLOW='import os, socket, threading, time
+l = socket.socket()
+l.bind(("127.0.0.1", 0))
+l.listen(0)
+addr = l.getsockname()
+held = []
+for i in range(4):
+    s = socket.socket()
+    s.settimeout(0.3)
+    try:
+        s.connect(addr)
+        held.append(s)
+    except OSError:
+        break
+res = {}
+def slow():
+    s = socket.socket()
+    t = time.time()
+    try:
+        s.connect(addr)
+        res["r"] = "connected"
+    except OSError as e:
+        res["r"] = str(e)
+    res["t"] = time.time() - t
+th = threading.Thread(target=slow)
+th.start()
+time.sleep(0.3)
+t = time.time()
+for _ in range(200):
+    os.getppid()
+print("sibling", "prompt" if time.time() - t < 0.5 else "held up")
+print("waiting", th.is_alive())
+l.settimeout(5)
+for _ in range(len(held) + 1):
+    l.accept()
+th.join(10)
+print("then", res.get("r"), res.get("t", 0) > 0.2)'
+check "a waiting connect holds up nothing, then completes" \
+	"sibling prompt waiting True then connected True" \
+	"$(R "$PY" -c "$SLOW" 2>&1 | tr '\n' ' ' | sed 's/ $//')"
+
 # --- a server killed while blocked in accept --------------------------------
 # (micronos-run itself in the background: its going kills the program)
 "$RUN" -n "$N" "$PY" -c "$SERVER" "$KPORT" 0 </dev/null >"$WORK/ksrv" 2>&1 &
@@ -309,6 +355,50 @@ os.waitpid(pid, 0)
 print(p == pid, u, g)'
 check "unix sockets: SO_PEERCRED names the program" "True 1000 1000" \
 	"$(R "$PY" -c "$UNIX" 2>&1)"
+
+# --- bad input: the errors Linux gives, in Linux's order --------------------
+# the same program natively and inside; every line must agree
+BADIN='import ctypes, errno, resource, socket
+libc = ctypes.CDLL(None, use_errno=True)
+def err(r):
+    return "ok" if r >= 0 else errno.errorcode[ctypes.get_errno()]
+s = socket.socket()
+fd = s.fileno()
+addr = ctypes.create_string_buffer(b"\x02\x00\x23\x28\x7f\0\0\x01" + b"\0" * 8)
+print("bind NULL", err(libc.bind(fd, None, 16)))
+print("bind bad pointer", err(libc.bind(fd, ctypes.c_void_p(16), 16)))
+print("bind bad fd first", err(libc.bind(999, None, 16)))
+print("bind len 200", err(libc.bind(fd, addr, 200)))
+print("bind len 3", err(libc.bind(fd, addr, 3)))
+print("connect on a file", err(libc.connect(0, addr, 16)))
+print("connect bad fd", err(libc.connect(999, addr, 16)))
+print("listen bad fd", err(libc.listen(999, 1)))
+print("accept bad fd", err(libc.accept(999, None, None)))
+print("accept4 bad flags", err(libc.accept4(fd, None, None, 0x40000000)))
+print("accept unlistened", err(libc.accept4(fd, None, None, 0o4000)))
+l = socket.socket()
+l.bind(("127.0.0.1", 0))
+l.listen(1)
+c = socket.create_connection(l.getsockname())
+print("accept bad address", err(libc.accept(l.fileno(), ctypes.c_void_p(16),
+      ctypes.byref(ctypes.c_uint(16)))))
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+print("accept on udp", err(libc.accept(u.fileno(), None, None)))
+print("shutdown unconnected", err(libc.shutdown(fd, 2)))
+socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+print("netlink socket ok")
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (16, hard))
+keep = []
+try:
+    while True:
+        keep.append(socket.socket())
+except OSError as e:
+    print("socket at the fd limit", errno.errorcode[e.errno], len(keep) > 0)'
+native=$(timeout -s KILL 30 "$PY" -c "$BADIN" </dev/null 2>&1)
+inside=$(R "$PY" -c "$BADIN" </dev/null 2>&1)
+check "bad input: $(printf '%s\n' "$native" | wc -l) calls fail as natively" \
+	"$native" "$inside"
 
 # --- policy -------------------------------------------------------------------
 "$PY" -c 'import socket, sys, time
