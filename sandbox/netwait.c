@@ -79,7 +79,9 @@ struct sbx_net {
 	struct sbx_net_job *queue;	/* waiting for a worker, FIFO */
 	struct sbx_net_job **queue_tail;
 	struct sbx_net_job *running;	/* being waited for or made */
-	int nworkers, nidle;
+	int nworkers;
+	int nfree;			/* workers without a job */
+	int nqueued;			/* jobs in queue */
 	pthread_t workers[MAX_WORKERS];
 };
 
@@ -350,6 +352,12 @@ static void running_del(struct sbx_net *n, struct sbx_net_job *j)
 		*pp = j->next;
 }
 
+/*
+ * A worker counts as free (nfree) from its start until it takes a job and
+ * again once it is done; a job is queued only when a free worker is left
+ * for it (nfree > nqueued), so a job never waits behind another that may
+ * wait for ever - a client's connect behind its own server's accept.
+ */
 static void *worker_main(void *arg)
 {
 	struct sbx_net *n = arg;
@@ -357,22 +365,22 @@ static void *worker_main(void *arg)
 
 	pthread_mutex_lock(&n->lock);
 	for (;;) {
-		while (!n->queue && !atomic_load(&n->stopping)) {
-			n->nidle++;
+		while (!n->queue && !atomic_load(&n->stopping))
 			pthread_cond_wait(&n->cond, &n->lock);
-			n->nidle--;
-		}
 		if (atomic_load(&n->stopping))
 			break;
 		j = n->queue;
 		n->queue = j->next;
 		if (!n->queue)
 			n->queue_tail = &n->queue;
+		n->nqueued--;
+		n->nfree--;
 		running_add(n, j);
 		pthread_mutex_unlock(&n->lock);
 		job_run(n, j);
 		pthread_mutex_lock(&n->lock);
 		running_del(n, j);
+		n->nfree++;
 		pthread_mutex_unlock(&n->lock);
 		job_free(j);
 		pthread_mutex_lock(&n->lock);
@@ -396,6 +404,7 @@ static int worker_add_locked(struct sbx_net *n)
 	if (e)
 		return -e;
 	n->nworkers++;
+	n->nfree++;
 	return 0;
 }
 
@@ -405,10 +414,11 @@ enum sbx_verdict sbx_net_job_submit(struct sbx_net *n, struct sbx_net_job *j)
 
 	pthread_mutex_lock(&n->lock);
 	if (!atomic_load(&n->stopping) &&
-	    (n->nidle > 0 || worker_add_locked(n) == 0)) {
+	    (n->nfree > n->nqueued || worker_add_locked(n) == 0)) {
 		j->next = NULL;
 		*n->queue_tail = j;
 		n->queue_tail = &j->next;
+		n->nqueued++;
 		pthread_cond_signal(&n->cond);
 		queued = 1;
 	} else {

@@ -24,6 +24,8 @@
 
 #include <cmocka.h>
 
+#include "mn_skip.h"
+
 #include <micronos/ctl.h>
 #include <micronos/kernel.h>
 #include <micronos/shell.h>
@@ -382,7 +384,7 @@ static void test_other_user_refused(void **state)
 	int st;
 
 	if (geteuid() != 0)
-		skip();
+		MN_SKIP();
 	assert_int_equal(chmod(fx->dir, 0711), 0);
 	assert_int_equal(chmod(fx->path, 0666), 0);
 	pid = fork();

@@ -30,6 +30,8 @@
 
 #include <cmocka.h>
 
+#include "mn_skip.h"
+
 #include <micronos/evbus.h>
 #include <micronos/net.h>
 #include <micronos/net_fs.h>
@@ -722,7 +724,7 @@ static void test_adopt_other_netns(void **state)
 	pthread_create(&t, NULL, netns_thread, &fd);
 	pthread_join(t, NULL);
 	if (fd < 0)
-		skip();	/* no CAP_SYS_ADMIN */
+		MN_SKIP();	/* no CAP_SYS_ADMIN */
 	sd = mn_net_adopt_fd(f->net, PID, UID, fd, 0);
 	assert_true(sd > 0);
 	assert_int_equal(mn_net_sock_info(f->net, sd, &si), 0);
@@ -748,7 +750,7 @@ static void test_discovery_other_netns(void **state)
 	pthread_create(&t, NULL, netns_thread, &fd);
 	pthread_join(t, NULL);
 	if (fd < 0)
-		skip();
+		MN_SKIP();
 	owned_ino = ino_of(fd);
 	mn_net_set_owners(f->net, owners, &owner_calls);
 	assert_int_equal(mn_net_watch_netns(f->net, netns_fd), 0);

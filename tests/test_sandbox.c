@@ -24,6 +24,8 @@
 
 #include <cmocka.h>
 
+#include "mn_skip.h"
+
 #include <micronos/evbus.h>
 #include <micronos/kernel.h>
 #include <micronos/proc.h>
@@ -260,7 +262,7 @@ static void test_spawn_wait(void **state)
 	int st = 0;
 
 	if (!f)
-		skip();
+		MN_SKIP();
 	pid = spawn(f, argv, NULL);
 	assert_true(pid > MN_PROC_KTASK_PIDS + 1);
 	assert_int_equal(mn_proc_get(mn_kernel_procs(f->k), pid, &info), 0);
@@ -283,7 +285,7 @@ static void test_spawn_missing(void **state)
 	struct mn_sandbox_spawn bad = {.argv = empty};
 
 	if (!f)
-		skip();
+		MN_SKIP();
 	assert_int_equal(spawn(f, argv, &err), -ENOENT);
 	assert_non_null(strstr(mn_strbuf_str(&err),
 			       "no-such-program-xyz: not found"));
@@ -302,7 +304,7 @@ static void test_signal_and_events(void **state)
 	int st = 0, seen = 0;
 
 	if (!f)
-		skip();
+		MN_SKIP();
 	pid = spawn(f, argv, NULL);
 	assert_true(pid > 0);
 	assert_int_equal(mn_sandbox_wait(f->sb, pid, &st, 200), -EAGAIN);
@@ -335,7 +337,7 @@ static void test_watch_and_detach(void **state)
 	int st = 0;
 
 	if (!f)
-		skip();
+		MN_SKIP();
 	pid = spawn(f, nap, NULL);
 	assert_true(pid > 0);
 	p.fd = mn_sandbox_watch(f->sb, pid);
@@ -369,7 +371,7 @@ static void test_usage(void **state)
 	int st = 0, found = 0;
 
 	if (!f)
-		skip();
+		MN_SKIP();
 	pt = mn_kernel_procs(f->k);
 	n = mn_proc_pids(pt, pids, 64);
 	for (i = 0; i < n && i < 64; i++)
@@ -402,7 +404,7 @@ static void test_translated_rows(void **state)
 	struct mn_syscall_info info;
 
 	if (!f)
-		skip();
+		MN_SKIP();
 	assert_int_equal(mn_syscall_info(mn_kernel_syscalls(f->k),
 					 MN_SYS_UNAME, &info), 0);
 	assert_string_equal(info.name, "uname");

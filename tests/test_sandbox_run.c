@@ -22,6 +22,8 @@
 
 #include <cmocka.h>
 
+#include "mn_skip.h"
+
 #include <micronos/ctl.h>
 #include <micronos/kernel.h>
 #include <micronos/proc.h>
@@ -282,7 +284,7 @@ static void test_run(void **state)
 	int p[2];
 
 	if (!f)
-		skip();
+		MN_SKIP();
 	assert_int_equal(pipe(p), 0);
 	cl = start_run(f, argv, p[1], 3, MN_RUN_PROTO);
 	close(p[1]);
@@ -306,7 +308,7 @@ static void test_run_signal_and_hangup(void **state)
 	int i;
 
 	if (!f)
-		skip();
+		MN_SKIP();
 	cl = start_run(f, argv, STDERR_FILENO, 3, MN_RUN_PROTO);
 	assert_int_equal(finish_run(cl, &pid, &err, 1), -1);
 	assert_true(pid > 0);
@@ -338,7 +340,7 @@ static void test_run_bad(void **state)
 	int32_t pid = 0;
 
 	if (!f)
-		skip();
+		MN_SKIP();
 	cl = start_run(f, argv, STDERR_FILENO, 3, MN_RUN_PROTO);
 	assert_int_equal(finish_run(cl, &pid, &err, 0), 127);
 	assert_non_null(strstr(mn_strbuf_str(&err), "no-such-program-xyz"));
@@ -364,7 +366,7 @@ static void test_shell_spawn(void **state)
 	int pid = 0, i;
 
 	if (!f)
-		skip();
+		MN_SKIP();
 	assert_int_equal(mn_shell_exec(f->k, "spawn sh -c 'echo logged'",
 				       &out), MN_SHELL_OK);
 	assert_int_equal(sscanf(mn_strbuf_str(&out), "spawned %d", &pid), 1);

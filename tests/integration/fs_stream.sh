@@ -18,7 +18,7 @@ STREAM="$MNT/events/stream"
 if [ ! -e "$STREAM" ]; then
 	echo "1..0 # SKIP no events/stream in this build yet"
 	fs_down
-	exit 0
+	{ [ -n "${CI:-}" ] && exit 1; exit 0; }
 fi
 
 state() { awk '{print $3}' "/proc/$1/stat" 2>/dev/null; }
