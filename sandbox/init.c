@@ -152,6 +152,16 @@ static void become_program(int sock, struct sbx_msg *m, int *fds,
 		if (setrlimit(RLIMIT_AS, &rl) < 0)
 			child_fail(sock, m->id, -errno, "memory limit", NULL);
 	}
+	{
+		/* The daemon raised its own descriptor limit for storage;
+		   programs get an ordinary one. */
+		struct rlimit nf;
+
+		if (getrlimit(RLIMIT_NOFILE, &nf) == 0 && nf.rlim_cur > 65536) {
+			nf.rlim_cur = 65536;
+			setrlimit(RLIMIT_NOFILE, &nf);
+		}
+	}
 	if ((e = set_creds(m->uid, m->gid)) < 0)
 		child_fail(sock, m->id, e, "credentials", NULL);
 	go_to_cwd(sock, m, cwd);

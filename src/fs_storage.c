@@ -712,12 +712,32 @@ static mode_t read_umask(void)
 	return (mode_t)m;
 }
 
-/* One descriptor per known node: let find over 10,000 files work. */
+/*
+ * One descriptor per known node: a tree of a few hundred thousand files
+ * needs as many.  Root may raise the hard limit too, up to the system's
+ * nr_open; everyone else gets the hard limit.
+ */
 static void raise_nofile(void)
 {
+	rlim_t want = 1 << 20;
 	struct rlimit rl;
+	FILE *f = fopen("/proc/sys/fs/nr_open", "re");
+	unsigned long nr;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+	if (f) {
+		if (fscanf(f, "%lu", &nr) == 1 && nr < want)
+			want = nr;
+		fclose(f);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_max < want) {
+		struct rlimit up = {want, want};
+
+		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+			return;
+	}
+	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
