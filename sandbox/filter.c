@@ -183,7 +183,13 @@ static void emit_ioctl(struct bpf_out *o)
 	emit(o, STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
 }
 
-int sbx_filter_build(struct sock_fprog *out)
+/* Opens are trapped only for traced programs (see sbx_filter_build). */
+static int is_open_call(int nr)
+{
+	return nr == __NR_open || nr == __NR_openat || nr == __NR_openat2;
+}
+
+int sbx_filter_build(struct sock_fprog *out, int trap_opens)
 {
 	struct bpf_out o = {calloc(MAX_INSNS, sizeof(struct sock_filter)), 0,
 			    0};
@@ -207,7 +213,8 @@ int sbx_filter_build(struct sock_fprog *out)
 	/* emit_clone/emit_ioctl clobber A only on their own branch */
 	ntrapped = sbx_xlate_trapped(trapped, 128);
 	for (i = 0; i < ntrapped && i < 128; i++)
-		emit_row(&o, trapped[i], SECCOMP_RET_USER_NOTIF);
+		if (trap_opens || !is_open_call(trapped[i]))
+			emit_row(&o, trapped[i], SECCOMP_RET_USER_NOTIF);
 	emit(&o, STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
 	if (o.overflow || ntrapped > 128) {
 		free(o.insn);

@@ -5,34 +5,40 @@
  * One struct sbx_net per sandbox, created once the world runs.  It holds a
  * counted reference on the kernel's network (the net stage cannot stop
  * under a translated call), the world's network namespace (a descriptor,
- * or none when the world shares the host's), and a pool of workers.
+ * or none when the world shares the host's), a waiter thread and a pool
+ * of workers.
  *
  * Sockets.  A program's socket() becomes MicronOS's socket (3000), whose
  * factory is set here: the calling thread enters the world's network
  * namespace for the one socket(2) call and comes back, and the socket is
  * given to the caller's mapped host ids (fchown of a socket sets its
  * sk_uid), so its owner (ss -e, SO_REUSEPORT groups) is the program's
- * user and not the daemon's root.  Callers that are not translating a sandboxed call
- * (the shell's `syscall invoke 3000`) get a plain socket in the daemon's
- * namespace, as without a factory.
+ * user and not the daemon's root.  Callers that are not translating a
+ * sandboxed call (the shell's `syscall invoke 3000`) get a plain socket in
+ * the daemon's namespace, as without a factory.
  *
  * Waiting.  Each program tree has one notification thread (notify.c), so
  * a blocking accept served on it would hold up every other call of the
  * tree - the server's accept would wait for a connect that its own client,
- * one fork away, could never make.  Calls that may block are therefore
- * handed to a worker (sbx_net_job_submit): it polls the socket while the
- * notification is still valid (a killed or interrupted caller is noticed
- * within WAIT_TICK_MS), makes the call and answers the notification on a
- * duplicate of the listener.  Workers are started on demand, up to
- * MAX_WORKERS, and live until the sandbox goes; past the cap a call runs
- * on its notification thread (correct, only slower for its tree).
+ * one fork away, could never make.  A call that has to wait becomes a job
+ * (sbx_net_job_submit): the waiter thread keeps every waiting job in one
+ * epoll set (an accept waits for POLLIN, a connect under way for POLLOUT)
+ * and checks each tick (WAIT_TICK_MS) that its notification is still
+ * valid (a killed or interrupted caller); a job whose socket is ready goes
+ * to a worker, which makes the call under the guard (below), answers the
+ * notification on a duplicate of the listener, or, interrupted because
+ * another process took the connection first, gives the job back to the
+ * waiter.  So a thousand blocked accepts cost one thread, and workers
+ * (started on demand, up to MAX_WORKERS, living until the sandbox goes)
+ * only ever make calls that return.  Past the cap a ready job waits in
+ * the queue for the next free worker.
  *
- * Stop: the world is dead by then, so every socket a worker waits on or
- * blocks in belongs to nobody else: they are shut down, which wakes the
- * calls, and the workers are joined.
+ * Stop: the world is dead by then, so every socket a job holds belongs to
+ * nobody else: the ones being called are shut down, which wakes the
+ * calls, and the threads are joined.
  *
- * n->lock is a leaf lock: under it, only list handling and shutdown(2)
- * (which does not block).
+ * n->lock is a leaf lock: under it, only list handling and calls that do
+ * not block (shutdown, epoll_ctl, the seccomp ID_VALID ioctl).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,6 +49,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -55,7 +63,7 @@
 
 #include "xlate_net.h"
 
-#define MAX_WORKERS 64
+#define MAX_WORKERS 32
 #define WAIT_TICK_MS 100
 #define WORKER_STACK (256 * 1024)
 #define GUARD_NS 5000000	/* a call made here may block this long */
@@ -72,13 +80,18 @@ struct sbx_net {
 	int selfns;			/* the daemon's netns, -1 with it */
 	int unpriv_port;		/* see sbx_net_unpriv_port */
 	size_t req_size, resp_size;	/* the kernel's notification sizes */
-	atomic_int stopping;		/* read by waiting workers unlocked */
+	int epfd;			/* the waiting jobs' sockets */
+	int wake_efd;			/* in epfd: stop */
+	atomic_int stopping;		/* read unlocked by the threads */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	/* protected by lock */
-	struct sbx_net_job *queue;	/* waiting for a worker, FIFO */
+	struct sbx_net_job *waiting;	/* in epfd */
+	struct sbx_net_job *queue;	/* ready, for a worker, FIFO */
 	struct sbx_net_job **queue_tail;
-	struct sbx_net_job *running;	/* being waited for or made */
+	struct sbx_net_job *running;	/* being called */
+	int waiter_started;
+	pthread_t waiter;
 	int nworkers;
 	int nfree;			/* workers without a job */
 	int nqueued;			/* jobs in queue */
@@ -283,46 +296,46 @@ struct sbx_net_job *sbx_net_job_new(struct sbx_net *n, struct sbx_call *c,
 	return j;
 }
 
-/* Waits until the socket is ready; -1 if the call is no longer wanted. */
-static int job_wait(struct sbx_net *n, struct sbx_net_job *j)
+/* Lists of jobs, linked through next (lock held). */
+static void list_add(struct sbx_net_job **head, struct sbx_net_job *j)
 {
-	struct pollfd p = {.fd = j->sock, .events = POLLIN};
-
-	if (atomic_load(&n->stopping))
-		return -1;
-	if (j->wait == SBX_NET_WAIT_READ) {
-		for (;;) {
-			int r = poll(&p, 1, WAIT_TICK_MS);
-
-			if (atomic_load(&n->stopping))
-				return -1;
-			if (r > 0)
-				break;
-			if (sbx_call_valid(&j->c) < 0)
-				return -1;
-		}
-	}
-	return sbx_call_valid(&j->c) < 0 ? -1 : 0;
+	j->next = *head;
+	*head = j;
 }
 
-/* Runs one job to its answer (any thread). */
-static void job_run(struct sbx_net *n, struct sbx_net_job *j)
+static void list_del(struct sbx_net_job **head, struct sbx_net_job *j)
+{
+	struct sbx_net_job **pp;
+
+	for (pp = head; *pp && *pp != j; pp = &(*pp)->next)
+		;
+	if (*pp)
+		*pp = j->next;
+}
+
+/*
+ * Makes the call and answers it.  Returns 1 when the job is done (the
+ * caller frees it), 0 when it has to wait again (given back).
+ */
+static int job_run(struct sbx_net *n, struct sbx_net_job *j)
 {
 	struct seccomp_notif_resp *resp = j->c.resp;
 	enum sbx_verdict v;
 
-	if (job_wait(n, j) < 0) {
+	if (atomic_load(&n->stopping) || sbx_call_valid(&j->c) < 0) {
 		SBX_STAT(n->sb, stale, 1);
-		return;
+		return 1;
 	}
 	resp->id = j->c.req->id;
 	resp->val = 0;
 	resp->error = 0;
 	resp->flags = 0;
 	v = j->run(j);
+	if (v == SBX_DEFERRED)
+		return 0;
 	if (v == SBX_SENT) {
 		SBX_STAT(n->sb, injected, 1);
-		return;
+		return 1;
 	}
 	if (v == SBX_CONTINUE)
 		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
@@ -334,34 +347,74 @@ static void job_run(struct sbx_net *n, struct sbx_net_job *j)
 		SBX_STAT(n->sb, failed, 1);
 	else
 		SBX_STAT(n->sb, answered, 1);
+	return 1;
 }
 
-static void running_add(struct sbx_net *n, struct sbx_net_job *j)
-{
-	j->next = n->running;
-	n->running = j;
-}
+static void *worker_main(void *arg);
+static void *waiter_main(void *arg);
+static void run_here(struct sbx_net *n, struct sbx_net_job *j);
 
-static void running_del(struct sbx_net *n, struct sbx_net_job *j)
+/* Starts a thread of ours.  0 or -errno. */
+static int thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
 {
-	struct sbx_net_job **pp;
+	pthread_attr_t a;
+	int e;
 
-	for (pp = &n->running; *pp && *pp != j; pp = &(*pp)->next)
-		;
-	if (*pp)
-		*pp = j->next;
+	pthread_attr_init(&a);
+	pthread_attr_setstacksize(&a, WORKER_STACK);
+	e = pthread_create(t, &a, fn, arg);
+	pthread_attr_destroy(&a);
+	return -e;
 }
 
 /*
- * A worker counts as free (nfree) from its start until it takes a job and
- * again once it is done; a job is queued only when a free worker is left
- * for it (nfree > nqueued), so a job never waits behind another that may
- * wait for ever - a client's connect behind its own server's accept.
+ * A ready job, for the next free worker; one more worker when none is
+ * free, below the cap (past it the job waits its turn: workers make only
+ * calls that return).  -EAGAIN if there is no worker at all.  Lock held.
  */
+static int queue_locked(struct sbx_net *n, struct sbx_net_job *j)
+{
+	if (n->nfree <= n->nqueued && n->nworkers < MAX_WORKERS &&
+	    thread_start(&n->workers[n->nworkers], worker_main, n) == 0) {
+		n->nworkers++;
+		n->nfree++;
+	}
+	if (!n->nworkers)
+		return -EAGAIN;
+	j->next = NULL;
+	*n->queue_tail = j;
+	n->queue_tail = &j->next;
+	n->nqueued++;
+	pthread_cond_signal(&n->cond);
+	return 0;
+}
+
+/* Into the epoll set, for the waiter (lock held).  0 or -errno. */
+static int wait_locked(struct sbx_net *n, struct sbx_net_job *j)
+{
+	struct epoll_event ev = {
+		.events = (j->wait == SBX_NET_WAIT_READ ? EPOLLIN : EPOLLOUT) |
+			  EPOLLONESHOT,
+		.data.ptr = j,
+	};
+	int e;
+
+	if (!n->waiter_started) {
+		if ((e = thread_start(&n->waiter, waiter_main, n)) < 0)
+			return e;
+		n->waiter_started = 1;
+	}
+	if (epoll_ctl(n->epfd, EPOLL_CTL_ADD, j->sock, &ev) < 0)
+		return -errno;
+	list_add(&n->waiting, j);
+	return 0;
+}
+
 static void *worker_main(void *arg)
 {
 	struct sbx_net *n = arg;
 	struct sbx_net_job *j;
+	int done;
 
 	pthread_mutex_lock(&n->lock);
 	for (;;) {
@@ -375,13 +428,20 @@ static void *worker_main(void *arg)
 			n->queue_tail = &n->queue;
 		n->nqueued--;
 		n->nfree--;
-		running_add(n, j);
+		list_add(&n->running, j);
 		pthread_mutex_unlock(&n->lock);
-		job_run(n, j);
+		done = job_run(n, j);
 		pthread_mutex_lock(&n->lock);
-		running_del(n, j);
+		list_del(&n->running, j);
 		n->nfree++;
+		/* interrupted: the connection went to another acceptor, or
+		   the handshake is still under way - wait again */
+		if (!done && !atomic_load(&n->stopping) &&
+		    wait_locked(n, j) == 0)
+			continue;
 		pthread_mutex_unlock(&n->lock);
+		if (!done)
+			SBX_STAT(n->sb, stale, 1);
 		job_free(j);
 		pthread_mutex_lock(&n->lock);
 	}
@@ -389,49 +449,102 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-/* Starts one more worker (lock held).  0 or -errno. */
-static int worker_add_locked(struct sbx_net *n)
+/* Each tick: jobs whose caller is gone or was interrupted leave (lock
+   held; ID_VALID does not block). */
+static void sweep_locked(struct sbx_net *n, struct sbx_net_job **gone)
 {
-	pthread_attr_t a;
-	int e;
+	struct sbx_net_job *j, *next;
 
-	if (n->nworkers >= MAX_WORKERS)
-		return -EAGAIN;
-	pthread_attr_init(&a);
-	pthread_attr_setstacksize(&a, WORKER_STACK);
-	e = pthread_create(&n->workers[n->nworkers], &a, worker_main, n);
-	pthread_attr_destroy(&a);
-	if (e)
-		return -e;
-	n->nworkers++;
-	n->nfree++;
-	return 0;
+	for (j = n->waiting; j; j = next) {
+		next = j->next;
+		if (sbx_call_valid(&j->c) == 0)
+			continue;
+		epoll_ctl(n->epfd, EPOLL_CTL_DEL, j->sock, NULL);
+		list_del(&n->waiting, j);
+		list_add(gone, j);
+	}
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void *waiter_main(void *arg)
+{
+	struct sbx_net *n = arg;
+	struct epoll_event ev[64];
+	struct sbx_net_job *gone, *j, *ready;
+	uint64_t swept = mono_ms();
+	int i, got;
+
+	while (!atomic_load(&n->stopping)) {
+		got = epoll_wait(n->epfd, ev, 64, WAIT_TICK_MS);
+		gone = ready = NULL;
+		pthread_mutex_lock(&n->lock);
+		for (i = 0; i < got; i++) {
+			if (!(j = ev[i].data.ptr))
+				continue;	/* the wake eventfd */
+			epoll_ctl(n->epfd, EPOLL_CTL_DEL, j->sock, NULL);
+			list_del(&n->waiting, j);
+			if (queue_locked(n, j) < 0)
+				list_add(&ready, j);	/* no worker at all */
+		}
+		if (mono_ms() - swept >= WAIT_TICK_MS) {
+			sweep_locked(n, &gone);
+			swept = mono_ms();
+		}
+		pthread_mutex_unlock(&n->lock);
+		while ((j = gone)) {
+			gone = j->next;
+			SBX_STAT(n->sb, stale, 1);
+			job_free(j);
+		}
+		while ((j = ready)) {
+			ready = j->next;
+			run_here(n, j);
+		}
+	}
+	return NULL;
+}
+
+/*
+ * A job that cannot wait (epoll or threads refused) runs on the calling
+ * notification thread, listed so that stop can wake it.
+ */
+static void run_here(struct sbx_net *n, struct sbx_net_job *j)
+{
+	pthread_mutex_lock(&n->lock);
+	list_add(&n->running, j);
+	pthread_mutex_unlock(&n->lock);
+	j->wait = SBX_NET_WAIT_NONE;
+	while (!job_run(n, j)) {
+		struct pollfd p = {.fd = j->sock, .events = POLLIN | POLLOUT};
+
+		if (atomic_load(&n->stopping) || sbx_call_valid(&j->c) < 0)
+			break;
+		poll(&p, 1, WAIT_TICK_MS);
+	}
+	pthread_mutex_lock(&n->lock);
+	list_del(&n->running, j);
+	pthread_mutex_unlock(&n->lock);
+	job_free(j);
 }
 
 enum sbx_verdict sbx_net_job_submit(struct sbx_net *n, struct sbx_net_job *j)
 {
-	int queued = 0;
+	int e = -ESHUTDOWN;
 
 	pthread_mutex_lock(&n->lock);
-	if (!atomic_load(&n->stopping) &&
-	    (n->nfree > n->nqueued || worker_add_locked(n) == 0)) {
-		j->next = NULL;
-		*n->queue_tail = j;
-		n->queue_tail = &j->next;
-		n->nqueued++;
-		pthread_cond_signal(&n->cond);
-		queued = 1;
-	} else {
-		running_add(n, j);	/* so that stop can wake it */
-	}
+	if (!atomic_load(&n->stopping))
+		e = j->wait == SBX_NET_WAIT_NONE ? queue_locked(n, j) :
+						   wait_locked(n, j);
 	pthread_mutex_unlock(&n->lock);
-	if (queued)
-		return SBX_DEFERRED;
-	job_run(n, j);
-	pthread_mutex_lock(&n->lock);
-	running_del(n, j);
-	pthread_mutex_unlock(&n->lock);
-	job_free(j);
+	if (e < 0)
+		run_here(n, j);
 	return SBX_DEFERRED;
 }
 
@@ -451,33 +564,30 @@ static int read_unpriv_port(void)
 	return v;
 }
 
-/* The world's network namespace, or -1 when it is the daemon's. */
-static int open_world_ns(struct mn_sandbox *sb, int *selfns)
+/*
+ * The world's network namespace into n->nsfd, and ours into n->selfns
+ * (both stay -1 when the world shares the daemon's).  0 or -errno.
+ */
+static int open_world_ns(struct sbx_net *n)
 {
 	char path[64];
 	struct stat a, b;
-	int fd;
+	int e = 0;
 
-	*selfns = -1;
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)sb->init_pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	*selfns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (*selfns < 0 || fstat(fd, &a) < 0 || fstat(*selfns, &b) < 0) {
-		close(fd);
-		if (*selfns >= 0)
-			close(*selfns);
-		*selfns = -1;
-		return -EIO;
-	}
-	if (a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
-		close(fd);
-		close(*selfns);
-		*selfns = -1;
-		return -1;
-	}
-	return fd;
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)n->sb->init_pid);
+	n->nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	n->selfns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (n->nsfd < 0 || n->selfns < 0 || fstat(n->nsfd, &a) < 0 ||
+	    fstat(n->selfns, &b) < 0)
+		e = -errno;
+	else if (a.st_ino != b.st_ino || a.st_dev != b.st_dev)
+		return 0;
+	if (n->nsfd >= 0)
+		close(n->nsfd);
+	if (n->selfns >= 0)
+		close(n->selfns);
+	n->nsfd = n->selfns = -1;
+	return e;
 }
 
 static void net_free(struct sbx_net *n)
@@ -486,10 +596,43 @@ static void net_free(struct sbx_net *n)
 		close(n->nsfd);
 	if (n->selfns >= 0)
 		close(n->selfns);
+	if (n->epfd >= 0)
+		close(n->epfd);
+	if (n->wake_efd >= 0)
+		close(n->wake_efd);
 	mn_net_put(n->net);
 	pthread_cond_destroy(&n->cond);
 	pthread_mutex_destroy(&n->lock);
 	free(n);
+}
+
+static struct sbx_net *net_new(struct mn_sandbox *sb,
+			       const struct seccomp_notif_sizes *sz)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+	struct sbx_net *n = calloc(1, sizeof(*n));
+
+	if (!n)
+		return NULL;
+	n->sb = sb;
+	n->nsfd = n->selfns = -1;
+	n->req_size = sz->seccomp_notif > sizeof(struct seccomp_notif) ?
+		      sz->seccomp_notif : sizeof(struct seccomp_notif);
+	n->resp_size = sz->seccomp_notif_resp >
+		       sizeof(struct seccomp_notif_resp) ?
+		       sz->seccomp_notif_resp :
+		       sizeof(struct seccomp_notif_resp);
+	n->queue_tail = &n->queue;
+	pthread_mutex_init(&n->lock, NULL);
+	pthread_cond_init(&n->cond, NULL);
+	n->epfd = epoll_create1(EPOLL_CLOEXEC);
+	n->wake_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (n->epfd < 0 || n->wake_efd < 0 ||
+	    epoll_ctl(n->epfd, EPOLL_CTL_ADD, n->wake_efd, &ev) < 0) {
+		net_free(n);
+		return NULL;
+	}
+	return n;
 }
 
 int sbx_net_start(struct mn_sandbox *sb, struct mn_strbuf *err)
@@ -500,40 +643,29 @@ int sbx_net_start(struct mn_sandbox *sb, struct mn_strbuf *err)
 
 	sb->net = NULL;
 	if (syscall(__NR_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0) {
+		e = -errno;
 		mn_strbuf_printf(err, "seccomp notification sizes: %s",
-				 strerror(errno));
-		return -errno;
+				 strerror(-e));
+		return e;
 	}
-	n = calloc(1, sizeof(*n));
-	if (!n)
+	if (!(n = net_new(sb, &sz))) {
+		mn_strbuf_printf(err, "the sandbox's network: out of memory "
+				 "or descriptors");
 		return -ENOMEM;
-	n->sb = sb;
-	n->nsfd = n->selfns = -1;
-	n->req_size = sz.seccomp_notif > sizeof(struct seccomp_notif) ?
-		      sz.seccomp_notif : sizeof(struct seccomp_notif);
-	n->resp_size = sz.seccomp_notif_resp >
-		       sizeof(struct seccomp_notif_resp) ?
-		       sz.seccomp_notif_resp :
-		       sizeof(struct seccomp_notif_resp);
-	n->queue_tail = &n->queue;
-	pthread_mutex_init(&n->lock, NULL);
-	pthread_cond_init(&n->cond, NULL);
+	}
 	n->net = mn_net_get(sb->k);
 	if (!n->net) {		/* no network layer: sockets are native */
 		net_free(n);
 		return 0;
 	}
-	e = open_world_ns(sb, &n->selfns);
-	if (e < -1) {
+	if ((e = open_world_ns(n)) < 0) {
 		mn_strbuf_printf(err, "the sandbox's network namespace: %s",
 				 strerror(-e));
 		net_free(n);
 		return e;
 	}
-	n->nsfd = e;
 	n->unpriv_port = n->nsfd >= 0 ? 1024 : read_unpriv_port();
-	e = mn_net_watch_netns(n->net, n->nsfd);
-	if (e < 0) {
+	if ((e = mn_net_watch_netns(n->net, n->nsfd)) < 0) {
 		mn_strbuf_printf(err, "watching the sandbox's network: %s",
 				 strerror(-e));
 		net_free(n);
@@ -548,6 +680,7 @@ void sbx_net_wake(struct mn_sandbox *sb)
 {
 	struct sbx_net *n = sb->net;
 	struct sbx_net_job *j;
+	uint64_t one = 1;
 
 	if (!n)
 		return;
@@ -557,6 +690,9 @@ void sbx_net_wake(struct mn_sandbox *sb)
 		shutdown(j->sock, SHUT_RDWR);
 	pthread_cond_broadcast(&n->cond);
 	pthread_mutex_unlock(&n->lock);
+	if (write(n->wake_efd, &one, sizeof(one)) < 0) {
+		/* the counter is not full: cannot happen */
+	}
 }
 
 void sbx_net_stop(struct mn_sandbox *sb)
@@ -568,11 +704,17 @@ void sbx_net_stop(struct mn_sandbox *sb)
 	if (!n)
 		return;
 	sbx_net_wake(sb);
+	if (n->waiter_started)
+		pthread_join(n->waiter, NULL);
 	for (i = 0; i < n->nworkers; i++)
 		pthread_join(n->workers[i], NULL);
-	/* queued jobs of programs that are gone */
+	/* jobs of programs that are gone */
 	while ((j = n->queue)) {
 		n->queue = j->next;
+		job_free(j);
+	}
+	while ((j = n->waiting)) {
+		n->waiting = j->next;
 		job_free(j);
 	}
 	mn_net_set_socket_factory(n->net, NULL, NULL);

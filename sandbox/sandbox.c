@@ -173,7 +173,8 @@ int mn_sandbox_create(struct mn_sandbox **out, struct mn_kernel *k,
 	pthread_cond_init(&sb->cond, NULL);
 	if ((e = copy_opts(sb, opts ? opts : &defaults, err)) < 0)
 		goto fail;
-	if ((e = sbx_filter_build(&sb->filter)) < 0) {
+	if ((e = sbx_filter_build(&sb->filter, 1)) < 0 ||
+	    (e = sbx_filter_build(&sb->filter_fast, 0)) < 0) {
 		mn_strbuf_printf(err, "seccomp filter: %s", strerror(-e));
 		goto fail;
 	}
@@ -183,6 +184,7 @@ int mn_sandbox_create(struct mn_sandbox **out, struct mn_kernel *k,
 		goto fail;
 	}
 	sb->cfg.filter = &sb->filter;
+	sb->cfg.filter_fast = &sb->filter_fast;
 	reserve_namespace_pids(k);
 	if ((e = sbx_world_start(sb, sb->uid_base, err)) < 0)
 		goto fail;
@@ -239,6 +241,7 @@ void mn_sandbox_destroy(struct mn_sandbox *sb)
 	if (sb->ktask > 0)
 		mn_proc_exit(sb->procs, sb->ktask, MN_W_EXITED(0));
 	sbx_filter_free(&sb->filter);
+	sbx_filter_free(&sb->filter_fast);
 	if (sb->stage_made)
 		rmdir(sb->cfg.stage);
 	pthread_cond_destroy(&sb->cond);

@@ -57,7 +57,7 @@ struct sbx_msg {
 	uint64_t mem_limit;
 	uint32_t argc, envc;
 	uint32_t cwd_strict;
-	uint32_t pad;
+	uint32_t traced;	/* trap (and publish) its opens */
 	char data[];		/* SPAWN: cwd\0 argv\0... envp\0...; else text */
 };
 
@@ -79,7 +79,13 @@ void sbx_msg_fail(struct sbx_msg *m, uint64_t id, int err, const char *a,
 
 /* ---- filter.c ---- */
 /* Builds the program once (malloc'd insns).  0 or -errno. */
-int sbx_filter_build(struct sock_fprog *out);
+/*
+ * Builds the filter.  trap_opens 0 leaves open/openat/openat2 native: the
+ * mount namespace confines their paths, so they are trapped only for
+ * programs whose opens are traced (each trap costs a round trip, and real
+ * work opens thousands of files).
+ */
+int sbx_filter_build(struct sock_fprog *out, int trap_opens);
 void sbx_filter_free(struct sock_fprog *prog);
 /* Installs it with NEW_LISTENER; returns the listener fd or -errno. */
 int sbx_filter_install(const struct sock_fprog *prog);
@@ -99,7 +105,8 @@ struct sbx_world_cfg {
 	size_t nbinds;
 	int32_t last_reserved_pid;	/* written to ns_last_pid */
 	uint32_t uid_base;		/* host uid of MicronOS uid 0 */
-	const struct sock_fprog *filter;
+	const struct sock_fprog *filter;	/* traced programs */
+	const struct sock_fprog *filter_fast;	/* the rest: opens native */
 };
 
 /* world.c: namespaces + init; fills sb->sock, init_pid, init_pidfd */
@@ -137,6 +144,7 @@ struct mn_sandbox {
 	struct mn_syscalls *syscalls;	/* borrowed from k */
 	struct mn_evbus *bus;		/* borrowed from k */
 	struct sock_fprog filter;	/* built once, read-only */
+	struct sock_fprog filter_fast;	/* same without open rows */
 	struct sbx_world_cfg cfg;
 	int trace_files;
 	uint32_t uid_base;		/* host uid of MicronOS uid 0 */

@@ -376,6 +376,7 @@ int32_t mn_sandbox_spawn(struct mn_sandbox *sb,
 	m->gid = sp->gid;
 	m->mem_limit = sp->mem_limit;
 	m->cwd_strict = !!sp->cwd_strict;
+	m->traced = sb->trace_files || sp->trace_files;
 	s->lfd = s->efd = -1;
 	pthread_mutex_lock(&sb->lock);
 	if (sb->down) {

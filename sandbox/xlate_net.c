@@ -335,14 +335,24 @@ static long do_connect(struct sbx_net_job *j)
 }
 
 /*
- * On a worker.  After an interrupted attempt the connection is under way,
- * and a blocking connect waits for it; had it completed in between, the
- * kernel says EISCONN, which for this program's one connect is success.
+ * Under the guard (without one, if the guard cannot be had: on a worker
+ * that only costs the worker).  Interrupted, the connection is under way:
+ * SBX_DEFERRED, and the job waits for its end (POLLOUT); then the same
+ * call returns at once with the result - or EISCONN had it completed in
+ * between, which for the program's one connect is success.
  */
 static enum sbx_verdict run_connect(struct sbx_net_job *j)
 {
+	int guarded = sbx_net_guard_arm() == 0;
 	long r = do_connect(j);
 
+	if (guarded)
+		sbx_net_guard_disarm();
+	if (r == -EINTR) {
+		j->interrupted = 1;
+		j->wait = SBX_NET_WAIT_WRITE;
+		return SBX_DEFERRED;
+	}
 	if (r == -EISCONN && j->interrupted)
 		r = 0;
 	return answer(&j->c, r);
@@ -389,7 +399,6 @@ enum sbx_verdict sbx_x_connect(struct sbx_call *c)
 	enum sbx_verdict v;
 	enum kind k;
 	int sock, e, type;
-	long r;
 
 	if (!c->sb->net)
 		return SBX_CONTINUE;
@@ -407,19 +416,13 @@ enum sbx_verdict sbx_x_connect(struct sbx_call *c)
 	}
 	t.c = *c;
 	t.sock = sock;
-	if (type != SOCK_STREAM || !blocking(sock)) {
+	if (type != SOCK_STREAM || !blocking(sock))
 		v = answer(c, do_connect(&t));
+	else
+		v = run_connect(&t);
+	if (v != SBX_DEFERRED) {
 		close(sock);
 		return v;
-	}
-	if (sbx_net_guard_arm() == 0) {
-		r = do_connect(&t);
-		sbx_net_guard_disarm();
-		if (r != -EINTR) {
-			close(sock);
-			return answer(c, r);
-		}
-		t.interrupted = 1;
 	}
 	return defer(c, &t, sock);
 }
@@ -536,13 +539,24 @@ static enum sbx_verdict accepted(struct sbx_net_job *j,
 	return SBX_SENT;
 }
 
+/*
+ * Under the guard: interrupted (another process took the connection
+ * first), SBX_DEFERRED and the job waits for the next one.
+ */
 static enum sbx_verdict run_accept(struct sbx_net_job *j)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
 	long sd;
-	int fd, e = accept_one(j, &ss, &len, &fd, &sd);
+	int guarded = sbx_net_guard_arm() == 0, fd = -1, e;
 
+	e = accept_one(j, &ss, &len, &fd, &sd);
+	if (guarded)
+		sbx_net_guard_disarm();
+	if (e == -EINTR) {
+		j->wait = SBX_NET_WAIT_READ;
+		return SBX_DEFERRED;
+	}
 	return e < 0 ? answer(&j->c, e) : accepted(j, &ss, len, fd, sd);
 }
 
@@ -557,12 +571,9 @@ enum sbx_verdict sbx_x_accept(struct sbx_call *c)
 	int four = c->req->data.nr == __NR_accept4;
 	struct sbx_net_job t = {.wait = SBX_NET_WAIT_READ, .run = run_accept};
 	struct pollfd p = {.events = POLLIN};
-	struct sockaddr_storage ss;
 	enum sbx_verdict v;
-	socklen_t len;
 	enum kind k;
-	int sock, fd, e, type;
-	long sd;
+	int sock, type;
 
 	if (!c->sb->net)
 		return SBX_CONTINUE;
@@ -580,18 +591,10 @@ enum sbx_verdict sbx_x_accept(struct sbx_call *c)
 	}
 	t.c = *c;
 	t.sock = sock;
-	if (!blocking(sock)) {
-		v = run_accept(&t);
-		close(sock);
-		return v;
-	}
 	p.fd = sock;
-	if (poll(&p, 1, 0) == 1 && sbx_net_guard_arm() == 0) {
-		e = accept_one(&t, &ss, &len, &fd, &sd);
-		sbx_net_guard_disarm();
-		if (e != -EINTR) {
-			v = e < 0 ? answer(c, e) : accepted(&t, &ss, len, fd,
-							    sd);
+	if (!blocking(sock) || poll(&p, 1, 0) == 1) {
+		v = run_accept(&t);
+		if (v != SBX_DEFERRED) {
 			close(sock);
 			return v;
 		}

@@ -85,17 +85,19 @@ void sbx_net_factory_end(void);
 int sbx_net_guard_arm(void);
 void sbx_net_guard_disarm(void);
 
-/* What a deferred call does once it may proceed (xlate_net.c). */
+/* What a job waits for before its call is made again. */
 enum sbx_net_wait {
-	SBX_NET_WAIT_READ,	/* accept: poll for POLLIN first */
-	SBX_NET_WAIT_NONE,	/* connect: the call itself blocks */
+	SBX_NET_WAIT_READ,	/* accept: a connection (POLLIN) */
+	SBX_NET_WAIT_WRITE,	/* connect under way: its end (POLLOUT) */
+	SBX_NET_WAIT_NONE,	/* nothing: make the call at once */
 };
 
 /*
- * A call that may block, run by a worker: the job owns copies of the
- * notification, a duplicate of the listener and of the program's socket.
- * run() finishes the translation and fills c->resp (or injects: SBX_SENT);
- * the worker answers.
+ * A call that has to wait: the job owns copies of the notification, a
+ * duplicate of the listener and of the program's socket.  Once the
+ * socket is ready a worker calls run(), which makes the call under the
+ * guard and fills c->resp (or injects: SBX_SENT) - or, interrupted,
+ * returns SBX_DEFERRED with j->wait set: the job waits again.
  */
 struct sbx_net_job {
 	struct sbx_call c;		/* points into the job */
@@ -123,10 +125,10 @@ struct sbx_net_job {
 struct sbx_net_job *sbx_net_job_new(struct sbx_net *n, struct sbx_call *c,
 				    int sock);
 /*
- * Hands the job to a worker, which waits (j->wait), runs it and answers
- * the notification; returns SBX_DEFERRED.  With every worker busy (the
- * cap), the job runs here, on the notification thread, and its verdict is
- * returned.  Takes the job over.
+ * Takes the job over: it waits (j->wait) and is run and answered by the
+ * waiter and a worker.  Returns SBX_DEFERRED (the notification is
+ * answered later).  Only if no thread can be had does the job run here,
+ * on the notification thread.
  */
 enum sbx_verdict sbx_net_job_submit(struct sbx_net *n,
 				    struct sbx_net_job *j);

@@ -126,13 +126,13 @@ static void test_prog_resolve(void **state)
 }
 
 /* Runs fn in a child under the filter; returns its wait status. */
-static int under_filter(int (*fn)(void))
+static int under_filter_opens(int (*fn)(void), int trap_opens)
 {
 	struct sock_fprog prog;
 	pid_t pid;
 	int st = 0;
 
-	assert_int_equal(sbx_filter_build(&prog), 0);
+	assert_int_equal(sbx_filter_build(&prog, trap_opens), 0);
 	pid = fork();
 	if (pid == 0) {
 		int lfd = sbx_filter_install(&prog);
@@ -145,6 +145,35 @@ static int under_filter(int (*fn)(void))
 	waitpid(pid, &st, 0);
 	sbx_filter_free(&prog);
 	return st;
+}
+
+static int under_filter(int (*fn)(void))
+{
+	return under_filter_opens(fn, 1);
+}
+
+/* With no supervisor, a trapped open fails: an untrapped one works. */
+static int try_open(void)
+{
+	int fd = open("/dev/null", O_RDONLY);
+
+	if (fd < 0)
+		return errno == ENOSYS ? 10 : 11;
+	close(fd);
+	return 0;
+}
+
+static void opens_are_trapped_only_when_traced(void **state)
+{
+	int st;
+
+	(void)state;
+	st = under_filter_opens(try_open, 1);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 10);
+	st = under_filter_opens(try_open, 0);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
 static int try_denied(void)
@@ -415,6 +444,7 @@ static void test_translated_rows(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(opens_are_trapped_only_when_traced),
 		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_wire_roundtrip),
 		cmocka_unit_test(test_prog_resolve),
