@@ -10,7 +10,9 @@
 #  - NetworkConnected / NetworkDisconnected events name the connection;
 #  - a UDP exchange, listed as BOUND and CONNECTED;
 #  - server and client in ONE program tree (one notification thread): a
-#    blocking accept must not hold up its own client's calls;
+#    blocking accept must not hold up its own client's calls, nor 200 of
+#    them, nor 50 processes accepting on one socket, nor a connect that
+#    waits for a full listener;
 #  - a server killed while blocked in accept leaves nothing behind: its
 #    port can be bound again at once;
 #  - unix sockets keep the program's peer credentials (SO_PEERCRED);
@@ -276,6 +278,40 @@ out=$(R sh -c '"$PY" -c "$SERVER" "$1" 0 >/tmp/fsrv.$$ &
 check_grep "one tree: the client is served while the server blocks in accept" \
 	"echo hello micronos" "$out"
 check_grep "... and the server sees it close" "client closed" "$out"
+
+# --- many waiting accepts in one tree ---------------------------------------
+# 200 processes each blocked in accept on a socket of its own, then 50
+# blocked on one socket (a preforked server): every connection is served
+MANY='import os, socket, sys, time
+n, shared = int(sys.argv[1]), sys.argv[2] == "shared"
+ls = []
+for i in range(1 if shared else n):
+    l = socket.socket()
+    l.bind(("127.0.0.1", 0))
+    l.listen(64)
+    ls.append(l)
+pids = []
+for i in range(n):
+    pid = os.fork()
+    if pid == 0:
+        c, _ = ls[0 if shared else i].accept()
+        c.sendall(b"x")
+        c.close()
+        os._exit(0)
+    pids.append(pid)
+time.sleep(0.5)
+ok = 0
+for i in range(n):
+    c = socket.create_connection(ls[0 if shared else i].getsockname())
+    ok += c.recv(1) == b"x"
+    c.close()
+for p in pids:
+    os.waitpid(p, 0)
+print(ok)'
+check "200 processes waiting in accept, all served" 200 \
+	"$(R "$PY" -c "$MANY" 200 own 2>&1)"
+check "50 processes accepting on one socket, all served" 50 \
+	"$(R "$PY" -c "$MANY" 50 shared 2>&1)"
 
 # --- a connect that must wait (the listener's queue is full) ----------------
 # tried on the notification thread, interrupted by its guard, finished by
