@@ -261,8 +261,8 @@ static void test_tcp_follows_the_host(void **state)
 	/* the client closes: its descriptor goes, the connection goes on */
 	assert_int_equal(mn_net_close(n, PID, c), 0);
 	assert_int_equal(mn_net_close(n, PID, c), -EBADF);
-	assert_true(nt_wait_state(n, a, MN_TCP_CLOSE_WAIT, 5000));
-	assert_true(nt_wait_state(n, c, MN_TCP_FIN_WAIT_2, 5000));
+	assert_true(nt_wait_state(n, a, MN_TCP_CLOSE_WAIT, 15000));
+	assert_true(nt_wait_state(n, c, MN_TCP_FIN_WAIT_2, 15000));
 	mn_net_sock_info(n, c, &ci);
 	assert_false(ci.held);
 	assert_int_equal(nt_count_events(f->bus, MN_EV_NETWORK_DISCONNECTED,
@@ -270,15 +270,15 @@ static void test_tcp_follows_the_host(void **state)
 			 1);
 	/* the server closes: the client's orphan reaches TIME_WAIT */
 	assert_int_equal(mn_net_close(n, PID, a), 0);
-	assert_true(nt_wait_state(n, c, MN_TCP_TIME_WAIT, 5000));
-	assert_true(nt_wait_state(n, a, MN_TCP_CLOSED, 5000));
+	assert_true(nt_wait_state(n, c, MN_TCP_TIME_WAIT, 15000));
+	assert_true(nt_wait_state(n, a, MN_TCP_CLOSED, 15000));
 	mn_net_sock_info(n, c, &ci);
 	mn_net_sock_info(n, a, &ai);
 	assert_int_equal(ci.anomalies, 0);
 	assert_int_equal(ai.anomalies, 0);
 	assert_true(ci.transitions >= 4);
 	assert_int_equal(mn_net_close(n, PID, l), 0);
-	assert_true(nt_wait_state(n, l, MN_TCP_CLOSED, 5000));
+	assert_true(nt_wait_state(n, l, MN_TCP_CLOSED, 15000));
 }
 
 static void test_format_sockets(void **state)
@@ -568,7 +568,7 @@ static void test_adopt(void **state)
 	close(other);
 	/* the program closes it: sync finds it gone */
 	close(fd);
-	assert_true(nt_wait_state(n, sd, MN_TCP_CLOSED, 5000));
+	assert_true(nt_wait_state(n, sd, MN_TCP_CLOSED, 15000));
 	assert_int_equal(mn_net_lookup_fd(n, 1), -ENOTSOCK);
 }
 
@@ -597,12 +597,12 @@ static void test_take_fd(void **state)
 		assert_int_equal(mn_net_sock_info(n, sd, &si), 0);
 		assert_int_equal(si.state, MN_TCP_ESTABLISHED);
 		close(c);
-		assert_true(nt_wait_state(n, sd, MN_TCP_CLOSE_WAIT, 5000));
+		assert_true(nt_wait_state(n, sd, MN_TCP_CLOSE_WAIT, 15000));
 		close(a);
-		assert_true(nt_wait_state(n, sd, MN_TCP_CLOSED, 5000));
+		assert_true(nt_wait_state(n, sd, MN_TCP_CLOSED, 15000));
 	}
 	close(fd);
-	assert_true(nt_wait_state(n, l, MN_TCP_CLOSED, 5000));
+	assert_true(nt_wait_state(n, l, MN_TCP_CLOSED, 15000));
 }
 
 static void test_adopt_dup_and_release(void **state)
@@ -622,7 +622,7 @@ static void test_adopt_dup_and_release(void **state)
 	assert_int_equal(si.state, MN_TCP_LISTEN);
 	assert_int_equal(mn_net_release_pid(f->net, PID), 1);
 	assert_int_equal(mn_net_release_pid(f->net, PID), 0);
-	assert_true(nt_wait_state(f->net, sd, MN_TCP_CLOSED, 5000));
+	assert_true(nt_wait_state(f->net, sd, MN_TCP_CLOSED, 15000));
 }
 
 /* The owners function of the discovery tests: one socket is pid 77's. */
@@ -690,7 +690,7 @@ static void test_discovery(void **state)
 	close(fd);
 	close(stranger);
 	find_ino(f->net, owned_ino, &si);
-	assert_true(nt_wait_state(f->net, si.sd, MN_TCP_CLOSED, 5000));
+	assert_true(nt_wait_state(f->net, si.sd, MN_TCP_CLOSED, 15000));
 }
 
 /* A listener made in a new network namespace by a thread. */
@@ -736,7 +736,7 @@ static void test_adopt_other_netns(void **state)
 	assert_int_equal(si.state, MN_TCP_LISTEN);
 	/* ... and sees it go */
 	close(fd);
-	assert_true(nt_wait_state(f->net, sd, MN_TCP_CLOSED, 5000));
+	assert_true(nt_wait_state(f->net, sd, MN_TCP_CLOSED, 15000));
 	close(netns_fd);
 }
 
@@ -762,7 +762,7 @@ static void test_discovery_other_netns(void **state)
 	assert_int_equal(si.state, MN_TCP_LISTEN);
 	assert_int_equal(si.pid, 77);
 	close(fd);
-	assert_true(nt_wait_state(f->net, si.sd, MN_TCP_CLOSED, 5000));
+	assert_true(nt_wait_state(f->net, si.sd, MN_TCP_CLOSED, 15000));
 	/* not a network namespace */
 	fd = open("/proc/self/ns/uts", O_RDONLY | O_CLOEXEC);
 	assert_int_equal(mn_net_watch_netns(f->net, fd), -EINVAL);
