@@ -18,7 +18,9 @@
  * 0400 and fd/ 0500 as on Linux.  Every render looks the process up again:
  * a process that went away gives ENOENT.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,11 +286,34 @@ static int r_comm(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 
 /* --- cwd, exe ------------------------------------------------------------- */
 
+/*
+ * Where the sandbox mounts its pid namespace's real procfs.  Magic links
+ * (a program's cwd and descriptors) cannot be faked by a FUSE symlink, so
+ * for a real program they point into it: followed inside the sandbox they
+ * open the real object (DESIGN.md, "The sandbox").
+ */
+#define HIDDEN_PROC "/.micronos/proc"
+
+/* The host pid behind a sandboxed program, 0 for anything else. */
+static int32_t program_host_pid(struct mn_kernel *k, int32_t pid)
+{
+	struct mn_proc_info pi;
+
+	if (mn_proc_get(mn_kernel_procs(k), pid, &pi) < 0 ||
+	    pi.kind != MN_PROC_USER || pi.host_pid <= 0 ||
+	    pi.state == MN_PROC_ZOMBIE || pi.state == MN_PROC_DEAD)
+		return 0;
+	return pi.host_pid;
+}
+
 static int r_cwd(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 		 struct mn_strbuf *out)
 {
 	char cwd[MN_PROC_CWD_MAX];
 
+	if (program_host_pid(k, ctx_pid(ctx)) > 0)
+		return mn_strbuf_printf(out, HIDDEN_PROC "/%d/cwd",
+					(int)ctx_pid(ctx));
 	if (mn_proc_get_cwd(mn_kernel_procs(k), ctx_pid(ctx), cwd,
 			    sizeof(cwd)) < 0)
 		return -ENOENT;
@@ -346,11 +371,33 @@ static int fd_name(void *arg, int fd, const char *path)
 	return fe->emit(fe->e, name);
 }
 
+/* A real program's descriptors are the host's: list them from /proc. */
+static int host_fd_list(int32_t hp, int (*emit)(void *e, const char *name),
+			void *e)
+{
+	char path[64];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)hp);
+	d = opendir(path);
+	if (!d)
+		return 0;	/* it just exited */
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.' && emit(e, de->d_name))
+			break;
+	closedir(d);
+	return 0;
+}
+
 static int fd_list(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 		   int (*emit)(void *e, const char *name), void *e)
 {
 	struct fd_emit fe = {emit, e};
+	int32_t hp = program_host_pid(k, ctx_pid(ctx));
 
+	if (hp > 0)
+		return host_fd_list(hp, emit, e);
 	if (!mn_proc_exists(mn_kernel_procs(k), ctx_pid(ctx)))
 		return -ENOENT;
 	mn_vfs_proc_fds(k, ctx_pid(ctx), fd_name, &fe);
@@ -384,6 +431,20 @@ static int r_fd(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 	    ctx->bind[ctx->nbind - 1].num >= MN_VFS_FDS_MAX)
 		return -ENOENT;
 	ff.fd = (int)ctx->bind[ctx->nbind - 1].num;
+	{
+		int32_t hp = program_host_pid(k, ctx_pid(ctx));
+		char path[64];
+
+		if (hp > 0) {
+			snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)hp,
+				 ff.fd);
+			if (faccessat(AT_FDCWD, path, F_OK,
+				      AT_SYMLINK_NOFOLLOW) < 0)
+				return -ENOENT;
+			return mn_strbuf_printf(out, HIDDEN_PROC "/%d/fd/%d",
+						(int)ctx_pid(ctx), ff.fd);
+		}
+	}
 	mn_vfs_proc_fds(k, ctx_pid(ctx), fd_path, &ff);
 	return ff.found ? mn_strbuf_error(out) : -ENOENT;
 }
