@@ -22,6 +22,13 @@ check "stderr is passed" oops "$(R sh -c 'echo oops >&2' 2>&1 >/dev/null)"
 check "id as the default user" "uid=1000(user) gid=1000(user) groups=1000(user)" "$(R id)"
 check "--root is uid 0" 0 "$(R --root id -u)"
 check "--cwd" /tmp "$(R --cwd /tmp pwd)"
+# Magic links go through the sandbox's hidden real procfs.
+check "/proc/PID/cwd leads to the real directory" /tmp \
+	"$(R bash -c 'cd /tmp && cd /proc/$$/cwd && pwd -P')"
+check "process substitution (/proc/self/fd)" procsub \
+	"$(R bash -c 'cat <(echo procsub)')"
+check "/proc/self/fd lists the descriptors" "0 1 2" \
+	"$(R bash -c 'ls /proc/$$/fd | sort -n | head -3 | tr "\n" " " | sed "s/ $//"')"
 check "--prio low" 10 "$(R --prio low sh -c 'cut -d" " -f19 /proc/self/stat')"
 out=$(R no-such-program 2>&1); rc=$?
 check "missing program exits 127" 127 "$rc"
