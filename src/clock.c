@@ -37,3 +37,17 @@ uint64_t mn_clock_now_ns(const struct mn_clock *c)
 		return now;
 	return now - c->boot_mono_ns;
 }
+
+int mn_cond_init_monotonic(pthread_cond_t *c)
+{
+	pthread_condattr_t attr;
+	int rc;
+
+	if ((rc = pthread_condattr_init(&attr)) != 0)
+		return -rc;
+	rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	if (rc == 0)
+		rc = pthread_cond_init(c, &attr);
+	pthread_condattr_destroy(&attr);
+	return -rc;
+}

@@ -66,29 +66,15 @@ struct mn_evbus {
 	void *hook_arg;
 };
 
-static int init_cond_mono(pthread_cond_t *c)
-{
-	pthread_condattr_t attr;
-	int err;
-
-	if ((err = pthread_condattr_init(&attr)) != 0)
-		return -err;
-	err = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	if (err == 0)
-		err = pthread_cond_init(c, &attr);
-	pthread_condattr_destroy(&attr);
-	return -err;
-}
-
 static int init_sync(struct mn_evbus *bus)
 {
 	int err;
 
 	if ((err = pthread_mutex_init(&bus->lock, NULL)) != 0)
 		return -err;
-	if ((err = init_cond_mono(&bus->wake)) < 0)
+	if ((err = mn_cond_init_monotonic(&bus->wake)) < 0)
 		goto unwind_lock;
-	if ((err = init_cond_mono(&bus->drained)) < 0)
+	if ((err = mn_cond_init_monotonic(&bus->drained)) < 0)
 		goto unwind_wake;
 	return 0;
 unwind_wake:

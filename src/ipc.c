@@ -16,6 +16,7 @@
  *
  * Lock order: ipc->lock, then the event bus (leaf).
  */
+#include <micronos/clock.h>
 #include <micronos/ipc.h>
 
 #include <errno.h>
@@ -75,20 +76,6 @@ struct mn_ipc {
 	pthread_cond_t idle;		/* nwaiters reached 0 during shutdown */
 };
 
-static int init_cond(pthread_cond_t *c)
-{
-	pthread_condattr_t attr;
-	int rc;
-
-	if ((rc = pthread_condattr_init(&attr)) != 0)
-		return -rc;
-	rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	if (rc == 0)
-		rc = pthread_cond_init(c, &attr);
-	pthread_condattr_destroy(&attr);
-	return -rc;
-}
-
 static void deadline_after(struct timespec *ts, int timeout_ms)
 {
 	clock_gettime(CLOCK_MONOTONIC, ts);
@@ -119,7 +106,7 @@ int mn_ipc_create(struct mn_ipc **out, struct mn_evbus *bus,
 		max_channels ? max_channels : MN_IPC_DEFAULT_MAX_CHANNELS;
 	if ((rc = -pthread_mutex_init(&ipc->lock, NULL)) < 0)
 		goto err_free;
-	if ((rc = init_cond(&ipc->idle)) < 0)
+	if ((rc = mn_cond_init_monotonic(&ipc->idle)) < 0)
 		goto err_mutex;
 	*out = ipc;
 	return 0;
@@ -249,9 +236,9 @@ static struct chan *new_chan(const char *name, size_t cap, int32_t owner)
 	c->ring = calloc(cap, sizeof(*c->ring));
 	if (!c->ring)
 		goto err_free;
-	if (init_cond(&c->not_empty) < 0)
+	if (mn_cond_init_monotonic(&c->not_empty) < 0)
 		goto err_ring;
-	if (init_cond(&c->not_full) < 0)
+	if (mn_cond_init_monotonic(&c->not_full) < 0)
 		goto err_cond;
 	strcpy(c->name, name);	/* length checked by check_name */
 	c->cap = cap;

@@ -255,20 +255,6 @@ static void free_service(struct mn_timers *t)
 
 /* --- create / destroy ----------------------------------------------------- */
 
-static int init_mono_cond(pthread_cond_t *c)
-{
-	pthread_condattr_t attr;
-	int rc;
-
-	if ((rc = pthread_condattr_init(&attr)) != 0)
-		return -rc;
-	rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	if (rc == 0)
-		rc = pthread_cond_init(c, &attr);
-	pthread_condattr_destroy(&attr);
-	return -rc;
-}
-
 int mn_timers_create(struct mn_timers **out, struct mn_evbus *bus,
 		     const struct mn_clock *clock,
 		     const struct mn_runner *runner, size_t max)
@@ -289,7 +275,7 @@ int mn_timers_create(struct mn_timers **out, struct mn_evbus *bus,
 	t->refs = 1;
 	if ((rc = -pthread_mutex_init(&t->lock, NULL)) < 0)
 		goto err_free;
-	if ((rc = init_mono_cond(&t->wake)) < 0)
+	if ((rc = mn_cond_init_monotonic(&t->wake)) < 0)
 		goto err_mutex;
 	if ((rc = -pthread_cond_init(&t->done, NULL)) < 0)
 		goto err_wake;

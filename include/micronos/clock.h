@@ -9,6 +9,7 @@
 #ifndef MICRONOS_CLOCK_H
 #define MICRONOS_CLOCK_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #define MN_NSEC_PER_SEC 1000000000ULL
@@ -31,5 +32,11 @@ struct mn_clock {
 void mn_clock_init(struct mn_clock *c);
 /* Nanoseconds since boot (0 for a NULL clock: host monotonic time). */
 uint64_t mn_clock_now_ns(const struct mn_clock *c);
+
+/*
+ * Initialises a condition variable whose timed waits use CLOCK_MONOTONIC,
+ * so deadlines survive changes of the wall clock.  0 or -errno.
+ */
+int mn_cond_init_monotonic(pthread_cond_t *c);
 
 #endif
