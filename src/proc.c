@@ -311,7 +311,6 @@ int mn_proctab_create(struct mn_proctab **out,
 		      const struct mn_clock *clock, struct mn_evbus *bus)
 {
 	struct mn_proctab *pt;
-	pthread_condattr_t ca;
 	int32_t pid_max, ktask;
 	int reaps, err;
 
@@ -338,10 +337,7 @@ int mn_proctab_create(struct mn_proctab **out,
 	pt->last_pid = MN_PID_INIT;
 	pt->created = 1;
 	pthread_mutex_init(&pt->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&pt->exit_cv, &ca);
-	pthread_condattr_destroy(&ca);
+	mn_cond_init_monotonic(&pt->exit_cv);
 	*out = pt;
 	return 0;
 }

@@ -314,16 +314,12 @@ static void *worker_main(void *arg)
 int mn_sched_create(struct mn_sched **out, const struct mn_clock *clock)
 {
 	struct mn_sched *s = calloc(1, sizeof(*s));
-	pthread_condattr_t ca;
 
 	if (!s)
 		return -ENOMEM;
 	pthread_mutex_init(&s->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&s->work_cv, &ca);
-	pthread_cond_init(&s->idle_cv, &ca);
-	pthread_condattr_destroy(&ca);
+	mn_cond_init_monotonic(&s->work_cv);
+	mn_cond_init_monotonic(&s->idle_cv);
 	s->clock = clock;
 	s->next_id = 1;
 	*out = s;
