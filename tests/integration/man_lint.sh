@@ -40,8 +40,8 @@ for page in "$SRC"/man/*.[1-9]; do
 done
 
 # micronos(1) documents every command of the shell's command table.
-cmds=$(sed -n 's/^\t{"\([a-z]*\)", .*/\1/p' "$SRC/src/shell.c" | sort -u)
-[ -n "$cmds" ] || problem "no commands found in src/shell.c"
+cmds=$(sed -n 's/^\t{"\([a-z]*\)", .*/\1/p' "$SRC/src/shell/shell.c" | sort -u)
+[ -n "$cmds" ] || problem "no commands found in src/shell/shell.c"
 for cmd in $cmds; do
 	grep -Eq "^\.(TP|B|BR|BI) .*\b$cmd\b|^\.B[RI]? \"?$cmd\b" \
 		"$SRC/man/micronos.1" || problem "micronos.1 does not document '$cmd'"
