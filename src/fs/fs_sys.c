@@ -484,6 +484,8 @@ static const struct mn_synth_node sys_rows[] = {
 	{.name = "memory", .mode = S_IFDIR | 0555, .children = mem_rows},
 	{.name = "devices", .mode = S_IFDIR | 0555, .children = devices_rows},
 	{.name = "class", .mode = S_IFDIR | 0555, .children = class_rows},
+	{.name = "fault", .mode = S_IFDIR | 0555,
+	 .children = mn_fs_sys_fault_rows},
 	{.name = NULL},
 };
 

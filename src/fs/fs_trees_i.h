@@ -172,6 +172,8 @@ int mn_trees_config_write(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 			  const char *key, const char *data);
 
 extern const struct mn_synth_node mn_fs_sys_root;
+/* /sys/fault (fs_sys_fault.c) */
+extern const struct mn_synth_node mn_fs_sys_fault_rows[];
 extern const struct mn_synth_node mn_fs_events_root;
 extern const struct mn_synth_node mn_fs_health_root;
 

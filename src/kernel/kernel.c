@@ -29,12 +29,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 
 #include <micronos/clock.h>
 #include <micronos/config.h>
 #include <micronos/driver.h>
 #include <micronos/evbus.h>
+#include <micronos/fault.h>
 #include <micronos/health.h>
 #include <micronos/ipc.h>
 #include <micronos/log.h>
@@ -164,6 +166,23 @@ int mn_kernel_on_exit(struct mn_kernel *k, void (*fn)(void *arg, int32_t pid),
 	return 0;
 }
 
+/* tree= of fault rules: is pid root or one of its descendants? */
+static int proc_in_tree(void *arg, int32_t pid, int32_t root)
+{
+	struct mn_kernel *k = arg;
+	struct mn_proc_info info;
+	int depth;
+
+	for (depth = 0; pid > 0 && depth < 256; depth++) {
+		if (pid == root)
+			return 1;
+		if (mn_proc_get(k->procs, pid, &info) < 0)
+			return 0;
+		pid = info.ppid;
+	}
+	return 0;
+}
+
 static int make_modules(struct mn_kernel *k)
 {
 	int err;
@@ -183,6 +202,8 @@ static int make_modules(struct mn_kernel *k)
 				    0)) < 0 ||
 	    (err = mn_ipc_create(&k->ipc, k->bus, 0, 0)) < 0 ||
 	    (err = mn_health_create(&k->health, k->bus, &k->clock, &k->runner,
+				    0)) < 0 ||
+	    (err = mn_faults_create(&k->faults, k->bus, proc_in_tree, k,
 				    0)) < 0)
 		return err;
 	mn_evbus_set_hook(k->bus, on_event, k);
@@ -234,6 +255,7 @@ void mn_kernel_destroy(struct mn_kernel *k)
 	if (k->bus)
 		mn_evbus_set_hook(k->bus, NULL, NULL);
 	/* Reverse of make_modules: users before what they use. */
+	mn_faults_destroy(k->faults);
 	mn_health_destroy(k->health);
 	mn_ipc_destroy(k->ipc);
 	mn_timers_destroy(k->timers);
@@ -341,6 +363,17 @@ static int mkdir_p(const char *path)
 	return 0;
 }
 
+/* fault.seed, or a fresh random seed that /sys/fault/seed then shows. */
+static void seed_faults(struct mn_kernel *k)
+{
+	uint64_t seed = (uint64_t)mn_config_int_or(k->config, "fault.seed", 0);
+
+	while (seed == 0)
+		if (getrandom(&seed, sizeof(seed), 0) == sizeof(seed))
+			seed &= INT64_MAX;
+	mn_faults_seed(k->faults, seed);
+}
+
 static int start_core(struct mn_kernel *k, struct mn_strbuf *err)
 {
 	char path[PATH_MAX + 16];
@@ -367,6 +400,7 @@ static int start_core(struct mn_kernel *k, struct mn_strbuf *err)
 		mn_config_set_path(k->config, path);
 	}
 	apply_config(k);
+	seed_faults(k);
 	mn_config_watch(k->config, "", on_config, k);
 out:
 	mn_strbuf_release(&warn);
@@ -664,3 +698,4 @@ struct mn_ipc *mn_kernel_ipc(struct mn_kernel *k) { return k->ipc; }
 struct mn_health *mn_kernel_health(struct mn_kernel *k) { return k->health; }
 struct mn_drivers *mn_kernel_drivers(struct mn_kernel *k) { return k->drivers; }
 struct mn_syscalls *mn_kernel_syscalls(struct mn_kernel *k) { return k->syscalls; }
+struct mn_faults *mn_kernel_faults(struct mn_kernel *k) { return k->faults; }
