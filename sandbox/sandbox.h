@@ -111,6 +111,8 @@ struct mn_sandbox_spawn {
 	uint64_t mem_limit;	/* bytes of address space; 0: none */
 	int32_t ppid;		/* MicronOS parent; 0: init */
 	int trace_files;	/* publish this program tree's opens */
+	const char *faults;	/* fault rules for this program tree, one
+				   per line (fault.h); NULL: none */
 };
 
 /*

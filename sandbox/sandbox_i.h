@@ -256,4 +256,14 @@ size_t sbx_xlate_trapped(int *nrs, size_t max);
 /* Registers the MicronOS rows the table needs (uname, ...).  0 or -errno. */
 int sbx_xlate_install(struct mn_sandbox *sb);
 
+/* faults.c: a run's fault rules, and the trapped calls' check */
+#define SBX_RUN_FAULTS_MAX 16
+/* Adds each line of rules with tree=pid; ids[] gets their ids. */
+int sbx_faults_attach(struct mn_sandbox *sb, const char *rules, int32_t pid,
+		      unsigned *ids, unsigned max, unsigned *n,
+		      struct mn_strbuf *err);
+void sbx_faults_detach(struct mn_sandbox *sb, unsigned *ids, unsigned *n);
+/* -errno a rule makes a trapped call fail with (after its delay), or 0. */
+long sbx_fault_call(struct mn_sandbox *sb, const char *call, int32_t pid);
+
 #endif

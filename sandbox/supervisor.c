@@ -53,6 +53,8 @@ struct sbx_spawn {
 	int exited, status, waited;
 	int efd;		/* eventfd for mn_sandbox_watch, -1 */
 	int detached;		/* nobody waits: dropped at exit */
+	unsigned fault_ids[SBX_RUN_FAULTS_MAX];	/* the run's fault rules */
+	unsigned nfaults;
 	struct sbx_spawn *next;
 };
 
@@ -87,6 +89,7 @@ static void spawn_exited(struct mn_sandbox *sb, struct sbx_spawn *s,
 
 	s->exited = 1;
 	s->status = status;
+	sbx_faults_detach(sb, s->fault_ids, &s->nfaults);
 	if (s->efd >= 0 && write(s->efd, &one, sizeof(one)) < 0)
 		abort();	/* an eventfd cannot overflow from 1s */
 	if (s->detached && s->state == 1)
@@ -333,6 +336,7 @@ static void spawn_drop(struct mn_sandbox *sb, struct sbx_spawn *s)
 		pp = &(*pp)->next;
 	if (*pp)
 		*pp = s->next;
+	sbx_faults_detach(sb, s->fault_ids, &s->nfaults);
 	if (s->lfd >= 0)
 		close(s->lfd);
 	if (s->efd >= 0)
@@ -411,6 +415,14 @@ int32_t mn_sandbox_spawn(struct mn_sandbox *sb,
 	pthread_mutex_unlock(&sb->lock);
 	/* s stays listed for mn_sandbox_wait(); only its spawner frees it */
 	pid = register_spawned(sb, sp, s, err);
+	/* before the listener: the program's execve waits for it */
+	if (pid >= 0 && sp->faults) {
+		pthread_mutex_lock(&sb->lock);
+		if (sbx_faults_attach(sb, sp->faults, s->pid, s->fault_ids,
+				      SBX_RUN_FAULTS_MAX, &s->nfaults, err))
+			pid = -EINVAL;
+		pthread_mutex_unlock(&sb->lock);
+	}
 	if (pid >= 0)
 		pid = sbx_listener_start(sb, lfd, sp->trace_files);
 	else

@@ -413,6 +413,7 @@ static void resync_ids(struct sbx_call *c)
 enum sbx_verdict sbx_xlate(struct sbx_call *c)
 {
 	int nr = c->req->data.nr;
+	long fault;
 
 	/* the filter only traps native calls, but the table is the law */
 	if (c->req->data.arch != AUDIT_ARCH_X86_64 || nr < 0 ||
@@ -424,6 +425,10 @@ enum sbx_verdict sbx_xlate(struct sbx_call *c)
 	if (setid_pending == c->pid)
 		resync_ids(c);
 	mn_proc_add_syscalls(c->sb->procs, c->pid, 1);
+	/* fault rules (faults.c); opens are the mount's to fault, once */
+	if (strncmp(table[nr].name, "open", 4) != 0 &&
+	    (fault = sbx_fault_call(c->sb, table[nr].name, c->pid)) < 0)
+		return answer(c, fault);
 	return table[nr].fn(c);
 }
 
