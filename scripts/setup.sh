@@ -4,7 +4,7 @@
 
 MN_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 MN_PACKAGES="build-essential clang cmake pkg-config libfuse3-dev fuse3
-libseccomp-dev libcmocka-dev libreadline-dev iproute2 procps busybox-static
+libcmocka-dev libreadline-dev iproute2 procps busybox-static
 groff-base man-db python3"
 
 mn_missing_packages() {
