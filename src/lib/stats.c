@@ -95,29 +95,34 @@ static int check_name(const char *name)
 }
 
 /*
- * Binary search.  Returns the entry, or NULL with *pos set to where the
- * name would go in `order`.  Lock held.
+ * Binary search.  Returns the entry or NULL; either way *pos (may be NULL)
+ * is the entry's place in `order`, or where the name would go.  Writing it
+ * on both paths also lets the compiler see it set (gcc -O2 warned).  Lock
+ * held.
  */
 static struct stat_entry *find(struct mn_stats *st, const char *name,
 			       size_t *pos)
 {
+	struct stat_entry *found = NULL;
 	size_t lo = 0, hi = st->n;
 
-	while (lo < hi) {
+	while (lo < hi && !found) {
 		size_t mid = lo + (hi - lo) / 2;
 		struct stat_entry *e = &st->entries[st->order[mid]];
 		int c = strcmp(name, e->name);
 
-		if (c == 0)
-			return e;
-		if (c < 0)
+		if (c == 0) {
+			found = e;
+			lo = mid;
+		} else if (c < 0) {
 			hi = mid;
-		else
+		} else {
 			lo = mid + 1;
+		}
 	}
 	if (pos)
 		*pos = lo;
-	return NULL;
+	return found;
 }
 
 /* Finds or registers `name` as `kind`.  Lock held. */

@@ -274,6 +274,16 @@ int mn_vfs_reporting(struct mn_vfs *vfs, const struct mn_vfs_cred *cred);
 void mn_vfs_file_changed(struct mn_vfs_file *f, unsigned what);
 
 /* --- file systems --------------------------------------------------------- */
+/*
+ * The VFS core names no file system: the root is made by the caller's
+ * make_root (fs_root.c: storage over opts->storage_dir, else tmp), so that
+ * src/fs depends on src/vfs and never the other way (ARCHITECTURE.md,
+ * "Folders").  make_root returns 0 or -errno and writes *out on success.
+ */
+typedef int mn_vfs_root_fn(struct mn_vfs *vfs, const struct mn_vfs_opts *opts,
+			   struct mn_fs **out);
+int mn_vfs_create_rooted(struct mn_vfs **out, const struct mn_vfs_opts *opts,
+			 mn_vfs_root_fn *make_root);
 int mn_fs_tmp_create(struct mn_vfs *vfs, uint64_t max_bytes,
 		     struct mn_fs **out);
 int mn_fs_storage_create(struct mn_vfs *vfs, const char *dir,

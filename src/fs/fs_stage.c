@@ -1,5 +1,5 @@
 /*
- * vfs_stage.c - the VFS's part of boot: the "vfs" stage hook and the
+ * fs_stage.c - the VFS's part of boot: the "vfs" stage hook and the
  * standard mounts.
  *
  * Kept apart from vfs.c so that unit tests of the VFS alone link without
@@ -16,11 +16,6 @@
 
 #include "fs_trees_i.h"
 #include "vfs_i.h"
-
-struct mn_vfs *mn_vfs_of(struct mn_kernel *k)
-{
-	return k ? mn_kernel_slot(k, MN_SLOT_VFS) : NULL;
-}
 
 /* Directories a fresh storage gets: path, mode, owner. */
 static const struct {
