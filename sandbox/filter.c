@@ -236,7 +236,17 @@ void sbx_filter_free(struct sock_fprog *prog)
 	prog->len = 0;
 }
 
-/* Runs in the program's child just before exec: async-signal-safe. */
+/*
+ * Runs in the program's child just before exec: async-signal-safe.
+ *
+ * WAIT_KILLABLE_RECV (Linux 5.19): once the supervisor has received a
+ * notification the caller waits killably, so a non-fatal signal no longer
+ * tears the call away from the supervisor halfway through: the answer the
+ * supervisor sends is the answer the program gets, and a call the
+ * supervisor is still serving cannot have returned (notify.c relies on
+ * this before writing results into the program's memory).  The filter is
+ * refused without it: fails closed rather than translate unsafely.
+ */
 int sbx_filter_install(const struct sock_fprog *prog)
 {
 	long fd;
@@ -244,6 +254,7 @@ int sbx_filter_install(const struct sock_fprog *prog)
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -errno;
 	fd = syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER,
-		     SECCOMP_FILTER_FLAG_NEW_LISTENER, prog);
+		     SECCOMP_FILTER_FLAG_NEW_LISTENER |
+		     SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, prog);
 	return fd < 0 ? -errno : (int)fd;
 }

@@ -32,6 +32,11 @@
 #define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
 #endif
 
+/* Linux 5.19+ */
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+
 #define SBX_MAX_PATH 4096
 #define SBX_HOSTNAME_MAX 64
 
@@ -136,6 +141,7 @@ struct sbx_listener;	/* a notification thread (notify.c) */
 struct sbx_proc;	/* a registered host process (registry.c) */
 struct sbx_usage;	/* the usage job's token (registry.c) */
 struct sbx_net;		/* the network side (netwait.c) */
+struct sbx_call;	/* one trapped call (below) */
 
 struct mn_sandbox {
 	struct mn_kernel *k;		/* borrowed */
@@ -239,8 +245,39 @@ int sbx_mem_write(struct sbx_call *c, uint64_t addr, const void *buf,
 		  size_t len);
 /* 0 while the notification is still pending, else -ENOENT. */
 int sbx_call_valid(struct sbx_call *c);
+/*
+ * Whether the caller has a signal to take (from /proc/TID/status): OWN, a
+ * signal it does not block is pending for the thread itself (or for its
+ * process, and it is the only thread); SHARED, only for its process of
+ * several threads (any thread not blocking it may take it); NONE.
+ */
+#define SBX_SIG_NONE 0
+#define SBX_SIG_OWN 1
+#define SBX_SIG_SHARED 2
+int sbx_call_signal_pending(struct sbx_call *c);
+/* Linux's "restart, or EINTR under a handler without SA_RESTART": an
+   answer only while the caller has a signal to take, or it leaks. */
+#define SBX_ERESTARTSYS 512
 /* Injects fd into the caller as the call's result (ADDFD|SEND). */
 int sbx_call_inject(struct sbx_call *c, int fd, unsigned int newfd_flags);
+
+/* aftercall.c: continued set*id and execve, recorded once they ran */
+#define SBX_EXEC_ARGS_MAX 256
+#define SBX_EXEC_BYTES_MAX 16384
+struct sbx_exec_rec {
+	char name[256];			/* basename of the path */
+	const char *argv[SBX_EXEC_ARGS_MAX + 1];	/* into buf */
+	char buf[SBX_EXEC_BYTES_MAX];
+};
+/* The caller's set*id is about to run: re-read its ids afterwards. */
+void sbx_after_setid(struct sbx_call *c);
+/* The caller's execve is about to run: record x (taken over) if it does. */
+void sbx_after_exec(struct sbx_call *c, struct sbx_exec_rec *x);
+/* Before each trapped call is translated: its process's pending work. */
+void sbx_after_call(struct sbx_call *c);
+/* Control thread, each tick; and at sandbox stop. */
+void sbx_after_tick(struct mn_sandbox *sb);
+void sbx_after_clear(struct mn_sandbox *sb);
 
 /* xlate.c */
 enum sbx_verdict {

@@ -4,7 +4,8 @@
  *
  * The control thread waits (epoll) on four things: init's socket (SPAWNED,
  * LISTENER, FAILED and EXITED messages), one pidfd per registered process,
- * a housekeeping timer and a stop eventfd.
+ * a housekeeping timer (registry.c's tick, and aftercall.c's: continued
+ * set*id and execve not yet recorded) and a stop eventfd.
  *
  * A spawned program is registered by the thread that called
  * mn_sandbox_spawn() as soon as its listener arrives (it is then blocked
@@ -181,8 +182,10 @@ static void *control_thread(void *arg)
 			} else if (evs[i].data.u64 == EV_SOCK) {
 				on_socket(sb);
 			} else if (evs[i].data.u64 == EV_TIMER) {
-				if (read(sb->timer_fd, &v, sizeof(v)) > 0)
+				if (read(sb->timer_fd, &v, sizeof(v)) > 0) {
 					sbx_registry_tick(sb);
+					sbx_after_tick(sb);
+				}
 			} else {
 				sbx_proc_exited(sb, evs[i].data.ptr);
 			}
@@ -231,6 +234,7 @@ void sbx_control_stop(struct mn_sandbox *sb)
 		sb->ctl_started = 0;
 	}
 	sbx_registry_clear(sb);
+	sbx_after_clear(sb);
 	while (sb->spawns) {
 		struct sbx_spawn *s = sb->spawns;
 
