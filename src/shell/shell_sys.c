@@ -20,6 +20,7 @@
 #include <micronos/health.h>
 #include <micronos/kernel.h>
 #include <micronos/mem.h>
+#include <micronos/memview.h>
 #include <micronos/proc.h>
 #include <micronos/pview.h>
 #include <micronos/sched.h>
@@ -257,17 +258,16 @@ static void top_header(struct mn_shell_ctx *c, const struct top_row *rows,
 		       int n)
 {
 	unsigned st[4] = {0, 0, 0, 0};	/* running sleeping stopped zombie */
+	struct mn_memview mv;
+	char e[32], f[32];
 	struct mn_proctab_stats ps;
 	struct mn_sched_stats ss;
-	struct mn_meminfo mi = {0};
 	struct mn_evstats es;
 	char a[32], b[32], d[32];
 
 	mn_proctab_stats(mn_kernel_procs(c->k), &ps);
 	mn_sched_stats(mn_kernel_sched(c->k), &ss);
 	mn_evbus_stats(mn_kernel_evbus(c->k), &es);
-	if (mn_kernel_mem(c->k))
-		mn_mem_info(mn_kernel_mem(c->k), &mi);
 	mn_shell_printf(c, "MicronOS %s - up %s\n", mn_kernel_name(c->k),
 			dur(a, sizeof(a), mn_kernel_uptime_ns(c->k)));
 	for (int i = 0; i < n; i++)
@@ -281,11 +281,14 @@ static void top_header(struct mn_shell_ctx *c, const struct top_row *rows,
 			(unsigned long long)ss.completed,
 			(unsigned long long)ss.queued,
 			(unsigned long long)ss.running, ss.workers);
-	mn_shell_printf(c, "Mem:   %s total, %s used, %s free (largest "
-			"block)\n",
-			size(a, sizeof(a), mi.total),
-			size(b, sizeof(b), mi.used),
-			size(d, sizeof(d), mi.largest_free));
+	mn_memview_get(c->k, &mv);	/* the model free(1) shows too */
+	mn_shell_printf(c, "Mem:   %s total, %s used, %s free; address "
+			"space %s used of %s\n",
+			size(a, sizeof(a), mv.total),
+			size(b, sizeof(b), mv.used),
+			size(d, sizeof(d), mv.free),
+			size(e, sizeof(e), mv.space_used),
+			size(f, sizeof(f), mv.space_total));
 	mn_shell_printf(c, "Events: %llu published, %llu in history\n\n",
 			(unsigned long long)es.published,
 			(unsigned long long)es.in_history);
