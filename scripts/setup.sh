@@ -3,9 +3,25 @@
 # shellcheck shell=bash
 
 MN_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-MN_PACKAGES="build-essential clang cmake pkg-config libfuse3-dev fuse3
-libcmocka-dev libreadline-dev iproute2 procps busybox-static
-groff-base man-db python3"
+# One package a line: helpers' merges stay simple.
+MN_PACKAGES="
+build-essential
+clang
+cmake
+pkg-config
+libfuse3-dev
+fuse3
+libcmocka-dev
+libreadline-dev
+iproute2
+procps
+psmisc
+busybox-static
+groff-base
+man-db
+python3
+git
+"
 
 mn_missing_packages() {
 	local p missing=""

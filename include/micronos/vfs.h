@@ -576,9 +576,11 @@ int mn_vfs_proc_fds(struct mn_kernel *k, int32_t pid,
  * function, each entry described by one template row whose callbacks see
  * which entry they serve in ctx->bind.
  *
- * Regular files are rendered once per open into a snapshot (so one reader
- * sees one consistent text, and offsets, 1-byte reads and lseek back to 0
- * agree); they are served DIRECT_IO with st_size 0 unless a getattr
+ * Regular files are rendered into a snapshot at open and again by each read
+ * that starts over at offset 0 after the first (Linux's seq_file: a reader
+ * that keeps the file open and lseeks to 0 sees fresh figures, and one read
+ * sequence, 1-byte reads or not, sees one consistent text); they are served
+ * DIRECT_IO with st_size 0 unless a getattr
  * callback says otherwise.  Symlinks render their target.  Writable
  * control files (mode with a w bit and a write callback) get each write(2)
  * as one call, Plan 9 style (`echo stop > state`); the callback's -errno is
