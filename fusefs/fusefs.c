@@ -192,6 +192,7 @@ static struct fuse_session *new_session(struct mn_fusefs *fs,
 	char o[256];
 	char *argv[4] = {"micronos", "-o", o, NULL};
 	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
+	struct fuse_lowlevel_ops ops;
 	struct fuse_session *se;
 	int allow_other = !(fs->flags & MN_FUSEFS_NO_ALLOW_OTHER);
 
@@ -214,7 +215,8 @@ static struct fuse_session *new_session(struct mn_fusefs *fs,
 		argv[3] = "-d";
 		args.argc = 4;
 	}
-	se = fuse_session_new(&args, &fusefs_ll_ops, sizeof(fusefs_ll_ops), fs);
+	fusefs_counted_ops(&ops);
+	se = fuse_session_new(&args, &ops, sizeof(ops), fs);
 	fuse_opt_free_args(&args);
 	if (!se && err)
 		mn_strbuf_printf(err, "libfuse refused the options %s", o);
@@ -243,6 +245,7 @@ static int fs_init(struct mn_fusefs *fs, const struct mn_fusefs_opts *opts)
 	pthread_mutex_init(&fs->qlock, NULL);
 	pthread_mutex_init(&fs->files_lock, NULL);
 	pthread_mutex_init(&fs->groups_lock, NULL);
+	pthread_mutex_init(&fs->stats_lock, NULL);
 	return 0;
 }
 
@@ -254,6 +257,7 @@ static void fs_free(struct mn_fusefs *fs)
 	pthread_mutex_destroy(&fs->qlock);
 	pthread_mutex_destroy(&fs->files_lock);
 	pthread_mutex_destroy(&fs->groups_lock);
+	pthread_mutex_destroy(&fs->stats_lock);
 	pthread_rwlock_destroy(&fs->maplock);
 	free(fs);
 }
