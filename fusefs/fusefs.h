@@ -105,7 +105,9 @@ struct mn_fusefs_stats {
  * being parked), with a histogram of those times: bucket i counts the
  * requests below the i-th bound of 4 us, 16 us, 64 us, 256 us, 1 ms, the
  * last the rest.  With a kernel the same figures are in its statistics,
- * as fuse.req.OP, fuse.req.OP.ns and fuse.req.OP.lat.BUCKET.
+ * as fuse.req.OP, fuse.req.OP.ns and fuse.req.OP.lat.BUCKET.  A request
+ * is counted when its handler starts (so a system call that returned has
+ * all of its requests counted), its time when the handler ends.
  */
 #define MN_FUSEFS_LAT_BUCKETS 6
 struct mn_fusefs_opstat {

@@ -110,14 +110,36 @@ static void publish(struct mn_fusefs *fs, struct fusefs_opstat *os,
 	pthread_mutex_unlock(&fs->stats_lock);
 }
 
-static void op_done(struct mn_fusefs *fs, enum fusefs_op op, uint64_t t0)
+/*
+ * Counted before the handler runs: once a caller's system call returns,
+ * every request it caused is in the count (the time comes after).
+ */
+static int op_begin(struct mn_fusefs *fs, enum fusefs_op op)
+{
+	struct fusefs_opstat *os = &fs->opstat[op];
+	int pub;
+
+	atomic_fetch_add_explicit(&os->count, 1, memory_order_relaxed);
+	if (!fs->kernel)
+		return -1;
+	pub = atomic_load_explicit(&os->published, memory_order_acquire);
+	if (!pub) {
+		publish(fs, os, op);
+		pub = atomic_load_explicit(&os->published,
+					   memory_order_acquire);
+	}
+	if (pub > 0)
+		mn_stat_inc(os->k_count);
+	return pub;
+}
+
+static void op_done(struct mn_fusefs *fs, enum fusefs_op op, uint64_t t0,
+		    int pub)
 {
 	struct fusefs_opstat *os = &fs->opstat[op];
 	uint64_t ns = clock_ns() - t0, max;
 	unsigned b = bucket_of(ns);
-	int pub;
 
-	atomic_fetch_add_explicit(&os->count, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&os->ns, ns, memory_order_relaxed);
 	atomic_fetch_add_explicit(&os->lat[b], 1, memory_order_relaxed);
 	max = atomic_load_explicit(&os->ns_max, memory_order_relaxed);
@@ -125,16 +147,7 @@ static void op_done(struct mn_fusefs *fs, enum fusefs_op op, uint64_t t0)
 			       &os->ns_max, &max, ns, memory_order_relaxed,
 			       memory_order_relaxed))
 		;
-	if (!fs->kernel)
-		return;
-	pub = atomic_load_explicit(&os->published, memory_order_acquire);
-	if (!pub) {
-		publish(fs, os, op);
-		pub = atomic_load_explicit(&os->published,
-					   memory_order_acquire);
-	}
 	if (pub > 0) {
-		mn_stat_inc(os->k_count);
 		mn_stat_add(os->k_ns, ns);
 		mn_stat_inc(os->k_lat[b]);
 	}
@@ -168,9 +181,10 @@ unsigned mn_fusefs_op_stats(struct mn_fusefs *fs, struct mn_fusefs_opstat *out,
 	static void w_##op params                                              \
 	{                                                                      \
 		struct mn_fusefs *fs = fuse_req_userdata(req);                 \
+		int pub = op_begin(fs, ID);                                    \
 		uint64_t t0 = clock_ns();                                      \
 		fusefs_ll_ops.op args;                                         \
-		op_done(fs, ID, t0);                                           \
+		op_done(fs, ID, t0, pub);                                      \
 	}
 
 typedef struct fuse_file_info ffi;
