@@ -46,19 +46,43 @@
 
 /* --- the session loop ---------------------------------------------------- */
 
+/*
+ * MN_FUSE_LOOP="max=N,idle=N,clone_fd=0|1" overrides the worker model, for
+ * measuring it (bench/README.md, tuning log); unknown words are ignored.
+ */
+static void loop_knobs(unsigned *max, unsigned *idle, unsigned *clone_fd)
+{
+	const char *env = getenv("MN_FUSE_LOOP");
+	unsigned v;
+
+	if (!env)
+		return;
+	if (strstr(env, "max=") && sscanf(strstr(env, "max="), "max=%u",
+					   &v) == 1 && v)
+		*max = v;
+	if (strstr(env, "idle=") && sscanf(strstr(env, "idle="), "idle=%u",
+					    &v) == 1)
+		*idle = v;
+	if (strstr(env, "clone_fd=") &&
+	    sscanf(strstr(env, "clone_fd="), "clone_fd=%u", &v) == 1)
+		*clone_fd = !!v;
+}
+
 static void *loop_main(void *arg)
 {
 	struct mn_fusefs *fs = arg;
 	struct fuse_loop_config *cfg = fuse_loop_cfg_create();
+	unsigned max = fs->max_threads, idle, clone_fd = 0;
 
 	pthread_setname_np(pthread_self(), "mn-fuse");
+	idle = max < 4 ? max : 4;
+	loop_knobs(&max, &idle, &clone_fd);
 	if (!cfg) {
 		fs->loop_rc = -ENOMEM;
 	} else {
-		fuse_loop_cfg_set_max_threads(cfg, fs->max_threads);
-		fuse_loop_cfg_set_idle_threads(
-		    cfg, fs->max_threads < 4 ? fs->max_threads : 4);
-		fuse_loop_cfg_set_clone_fd(cfg, 0);
+		fuse_loop_cfg_set_max_threads(cfg, max);
+		fuse_loop_cfg_set_idle_threads(cfg, idle < max ? idle : max);
+		fuse_loop_cfg_set_clone_fd(cfg, clone_fd);
 		fs->loop_rc = fuse_session_loop_mt(fs->se, cfg);
 		fuse_loop_cfg_destroy(cfg);
 	}

@@ -495,7 +495,8 @@ static void ll_access(fuse_req_t req, fuse_ino_t ino, int mask)
  * no write-back cache (the VFS would see writes late and with the
  * kernel's credentials); the kernel clears setuid bits itself (the VFS
  * does not implement HANDLE_KILLPRIV); readdirplus when the kernel thinks
- * it pays.
+ * it pays.  No NO_OPEN_SUPPORT: the kernel applies it to every file of the
+ * connection, and streams (events/stream) need their open state.
  */
 static void fusefs_init(void *userdata, struct fuse_conn_info *conn)
 {
