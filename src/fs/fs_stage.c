@@ -75,8 +75,10 @@ int mn_vfs_mount_standard(struct mn_vfs *vfs, struct mn_strbuf *err)
 	if (ret < 0)
 		return ret;
 	ret = mn_fs_tmp_create(vfs, mn_vfs_tmp_max(vfs), &tmp);
-	if (ret == 0)
+	if (ret == 0) {
+		mn_fs_cache_long(tmp);
 		ret = mn_vfs_mount_fs(vfs, "/tmp", tmp);
+	}
 	if (ret == 0)
 		ret = mn_vfs_mount_synth(vfs, "/dev", "dev", &mn_fs_dev_root,
 					 NULL);

@@ -435,6 +435,25 @@ static double y_entry_timeout(struct mn_fs *fs, struct mn_vnode *vn)
 	return fs->entry_timeout;
 }
 
+/*
+ * A static row whose attributes the framework alone fills (no getattr
+ * callback, not rendered for its size, no growing mtime) has constant
+ * attributes: the kernel may keep them, which spares a GETATTR for each
+ * permission check on the way to /proc/meminfo.  The content is not
+ * cached by this (DIRECT_IO, st_size 0), and the rest keep 0.
+ */
+static double y_attr_timeout(struct mn_fs *fs, struct mn_vnode *vn)
+{
+	const struct snode *n = SN(vn);
+	const struct mn_synth_node *r = n->row;
+
+	(void)fs;
+	if (n->nbind || S_ISLNK(r->mode) || r->getattr ||
+	    (r->flags & (MN_SYNTH_GROWS | MN_SYNTH_SIZED | MN_SYNTH_VOLATILE)))
+		return 0;
+	return MN_VFS_CACHE_LONG;
+}
+
 static struct sfile *sfile_new(const struct mn_vfs_cred *cred)
 {
 	struct sfile *sf = calloc(1, sizeof(*sf));
@@ -741,6 +760,7 @@ static const struct mn_fs_ops synth_ops = {
 	.readdir = y_readdir,
 	.releasedir = y_releasedir,
 	.entry_timeout = y_entry_timeout,
+	.attr_timeout = y_attr_timeout,
 	.destroy = y_destroy,
 };
 

@@ -343,13 +343,27 @@ ssize_t mn_vfs_write(struct mn_vfs_file *f, const void *buf, size_t size,
 int mn_vfs_file_host_fd(struct mn_vfs_file *f)
 {
 	struct mn_faults *fl = faults_of(f->vfs);
+	int fd;
 
 	/* data moved behind our back could not be faulted: go the slow way */
 	if (f->is_dir || !f->vn->fs->ops->host_fd ||
 	    (fl && (mn_faults_watch(fl, "read") ||
 		    mn_faults_watch(fl, "write"))))
 		return -EOPNOTSUPP;
-	return f->vn->fs->ops->host_fd(f);
+	fd = f->vn->fs->ops->host_fd(f);
+	/*
+	 * A writer the VFS will not see (a sandboxed program's log): from
+	 * now until release the file's attributes are served with timeout 0
+	 * (mn_vnode_attr_timeout), and whoever cached them for long is told
+	 * to ask again.  The mount's own opens keep their caches coherent.
+	 */
+	if (fd >= 0 && !(f->cflags & MN_VFS_CRED_COHERENT) &&
+	    (atomic_load(&f->flags) & O_ACCMODE) != O_RDONLY &&
+	    !atomic_exchange(&f->host_writer, 1)) {
+		atomic_fetch_add(&f->vn->host_writers, 1);
+		mn_vfs_file_changed(f, MN_VFS_CHANGED_DATA);
+	}
+	return fd;
 }
 
 void mn_vfs_file_account(struct mn_vfs_file *f, int is_write, size_t bytes)
@@ -392,6 +406,11 @@ void mn_vfs_release(struct mn_vfs_file *f)
 {
 	if (!f || atomic_fetch_sub(&f->refs, 1) != 1)
 		return;
+	if (atomic_load(&f->host_writer)) {
+		/* what it wrote last: the kernel asks once more, then caches */
+		atomic_fetch_sub(&f->vn->host_writers, 1);
+		mn_vfs_file_changed(f, MN_VFS_CHANGED_DATA);
+	}
 	if (f->is_dir) {
 		if (f->vn->fs->ops->releasedir)
 			f->vn->fs->ops->releasedir(f);

@@ -120,6 +120,8 @@ struct mn_fs_ops {
 			   const char *name);
 	/* entry timeout for a name in dir (NULL: fs->entry_timeout) */
 	double (*entry_timeout)(struct mn_fs *fs, struct mn_vnode *vn);
+	/* attribute timeout of vn (NULL: fs->attr_timeout) */
+	double (*attr_timeout)(struct mn_fs *fs, struct mn_vnode *vn);
 	void (*destroy)(struct mn_fs *fs);
 };
 
@@ -134,6 +136,7 @@ struct mn_fs {
 				   VFS at mount */
 	double attr_timeout;
 	double entry_timeout;
+	double neg_timeout;	/* how long a missing name may be cached */
 	int readonly;
 	char type[16];
 };
@@ -155,6 +158,9 @@ struct mn_vnode {
 					   reference held (as a dentry pins
 					   its parent), for paths */
 	char *name;		/* name it was last looked up by */
+	/* open files whose host fd a writer outside the VFS holds (the
+	 * sandbox's log files): the kernel must not cache the attributes */
+	atomic_uint host_writers;
 	struct mn_vnode *next_id, *next_key;
 };
 
@@ -177,6 +183,7 @@ struct mn_vfs_file {
 	int32_t pid;		/* the opener's credentials (no groups) */
 	uint32_t uid, gid;
 	unsigned cflags;	/* the opener's MN_VFS_CRED_*; set once */
+	atomic_int host_writer;	/* counted in vn->host_writers */
 	void *priv;		/* the fs's per-open state */
 	char *path;		/* owned; may be NULL */
 	atomic_uint_fast64_t rd_calls, rd_bytes, wr_calls, wr_bytes;
@@ -228,6 +235,17 @@ int mn_vfs_install(struct mn_vfs *vfs, struct mn_fs *fs,
 int mn_vfs_entry_of(struct mn_vfs *vfs, struct mn_vnode *vn,
 		    const struct mn_vfs_cred *cred, struct mn_vfs_entry *out);
 int mn_vfs_cred_in_group(const struct mn_vfs_cred *cred, uint32_t gid);
+/* The timeouts to hand out with vn's attributes and with its name. */
+double mn_vnode_attr_timeout(struct mn_vnode *vn);
+double mn_vnode_entry_timeout(struct mn_vnode *vn);
+/*
+ * How long the kernel may cache a tree that only the VFS writes (storage,
+ * tmp): its entries, attributes and missing names.  The change hook tells
+ * it at once of what others than the mount change, so the timeout only
+ * bounds what nobody reports (the storage directory edited on the host).
+ */
+#define MN_VFS_CACHE_LONG 3600.0
+void mn_fs_cache_long(struct mn_fs *fs);
 /*
  * For ".." at vn: if vn is a mounted root, returns (with a reference) the
  * covered node to look ".." up in; else NULL.  The root of / is its own

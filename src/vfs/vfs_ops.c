@@ -118,6 +118,11 @@ int mn_vfs_lookup(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 		ret = mn_vfs_install(vfs, dir->fs, &fe, parent,
 				     strcmp(name, "..") ? name : NULL, cred,
 				     out, NULL);
+	if (ret == -ENOENT) {
+		/* the caller may remember the absence (vfs.h) */
+		memset(out, 0, sizeof(*out));
+		out->entry_timeout = dir->fs->neg_timeout;
+	}
 out:
 	mn_vnode_put(vfs, dir);
 	return ret;
@@ -133,7 +138,7 @@ int mn_vfs_getattr(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 		return -ESTALE;
 	ret = mn_vnode_getattr(vn, cred, attr);
 	if (timeout)
-		*timeout = vn->fs->attr_timeout;
+		*timeout = mn_vnode_attr_timeout(vn);
 	mn_vnode_put(vfs, vn);
 	return ret;
 }
@@ -208,7 +213,7 @@ int mn_vfs_setattr(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 	if (ret == 0)
 		ret = mn_vnode_getattr(vn, cred, attr);
 	if (timeout)
-		*timeout = vn->fs->attr_timeout;
+		*timeout = mn_vnode_attr_timeout(vn);
 	mn_vnode_put(vfs, vn);
 	return ret;
 }
@@ -583,6 +588,14 @@ ssize_t mn_vfs_getxattr(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 	struct mn_vnode *vn;
 	ssize_t ret;
 
+	/*
+	 * Only "user." is stored: any other namespace is unsupported, as
+	 * for set.  ENODATA would say "supported, none here", and ls -l
+	 * would ask for security.selinux and the ACL of every file; told
+	 * EOPNOTSUPP once, it stops asking for the whole file system.
+	 */
+	if (name && *name && strncmp(name, "user.", 5))
+		return -EOPNOTSUPP;
 	ret = xattr_begin(vfs, cred, ino, name, R_OK, &vn);
 	if (ret < 0)
 		return ret;
