@@ -71,7 +71,9 @@ static const struct {
 	const char *header;
 	const char *layer;
 } header_owner[] = {
+	{"memview.h", "kernel"},	/* mem_view.c */
 	{"net_fs.h", "net"},	/* net_proc.c, net_sysfs.c */
+	{"pview.h", "fs"},	/* fs_proc_view.c */
 	{"runner.h", "kernel"},	/* filled by kernel.c for timer and health */
 	{"tcp.h", "net"},	/* net_tcp.c */
 };
