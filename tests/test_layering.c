@@ -58,7 +58,7 @@ static const struct layer layers[] = {
 	{"src/vfs", "vfs", "lib kernel", NULL},
 	{"src/net", "net", "lib kernel vfs", NULL},
 	{"src/fs", "fs", "lib kernel vfs net", NULL},
-	{"src/shell", "shell", "lib kernel vfs net", NULL},
+	{"src/shell", "shell", "lib kernel vfs net fs", NULL},
 	{"src/ctl", "ctl", "lib kernel shell", NULL},
 	{"src/cmd", "cmd", CORE " fusefs sandbox", "lib fusefs sandbox"},
 	{"fusefs", "fusefs", CORE, "lib"},
