@@ -200,6 +200,12 @@ struct mn_vfs_hook {
 	unsigned running;	/* calls of fn in progress */
 };
 
+/* Whether cred passes the checks root passes (MN_VFS_CRED_ADMIN too). */
+static inline int mn_vfs_cred_root(const struct mn_vfs_cred *cred)
+{
+	return cred->uid == 0 || (cred->flags & MN_VFS_CRED_ADMIN);
+}
+
 /* --- vfs.c ---------------------------------------------------------------- */
 struct mn_kernel *mn_vfs_kernel(struct mn_vfs *vfs);
 struct mn_evbus *mn_vfs_bus(struct mn_vfs *vfs);
