@@ -51,6 +51,7 @@
 #include <unistd.h>
 
 #include <micronos/evbus.h>
+#include <micronos/health.h>
 
 #include "fs_storage_i.h"
 
@@ -835,6 +836,68 @@ static const struct mn_fs_ops storage_ops = {
 	.removexattr = s_removexattr,
 	.destroy = s_destroy,
 };
+
+/* --- health ------------------------------------------------------------------- */
+
+/* Descriptors the daemon holds, or -errno (EMFILE: none left to look). */
+static long count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	long n = 0;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1;	/* not the one reading */
+}
+
+enum mn_health_status mn_fs_storage_health(struct mn_vfs *vfs, char *msg,
+					   size_t size)
+{
+	struct mn_vnode *vn = mn_vnode_get(vfs, MN_VFS_ROOT_INO);
+	struct storage *s = vn && vn->fs->ops == &storage_ops ? ST(vn->fs) :
+		NULL;
+	enum mn_health_status st = MN_HEALTH_OK;
+	unsigned cached = 0, cap = 0;
+	uint64_t reopens = 0, emfile = 0, fresh = 0;
+	struct rlimit rl = {0, 0};
+	long used = count_fds();
+	int off;
+
+	if (s) {
+		snode_stats(s, &cached, &cap, &reopens, &emfile);
+		pthread_mutex_lock(&s->lock);
+		fresh = emfile - s->emfile_seen;
+		s->emfile_seen = emfile;
+		pthread_mutex_unlock(&s->lock);
+	}
+	mn_vnode_put(vfs, vn);
+	getrlimit(RLIMIT_NOFILE, &rl);
+	if (used < 0) {
+		off = snprintf(msg, size, "cannot count descriptors: %s",
+			       strerror((int)-used));
+		st = MN_HEALTH_FAILED;
+	} else {
+		off = snprintf(msg, size, "%ld of %llu descriptors in use",
+			       used, (unsigned long long)rl.rlim_cur);
+		if ((unsigned long long)used * 100 >= rl.rlim_cur * 95ULL)
+			st = MN_HEALTH_FAILED;
+		else if ((unsigned long long)used * 100 >= rl.rlim_cur * 80ULL)
+			st = MN_HEALTH_DEGRADED;
+	}
+	if (fresh)
+		st = MN_HEALTH_FAILED;
+	if (s && off >= 0 && (size_t)off < size)
+		snprintf(msg + off, size - (size_t)off, "; storage caches %u "
+			 "(cap %u), %llu re-opens, %llu opens refused "
+			 "(EMFILE)", cached, cap, (unsigned long long)reopens,
+			 (unsigned long long)emfile);
+	return st;
+}
 
 /* The daemon's umask, read without changing it (umask(2) would race). */
 static mode_t read_umask(void)

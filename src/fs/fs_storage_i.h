@@ -71,6 +71,7 @@ struct storage {
 	unsigned cached;	/* fds in the cache (held in the LRU) */
 	uint64_t reopens;	/* fds opened again after eviction */
 	uint64_t emfile;	/* host opens that failed with EMFILE/ENFILE */
+	uint64_t emfile_seen;	/* emfile at the last health check */
 	struct sino *root;
 };
 

@@ -30,6 +30,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include <micronos/health.h>
 #include <micronos/vfs.h>
 
 struct mn_fs;
@@ -298,6 +299,14 @@ int mn_sysfiles_create(struct mn_sysfiles **out, struct mn_vfs *vfs);
 void mn_sysfiles_destroy(struct mn_sysfiles *sf);
 /* Wires (sf) or unwires (NULL) the file rows of the syscall table. */
 int mn_sysfiles_wire(struct mn_kernel *k, struct mn_sysfiles *sf);
+
+/*
+ * fs_storage.c: the "storage" health check: the daemon's descriptors
+ * against RLIMIT_NOFILE (degraded from 80%, failed from 95% or after a
+ * host open was refused for want of one) and the node cache's figures.
+ */
+enum mn_health_status mn_fs_storage_health(struct mn_vfs *vfs, char *msg,
+					   size_t size);
 
 /* fs_storage.c: DiskRead/DiskWrite of a file at release. */
 void mn_vfs_publish_io(struct mn_vfs_file *f);
