@@ -863,13 +863,14 @@ enum mn_health_status mn_fs_storage_health(struct mn_vfs *vfs, char *msg,
 		NULL;
 	enum mn_health_status st = MN_HEALTH_OK;
 	unsigned cached = 0, cap = 0;
+	int handles = 0;
 	uint64_t reopens = 0, emfile = 0, fresh = 0;
 	struct rlimit rl = {0, 0};
 	long used = count_fds();
 	int off;
 
 	if (s) {
-		snode_stats(s, &cached, &cap, &reopens, &emfile);
+		snode_stats(s, &cached, &cap, &reopens, &emfile, &handles);
 		pthread_mutex_lock(&s->lock);
 		fresh = emfile - s->emfile_seen;
 		s->emfile_seen = emfile;
@@ -893,8 +894,9 @@ enum mn_health_status mn_fs_storage_health(struct mn_vfs *vfs, char *msg,
 		st = MN_HEALTH_FAILED;
 	if (s && off >= 0 && (size_t)off < size)
 		snprintf(msg + off, size - (size_t)off, "; storage caches %u "
-			 "(cap %u), %llu re-opens, %llu opens refused "
+			 "(cap %u), %llu re-opens by %s, %llu opens refused "
 			 "(EMFILE)", cached, cap, (unsigned long long)reopens,
+			 handles ? "handle" : "name",
 			 (unsigned long long)emfile);
 	return st;
 }

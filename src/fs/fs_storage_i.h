@@ -107,7 +107,7 @@ int snode_err(struct storage *s, int err);
 int snode_cached_meta(struct storage *s, uint64_t ino, struct smeta *m);
 /* Cache figures for health. */
 void snode_stats(struct storage *s, unsigned *cached, unsigned *cap,
-		 uint64_t *reopens, uint64_t *emfile);
+		 uint64_t *reopens, uint64_t *emfile, int *handles);
 
 /* --- fs_storage_meta.c ---------------------------------------------------- */
 /* Reads the metadata of the file behind fd (O_PATH); -ENODATA if none. */

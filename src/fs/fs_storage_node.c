@@ -18,7 +18,9 @@
  *    CAP_DAC_READ_SEARCH), a file handle, which finds the inode whatever
  *    happened to its names.
  * The O_PATH descriptors themselves live in an LRU cache of at most
- * fd_cap entries (a quarter of RLIMIT_NOFILE, at most 4096): a hot node
+ * fd_cap entries (a quarter of RLIMIT_NOFILE, at most 4096, or
+ * $MICRONOS_STORAGE_FD_CAP; $MICRONOS_STORAGE_NO_HANDLES=1 makes a root
+ * daemon use names as a rootless one does - both for tests): a hot node
  * costs no re-open, a cold one costs one openat per level that also went
  * cold (by handle: one call).  Descriptors being used (borrowed by a call
  * in flight) or belonging to a node with open files are never evicted;
@@ -456,8 +458,9 @@ int snode_cached_meta(struct storage *s, uint64_t ino, struct smeta *m)
 }
 
 void snode_stats(struct storage *s, unsigned *cached, unsigned *cap,
-		 uint64_t *reopens, uint64_t *emfile)
+		 uint64_t *reopens, uint64_t *emfile, int *handles)
 {
+	*handles = s->handles;
 	pthread_mutex_lock(&s->lock);
 	*cached = s->cached;
 	*cap = s->fd_cap;
@@ -499,6 +502,7 @@ static unsigned default_cap(void)
 int snode_init(struct storage *s, unsigned fd_cap)
 {
 	const char *env = getenv("MICRONOS_STORAGE_NO_HANDLES");
+	const char *cap = getenv("MICRONOS_STORAGE_FD_CAP");
 	struct stat st;
 	int fd;
 
@@ -510,6 +514,9 @@ int snode_init(struct storage *s, unsigned fd_cap)
 		free(s->hash);
 		return -ENOMEM;
 	}
+	/* an administrator's (or a test's) cap, else from the limit */
+	if (!fd_cap && cap && atoi(cap) >= FD_CAP_MIN)
+		fd_cap = (unsigned)atoi(cap);
 	s->fd_cap = fd_cap ? fd_cap : default_cap();
 	/* the tests' way to run the by-name path as root */
 	s->handles = !(env && *env == '1') && handles_work(s->rootfd);
