@@ -107,17 +107,66 @@ static int mnt(struct rfs *r, const char *src, const char *rel,
 	return 0;
 }
 
+/*
+ * One component of mkdir_rel: name in dfd made a directory (mode if made
+ * here); returns an O_PATH descriptor of it, *made set if created.  A
+ * symlink found there is never followed: MicronOS's tree is writable by
+ * root inside, who could plant one to make the next boot create or mount
+ * at its target on the host, so it is replaced by the directory.
+ */
+static int mkdir_one(int dfd, const char *name, mode_t mode, int *made)
+{
+	struct stat st;
+	int fd;
+
+	*made = mkdirat(dfd, name, mode) == 0;
+	if (!*made && errno != EEXIST)
+		return -errno;
+	fd = openat(dfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOTDIR &&
+	    fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISLNK(st.st_mode)) {
+		if (unlinkat(dfd, name, 0) < 0 || mkdirat(dfd, name, mode) < 0)
+			return -errno;
+		*made = 1;
+		fd = openat(dfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+			    O_CLOEXEC);
+	}
+	if (fd < 0)
+		return -errno;
+	/* the umask must not decide a sticky /tmp's mode */
+	if (*made && fchmodat(dfd, name, mode, 0) < 0) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+/*
+ * mkdir -p of stage + rel, walked one name at a time without following a
+ * symlink (see mkdir_one); parents get 0755, the last component mode.  What
+ * exists is left as it is (a tree's own).  Returns 1 if the last component
+ * was made, 0 if it was there, or -errno.
+ */
 static int mkdir_rel(struct rfs *r, const char *rel, mode_t mode)
 {
-	if (mkdir(at(r, rel), mode) < 0) {
-		if (errno == EEXIST)
-			return 0;	/* a tree's own: left as it is */
-		return fail(r, errno, "mkdir", rel);
+	char buf[SBX_MAX_PATH], *name, *next, *save = NULL;
+	int dfd, fd, made = 0;
+
+	snprintf(buf, sizeof(buf), "%s", rel);
+	dfd = open(r->cfg->stage, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return fail(r, errno, "open", r->cfg->stage);
+	for (name = strtok_r(buf, "/", &save); name; name = next) {
+		next = strtok_r(NULL, "/", &save);
+		fd = mkdir_one(dfd, name, next ? 0755 : mode, &made);
+		close(dfd);
+		if (fd < 0)
+			return fail(r, -fd, "mkdir", rel);
+		dfd = fd;
 	}
-	/* the umask must not decide a sticky /tmp's mode */
-	if (chmod(r->path, mode) < 0)
-		return fail(r, errno, "chmod", rel);
-	return 0;
+	close(dfd);
+	return made;
 }
 
 /*
@@ -538,8 +587,10 @@ static int tree_root(struct rfs *r)
 		     "mode=755")) < 0 || (e = mkdir_rel(r, "/home", 0755)) < 0
 	    || (e = mkdir_rel(r, "/var/tmp", 01777)) < 0)
 		return e;
-	if (mkdir(at(r, "/home/user"), 0755) == 0 &&
-	    chown(r->path, MN_SANDBOX_USER_UID, MN_SANDBOX_USER_UID) < 0)
+	/* the default user's home, if the tree lets it be made */
+	if (mkdir_rel(r, "/home/user", 0755) == 1 &&
+	    chown(at(r, "/home/user"), MN_SANDBOX_USER_UID,
+		  MN_SANDBOX_USER_UID) < 0)
 		return fail(r, errno, "chown", "/home/user");
 	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
 		/* the tree's, through its descriptor (see world.c) */

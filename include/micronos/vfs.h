@@ -103,6 +103,13 @@ struct mn_vfs_cred {
  * reported to the change hook (see "Change notification").
  */
 #define MN_VFS_CRED_COHERENT 0x1
+/*
+ * The caller holds the host's privilege over files (host root through the
+ * mount): it passes every check MicronOS root passes, yet what it creates
+ * is owned by its own uid - host root's files show as host uid 0, which is
+ * not MicronOS root (see "Ids" in ARCHITECTURE.md).
+ */
+#define MN_VFS_CRED_ADMIN 0x2
 
 /* The kernel itself: uid 0, gid 0, pid 0. */
 extern const struct mn_vfs_cred mn_vfs_cred_kernel;

@@ -168,7 +168,7 @@ static int parse_opts(const struct subcmd *sc, int argc, char **argv,
 
 /* Read by the fuse stage at boot, so they live as long as the program. */
 static struct mn_fusefs_opts fuse_opts;
-static struct mn_fusefs_idmap fuse_maps[2];
+static struct mn_fusefs_idmap fuse_maps[3];
 static char fuse_mountpoint[PATH_MAX];
 
 int attach_layers(struct mn_kernel *k, struct mn_ctl *ctl,
@@ -208,20 +208,26 @@ int attach_layers(struct mn_kernel *k, struct mn_ctl *ctl,
 		return ret;
 	/*
 	 * The FUSE mount of the whole tree at in->mount_dir, in the fuse
-	 * stage.  Sandboxed programs reach it with host ids shifted by the
-	 * sandbox's base: the first map line turns them back into MicronOS
-	 * ids (and owners into the sandbox's view); the second keeps host
-	 * callers (root browsing the mount) as they are.
+	 * stage.  One id rule for every caller, a bijection between host ids
+	 * and MicronOS ids (ARCHITECTURE.md, "Ids"): MicronOS ids 0-65535
+	 * are host ids 200000-265535 (the sandbox's user namespace, so
+	 * inside they show as themselves); host ids below 200000 are
+	 * MicronOS ids 65536 up (host uid H is MicronOS 65536 + H), so a
+	 * host user's files show as its own on the host; ids from 265536 up
+	 * are the same on both sides.
 	 */
 	fuse_maps[0] = (struct mn_fusefs_idmap){0, MN_SANDBOX_UID_BASE, 65536};
-	fuse_maps[1] = (struct mn_fusefs_idmap){0, 0, 65536};
+	fuse_maps[1] = (struct mn_fusefs_idmap){65536, 0, MN_SANDBOX_UID_BASE};
+	fuse_maps[2] = (struct mn_fusefs_idmap){
+		MN_SANDBOX_UID_BASE + 65536, MN_SANDBOX_UID_BASE + 65536,
+		UINT32_MAX - (MN_SANDBOX_UID_BASE + 65536)};
 	snprintf(fuse_mountpoint, sizeof(fuse_mountpoint), "%s",
 		 in->mount_dir);
 	fuse_opts.mountpoint = fuse_mountpoint;
 	fuse_opts.uid_map = fuse_maps;
-	fuse_opts.nuid_map = 2;
+	fuse_opts.nuid_map = 3;
 	fuse_opts.gid_map = fuse_maps;
-	fuse_opts.ngid_map = 2;
+	fuse_opts.ngid_map = 3;
 	ret = mn_fusefs_attach(k, &fuse_opts);
 	if (ret < 0) {
 		mn_strbuf_printf(err, "cannot attach the FUSE mount: %s\n",

@@ -29,32 +29,59 @@ static const struct {
 	{"/var", 0755, 0},
 };
 
+/*
+ * One directory of the skeleton, walked down from the root a name at a time
+ * with lookups that follow no symlink: root inside may have replaced /home
+ * by a link to anywhere, and boot must neither create at its target nor
+ * fail because of it.  Whatever is not a directory on the way is left as
+ * it is and the entry skipped (returns 0).  The last component is made
+ * with mode and given to uid if missing.
+ */
+static int make_one(struct mn_vfs *vfs, const char *path, mode_t mode,
+		    uint32_t uid)
+{
+	const struct mn_vfs_cred *kc = &mn_vfs_cred_kernel;
+	char buf[MN_VFS_PATH_MAX], *name, *next, *save = NULL;
+	uint64_t dir = MN_VFS_ROOT_INO;
+	struct mn_vfs_entry e;
+	int ret = 0, made;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	mn_vfs_lookup(vfs, kc, dir, ".", &e);	/* a lookup to forget */
+	for (name = strtok_r(buf, "/", &save); name; name = next) {
+		next = strtok_r(NULL, "/", &save);
+		made = 0;
+		ret = mn_vfs_lookup(vfs, kc, dir, name, &e);
+		if (ret == -ENOENT) {
+			ret = mn_vfs_mkdir(vfs, kc, dir, name, next ? 0755 :
+					   mode, &e);
+			made = ret == 0;
+		}
+		mn_vfs_forget(vfs, dir, 1);
+		if (ret < 0)
+			return ret;
+		dir = e.ino;
+		if (!S_ISDIR(e.attr.st_mode))
+			break;	/* not followed, not touched */
+		if (made && !next && uid) {
+			struct stat st = {.st_uid = uid, .st_gid = uid};
+
+			ret = mn_vfs_setattr(vfs, kc, dir, &st, MN_SETATTR_UID
+					     | MN_SETATTR_GID, NULL, NULL);
+		}
+	}
+	mn_vfs_forget(vfs, dir, 1);
+	return ret;
+}
+
 static int make_skeleton(struct mn_vfs *vfs, struct mn_strbuf *err)
 {
-	struct stat st = {0};
 	size_t i;
 	int ret;
 
 	for (i = 0; i < sizeof(skeleton) / sizeof(skeleton[0]); i++) {
-		ret = mn_vfs_mkdir_path(vfs, &mn_vfs_cred_kernel, "/",
-					skeleton[i].path, skeleton[i].mode);
-		if (ret == -EEXIST)
-			continue;
-		if (ret == 0 && skeleton[i].uid) {
-			struct mn_vfs_entry e;
-
-			st.st_uid = st.st_gid = skeleton[i].uid;
-			ret = mn_vfs_resolve(vfs, &mn_vfs_cred_kernel, "/",
-					     skeleton[i].path, 0, &e);
-			if (ret == 0) {
-				ret = mn_vfs_setattr(vfs, &mn_vfs_cred_kernel,
-						     e.ino, &st,
-						     MN_SETATTR_UID |
-						     MN_SETATTR_GID, NULL,
-						     NULL);
-				mn_vfs_forget(vfs, e.ino, 1);
-			}
-		}
+		ret = make_one(vfs, skeleton[i].path, skeleton[i].mode,
+			       skeleton[i].uid);
 		if (ret < 0) {
 			if (err)
 				mn_strbuf_printf(err, "vfs: cannot create %s: %s",
@@ -89,6 +116,11 @@ int mn_vfs_mount_standard(struct mn_vfs *vfs, struct mn_strbuf *err)
 		mn_strbuf_printf(err, "vfs: standard mounts: %s",
 				 strerror(-ret));
 	return ret;
+}
+
+static enum mn_health_status check_storage(void *arg, char *msg, size_t n)
+{
+	return mn_fs_storage_health(arg, msg, n);
 }
 
 static int vfs_start(struct mn_kernel *k, void *arg, struct mn_strbuf *err)
@@ -127,6 +159,13 @@ static int vfs_start(struct mn_kernel *k, void *arg, struct mn_strbuf *err)
 		return ret;
 	}
 	mn_kernel_set_slot(k, MN_SLOT_VFS, vfs);
+	if (mn_kernel_health(k)) {
+		struct mn_health_check c = {
+			.name = "storage", .check = check_storage, .arg = vfs,
+		};
+
+		mn_health_register(mn_kernel_health(k), &c);
+	}
 	return 0;
 }
 
@@ -137,6 +176,8 @@ static void vfs_stop(struct mn_kernel *k, void *arg)
 	(void)arg;
 	if (!vfs)
 		return;
+	if (mn_kernel_health(k))
+		mn_health_unregister(mn_kernel_health(k), "storage");
 	mn_sysfiles_wire(k, NULL);
 	mn_kernel_set_slot(k, MN_SLOT_VFS, NULL);
 	mn_sysfiles_destroy(mn_vfs_sysfiles(vfs));

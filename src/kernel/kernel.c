@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <micronos/clock.h>
 #include <micronos/config.h>
@@ -358,7 +359,7 @@ static int mkdir_p(const char *path)
 			return -errno;
 		*p = '/';
 	}
-	if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+	if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
 		return -errno;
 	return 0;
 }
@@ -372,6 +373,21 @@ static void seed_faults(struct mn_kernel *k)
 		if (getrandom(&seed, sizeof(seed), 0) == sizeof(seed))
 			seed &= INT64_MAX;
 	mn_faults_seed(k->faults, seed);
+}
+
+/*
+ * The data dir is private to the daemon (0700): storage's backing files
+ * are the daemon's, never meant for host users (fs_storage_meta.c).  One
+ * made by an older version (0755) is closed on boot; one owned by someone
+ * else is left to its owner.
+ */
+static void data_dir_private(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    st.st_uid == geteuid() && (st.st_mode & 077))
+		chmod(path, st.st_mode & 07700);
 }
 
 static int start_core(struct mn_kernel *k, struct mn_strbuf *err)
@@ -390,6 +406,7 @@ static int start_core(struct mn_kernel *k, struct mn_strbuf *err)
 					 k->data_dir, mn_errno_message(rc));
 			goto out;
 		}
+		data_dir_private(k->data_dir);
 		snprintf(path, sizeof(path), "%s/config", k->data_dir);
 		if (stat(path, &st) == 0 &&
 		    (rc = mn_config_load(k->config, path, err, &warn)) < 0)

@@ -427,7 +427,7 @@ int mn_vfs_perm(const struct mn_vfs_cred *cred, const struct stat *st,
 	unsigned bits;
 
 	mask &= R_OK | W_OK | X_OK;
-	if (cred->uid == 0) {
+	if (mn_vfs_cred_root(cred)) {
 		/* root executes only what someone may execute */
 		if ((mask & X_OK) && !S_ISDIR(st->st_mode) &&
 		    !(st->st_mode & 0111))

@@ -30,6 +30,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include <micronos/health.h>
 #include <micronos/vfs.h>
 
 struct mn_fs;
@@ -207,6 +208,12 @@ struct mn_vfs_hook {
 	unsigned running;	/* calls of fn in progress */
 };
 
+/* Whether cred passes the checks root passes (MN_VFS_CRED_ADMIN too). */
+static inline int mn_vfs_cred_root(const struct mn_vfs_cred *cred)
+{
+	return cred->uid == 0 || (cred->flags & MN_VFS_CRED_ADMIN);
+}
+
 /* --- vfs.c ---------------------------------------------------------------- */
 struct mn_kernel *mn_vfs_kernel(struct mn_vfs *vfs);
 struct mn_evbus *mn_vfs_bus(struct mn_vfs *vfs);
@@ -320,6 +327,14 @@ int mn_sysfiles_create(struct mn_sysfiles **out, struct mn_vfs *vfs);
 void mn_sysfiles_destroy(struct mn_sysfiles *sf);
 /* Wires (sf) or unwires (NULL) the file rows of the syscall table. */
 int mn_sysfiles_wire(struct mn_kernel *k, struct mn_sysfiles *sf);
+
+/*
+ * fs_storage.c: the "storage" health check: the daemon's descriptors
+ * against RLIMIT_NOFILE (degraded from 80%, failed from 95% or after a
+ * host open was refused for want of one) and the node cache's figures.
+ */
+enum mn_health_status mn_fs_storage_health(struct mn_vfs *vfs, char *msg,
+					   size_t size);
 
 /* fs_storage.c: DiskRead/DiskWrite of a file at release. */
 void mn_vfs_publish_io(struct mn_vfs_file *f);

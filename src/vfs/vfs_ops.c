@@ -145,7 +145,7 @@ int mn_vfs_getattr(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 
 static int is_owner(const struct mn_vfs_cred *cred, const struct stat *st)
 {
-	return cred->uid == 0 || cred->uid == st->st_uid;
+	return mn_vfs_cred_root(cred) || cred->uid == st->st_uid;
 }
 
 /* The rules of chmod, chown, truncate and utimes (see the header). */
@@ -155,14 +155,14 @@ static int setattr_check(const struct mn_vfs_cred *cred,
 {
 	if ((to_set & MN_SETATTR_MODE) && !is_owner(cred, cur))
 		return -EPERM;
-	if ((to_set & MN_SETATTR_MODE) && cred->uid != 0 &&
+	if ((to_set & MN_SETATTR_MODE) && !mn_vfs_cred_root(cred) &&
 	    !mn_vfs_cred_in_group(cred, (to_set & MN_SETATTR_GID) ?
 				  attr->st_gid : cur->st_gid))
 		attr->st_mode &= ~(mode_t)S_ISGID;
-	if ((to_set & MN_SETATTR_UID) && cred->uid != 0 &&
+	if ((to_set & MN_SETATTR_UID) && !mn_vfs_cred_root(cred) &&
 	    attr->st_uid != cur->st_uid)
 		return -EPERM;
-	if ((to_set & MN_SETATTR_GID) && cred->uid != 0 &&
+	if ((to_set & MN_SETATTR_GID) && !mn_vfs_cred_root(cred) &&
 	    attr->st_gid != cur->st_gid &&
 	    (cred->uid != cur->st_uid ||
 	     !mn_vfs_cred_in_group(cred, attr->st_gid)))
@@ -376,7 +376,7 @@ static int victim_check(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 		ret = -EBUSY;
 	if (dir->fs->ops->put)
 		dir->fs->ops->put(dir->fs, fe.priv);
-	if (ret == 0 && (dst->st_mode & S_ISVTX) && cred->uid != 0 &&
+	if (ret == 0 && (dst->st_mode & S_ISVTX) && !mn_vfs_cred_root(cred) &&
 	    cred->uid != vst->st_uid && cred->uid != dst->st_uid)
 		ret = -EPERM;
 	return ret;
@@ -453,7 +453,7 @@ static int rename_check(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 		return ret;
 	lino[0] = vst.st_ino;
 	/* moving a directory rewrites its "..": needs write on it */
-	if (S_ISDIR(vst.st_mode) && d1 != d2 && cred->uid != 0 &&
+	if (S_ISDIR(vst.st_mode) && d1 != d2 && !mn_vfs_cred_root(cred) &&
 	    mn_vfs_perm(cred, &vst, W_OK) < 0)
 		return -EACCES;
 	ret = victim_check(vfs, cred, d2, s2, newname, &tst);
