@@ -209,6 +209,7 @@ int mn_sandbox_create(struct mn_sandbox **out, struct mn_kernel *k,
 	mn_proc_set_host(sb->procs, MN_PID_INIT, sb->init_pid);
 	mn_signals_set_host_hook(sb->signals, sbx_host_signal, sb);
 	mn_proc_set_prio_hook(sb->procs, prio_hook, sb);
+	mn_proc_set_host_resolver(sb->procs, sbx_proc_resolve, sb);
 	mn_kernel_set_slot(k, MN_SLOT_SANDBOX, sb);
 	*out = sb;
 	mn_strbuf_release(&dummy);
@@ -230,6 +231,7 @@ void mn_sandbox_destroy(struct mn_sandbox *sb)
 	if (mn_kernel_slot(sb->k, MN_SLOT_SANDBOX) == sb) {
 		mn_kernel_set_slot(sb->k, MN_SLOT_SANDBOX, NULL);
 		mn_proc_set_prio_hook(sb->procs, NULL, NULL);
+		mn_proc_set_host_resolver(sb->procs, NULL, NULL);
 		mn_signals_set_host_hook(sb->signals, NULL, NULL);
 		mn_proc_set_host(sb->procs, MN_PID_INIT, 0);
 	}

@@ -186,6 +186,8 @@ int sbx_registry_init(struct mn_sandbox *sb);
  * pid.  > 0, or -errno.
  */
 int32_t sbx_proc_lookup(struct mn_sandbox *sb, pid_t tid, pid_t *host_tgid);
+/* mn_proc_set_host_resolver()'s hook; arg is the sandbox */
+int32_t sbx_proc_resolve(void *arg, int32_t host_tid);
 /* Starts watching a registered process's exit.  0 or -errno. */
 int sbx_proc_watch(struct mn_sandbox *sb, int32_t pid, pid_t host);
 /* Host pid of a live registered process, 0 if none. */

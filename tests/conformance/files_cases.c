@@ -1,0 +1,106 @@
+/*
+ * files_cases - small reproductions of issue 10's file and process bugs,
+ * run natively and inside micronos-run by tests/integration/run_files.sh.
+ * Each case prints one line, "CASE ok" or "CASE fail: why", and the exit
+ * status is the number of failures, so native and inside runs compare
+ * line by line.  Usage: files_cases DIR [CASE...] (DIR: a writable
+ * directory on the tree under test, e.g. /tmp).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *dir;
+static char why[256];
+
+#define FAIL(...) (snprintf(why, sizeof(why), __VA_ARGS__), -1)
+
+/*
+ * A fork child that makes no other call first reads /proc/self and
+ * /proc/thread-self: both must name it (raw fork: glibc's wrapper makes
+ * no trapped call either, but be sure).
+ */
+static int c_self(void)
+{
+	char buf[128], want[64];
+	int p[2], st;
+	ssize_t n;
+	pid_t c;
+
+	if (pipe(p) < 0)
+		return FAIL("pipe: %s", strerror(errno));
+	c = (pid_t)syscall(SYS_fork);
+	if (c == 0) {
+		char a[64] = "", b[64] = "";
+		ssize_t x = readlink("/proc/self", a, sizeof(a) - 1);
+		ssize_t y = readlink("/proc/thread-self", b, sizeof(b) - 1);
+
+		a[x > 0 ? x : 0] = '\0';
+		b[y > 0 ? y : 0] = '\0';
+		n = snprintf(buf, sizeof(buf), "%s %s", a, b);
+		if (write(p[1], buf, (size_t)n) < 0)
+			_exit(2);
+		_exit(0);
+	}
+	if (c < 0)
+		return FAIL("fork: %s", strerror(errno));
+	close(p[1]);
+	waitpid(c, &st, 0);
+	n = read(p[0], buf, sizeof(buf) - 1);
+	close(p[0]);
+	buf[n > 0 ? n : 0] = '\0';
+	snprintf(want, sizeof(want), "%d %d/task/%d", (int)c, (int)c, (int)c);
+	if (strcmp(buf, want))
+		return FAIL("fork child %d reads [%s], want [%s]", (int)c, buf,
+			    want);
+	return 0;
+}
+
+struct kase {
+	const char *name;
+	int (*fn)(void);
+};
+
+static const struct kase cases[] = {
+	{"self", c_self},
+};
+
+int main(int argc, char **argv)
+{
+	size_t i;
+	int j, bad = 0;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: files_cases DIR [CASE...]\n");
+		return 127;
+	}
+	dir = argv[1];
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int want = argc == 2;
+
+		for (j = 2; j < argc; j++)
+			want |= !strcmp(argv[j], cases[i].name);
+		if (!want)
+			continue;
+		why[0] = '\0';
+		if (cases[i].fn() < 0) {
+			printf("%s fail: %s\n", cases[i].name, why);
+			bad++;
+		} else {
+			printf("%s ok\n", cases[i].name);
+		}
+		fflush(stdout);
+	}
+	return bad;
+}

@@ -1,0 +1,36 @@
+#!/bin/bash
+# Issue 10's file and process cases (tests/conformance/files_cases.c):
+# /proc/self in a fresh fork, unix sockets bound on MicronOS's trees,
+# pidfds from /proc/PID, sparse files in /tmp, epoll on regular files.
+# Natively on the host's /tmp first (each case must pass there, or the
+# case itself is wrong), then through a running instance, whose /proc
+# and /tmp are MicronOS's: the program is copied into the mount's /tmp.
+. "$(dirname "$0")/run_lib.bash"
+need_root
+
+cc -O1 -Wall -o "$WORK/cases" "$SRC/tests/conformance/files_cases.c" || {
+	bad "compile files_cases.c"; finish; exit 1; }
+mkdir -p "$WORK/native"
+"$WORK/cases" "$WORK/native" >"$WORK/native.txt"
+while IFS= read -r line; do
+	check "natively: ${line%% *}" ok "${line#* }"
+done <"$WORK/native.txt"
+
+N=rf$$
+if daemon_up "$N"; then
+	MNT="$MICRONOS_RUNTIME_ROOT/$N/mnt"
+	cp "$WORK/cases" "$MNT/tmp/cases"
+	RUN_ARGS=(-n "$N")
+	for who in --root ""; do
+		out=$(run $who /tmp/cases /tmp)
+		while IFS= read -r line; do
+			check "inside${who:+ as root}: ${line%% *}" ok "${line#* }"
+		done <<<"$out"
+		check "inside${who:+ as root}: as many cases as natively" \
+			"$(wc -l <"$WORK/native.txt")" "$(printf '%s\n' "$out" | wc -l)"
+	done
+	daemon_down "$N"
+else
+	bad "micronos up"
+fi
+finish
