@@ -1,7 +1,8 @@
 /*
  * test_fs_tmp - tmp, the in-memory file system: the shared POSIX checks
  * (vfs_posix_checks.h) plus what only tmp has: its data cap (ENOSPC, and
- * nothing lost when a write is refused) and memory given back on unlink.
+ * nothing lost when a write is refused), memory given back on unlink, and
+ * socket nodes (unix sockets bind to them).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -88,6 +89,37 @@ static void t_sizes(void **state)
 	mn_strbuf_release(&sb);
 }
 
+/*
+ * A unix socket binds to the node mknod made: mknod S_IFSOCK works, and
+ * the name leads back to the same node (same id, same type) for as long
+ * as it is named.  Devices stay refused: tmp keeps no device numbers.
+ */
+static void t_socket_node(void **state)
+{
+	struct mn_vfs *vfs = *(struct mn_vfs **)*state;
+	struct mn_vfs_entry t, s, again;
+	struct stat st;
+
+	assert_int_equal(mn_vfs_lookup(vfs, &pc_root, MN_VFS_ROOT_INO, "t", &t),
+			 0);
+	assert_int_equal(mn_vfs_mknod(vfs, &pc_root, t.ino, "sock",
+				      S_IFSOCK | 0755, 0, &s), 0);
+	assert_true(S_ISSOCK(s.attr.st_mode));
+	assert_int_equal(mn_vfs_lookup(vfs, &pc_root, t.ino, "sock", &again),
+			 0);
+	assert_int_equal(again.ino, s.ino);
+	assert_int_equal(mn_vfs_getattr(vfs, &pc_root, s.ino, &st, NULL), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0755);
+	assert_int_equal(mn_vfs_mknod(vfs, &pc_root, t.ino, "sock",
+				      S_IFSOCK | 0755, 0, &again), -EEXIST);
+	assert_int_equal(mn_vfs_mknod(vfs, &pc_root, t.ino, "chr",
+				      S_IFCHR | 0600, 0x0103, &again), -EPERM);
+	assert_int_equal(mn_vfs_unlink_path(vfs, &pc_root, "/", "/t/sock"), 0);
+	mn_vfs_forget(vfs, s.ino, 2);
+	mn_vfs_forget(vfs, t.ino, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -95,6 +127,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(t_enospc, setup_small,
 						teardown),
 		cmocka_unit_test_setup_teardown(t_sizes, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_socket_node, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

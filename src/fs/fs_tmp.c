@@ -147,6 +147,7 @@ static struct tnode *tnew(struct tmpfs *t, const struct mn_fs_newattr *na)
 	n->mode = na->mode;
 	n->uid = na->uid;
 	n->gid = na->gid;
+	n->rdev = na->rdev;
 	n->nlink = S_ISDIR(na->mode) ? 2 : 1;
 	n->next_cookie = 3;	/* 1 ".", 2 ".." */
 	mn_tmp_now(&n->mtime);
@@ -185,6 +186,7 @@ static void fill_attr(const struct tnode *n, struct stat *st)
 	memset(st, 0, sizeof(*st));
 	st->st_ino = n->ino;
 	st->st_mode = n->mode;
+	st->st_rdev = n->rdev;
 	st->st_nlink = n->nlink;
 	st->st_uid = n->uid;
 	st->st_gid = n->gid;
@@ -603,6 +605,8 @@ static const struct mn_fs_ops tmp_ops = {
 	.setattr = t_setattr,
 	.readlink = t_readlink,
 	.mknod = t_mknod,
+	/* a unix socket binds to its node, which stays while named or held */
+	.mknod_types = MN_FS_NOD_SOCK,
 	.mkdir = t_mknod,
 	.symlink = t_symlink,
 	.link = t_link,

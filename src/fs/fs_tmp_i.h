@@ -32,6 +32,7 @@ struct tnode {
 	unsigned refs;		/* VFS references */
 	mode_t mode;
 	uint32_t uid, gid;
+	dev_t rdev;		/* CHR, BLK: the number only (nodev) */
 	nlink_t nlink;
 	struct timespec atime, mtime, ctime;
 	char *data;		/* REG: content; LNK: target */

@@ -54,6 +54,10 @@ struct mn_fs_newattr {
 	dev_t rdev;
 };
 
+/* Node types a file system's mknod keeps, beyond regular files and FIFOs. */
+#define MN_FS_NOD_SOCK 1u	/* unix sockets: the node must stay that inode */
+#define MN_FS_NOD_DEV 2u	/* character and block devices (inert: nodev) */
+
 struct mn_fs_ops {
 	const char *type;
 	/* name may be ".." (never "."); dir is never a mount's covered node */
@@ -69,8 +73,11 @@ struct mn_fs_ops {
 	ssize_t (*readlink)(struct mn_fs *fs, struct mn_vnode *vn,
 			    const struct mn_vfs_cred *cred, char *buf,
 			    size_t size);
+	/* regular files and FIFOs; sockets and devices (na->rdev) only if
+	   mknod_types says so, else the VFS answers -EPERM first */
 	int (*mknod)(struct mn_fs *fs, struct mn_vnode *dir, const char *name,
 		     const struct mn_fs_newattr *na, struct mn_fs_entry *out);
+	unsigned mknod_types;	/* MN_FS_NOD_* */
 	int (*mkdir)(struct mn_fs *fs, struct mn_vnode *dir, const char *name,
 		     const struct mn_fs_newattr *na, struct mn_fs_entry *out);
 	int (*symlink)(struct mn_fs *fs, struct mn_vnode *dir,

@@ -67,6 +67,78 @@ static int c_self(void)
 	return 0;
 }
 
+/* A unix stream socket bound in dir: connect, a byte each way, stat. */
+static int c_unix(void)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	int l = -1, s = -1, c = -1, r = -1;
+	struct stat st;
+	char b = 0;
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s/fc.sock", dir);
+	unlink(a.sun_path);
+	if ((l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		r = FAIL("socket: %s", strerror(errno));
+	else if (bind(l, (struct sockaddr *)&a, sizeof(a)) < 0)
+		r = FAIL("bind %s: %s", a.sun_path, strerror(errno));
+	else if (listen(l, 4) < 0)
+		r = FAIL("listen: %s", strerror(errno));
+	else if (stat(a.sun_path, &st) < 0 || !S_ISSOCK(st.st_mode))
+		r = FAIL("stat %s: not a socket (%s)", a.sun_path,
+			 strerror(errno));
+	else if ((c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		r = FAIL("socket: %s", strerror(errno));
+	else if (connect(c, (struct sockaddr *)&a, sizeof(a)) < 0)
+		r = FAIL("connect %s: %s", a.sun_path, strerror(errno));
+	else if ((s = accept(l, NULL, NULL)) < 0)
+		r = FAIL("accept: %s", strerror(errno));
+	else if (write(c, "x", 1) != 1 || read(s, &b, 1) != 1 || b != 'x')
+		r = FAIL("no byte across");
+	else
+		r = 0;
+	if (s >= 0)
+		close(s);
+	if (c >= 0)
+		close(c);
+	if (l >= 0)
+		close(l);
+	if (r == 0 && unlink(a.sun_path) < 0)
+		r = FAIL("unlink %s: %s", a.sun_path, strerror(errno));
+	return r;
+}
+
+/* The same with datagrams, and a second bind on the name: EADDRINUSE. */
+static int c_unix_dgram(void)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	int s = -1, c = -1, t = -1, r = -1;
+	char b = 0;
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s/fc.dgram", dir);
+	unlink(a.sun_path);
+	s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	c = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	t = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0 || c < 0 || t < 0)
+		r = FAIL("socket: %s", strerror(errno));
+	else if (bind(s, (struct sockaddr *)&a, sizeof(a)) < 0)
+		r = FAIL("bind %s: %s", a.sun_path, strerror(errno));
+	else if (bind(t, (struct sockaddr *)&a, sizeof(a)) == 0 ||
+		 errno != EADDRINUSE)
+		r = FAIL("second bind: %s, want EADDRINUSE", strerror(errno));
+	else if (sendto(c, "y", 1, 0, (struct sockaddr *)&a, sizeof(a)) != 1)
+		r = FAIL("sendto: %s", strerror(errno));
+	else if (recv(s, &b, 1, 0) != 1 || b != 'y')
+		r = FAIL("no datagram");
+	else
+		r = 0;
+	close(s);
+	close(c);
+	close(t);
+	unlink(a.sun_path);
+	return r;
+}
+
 struct kase {
 	const char *name;
 	int (*fn)(void);
@@ -74,6 +146,8 @@ struct kase {
 
 static const struct kase cases[] = {
 	{"self", c_self},
+	{"unix", c_unix},
+	{"unix_dgram", c_unix_dgram},
 };
 
 int main(int argc, char **argv)
