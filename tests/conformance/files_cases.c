@@ -139,6 +139,46 @@ static int c_unix_dgram(void)
 	return r;
 }
 
+/*
+ * A sparse file: one byte at 4 GiB and one at 16 GiB take a page each,
+ * the hole reads as zeros, a truncate back to 1 MiB frees the far page.
+ */
+static int c_sparse(void)
+{
+	char path[512], buf[4096], zero[4096] = {0};
+	const off_t far = 4LL << 30;
+	struct stat st;
+	int fd, r = -1;
+
+	snprintf(path, sizeof(path), "%s/fc.sparse", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return FAIL("open %s: %s", path, strerror(errno));
+	if (pwrite(fd, "a", 1, far) != 1)
+		r = FAIL("pwrite at 4 GiB: %s", strerror(errno));
+	else if (pwrite(fd, "b", 1, 4 * far) != 1)
+		r = FAIL("pwrite at 16 GiB: %s", strerror(errno));
+	else if (fstat(fd, &st) < 0 || st.st_size != 4 * far + 1)
+		r = FAIL("size %lld", (long long)st.st_size);
+	else if (st.st_blocks > 64)
+		r = FAIL("%lld blocks: the hole takes space",
+			 (long long)st.st_blocks);
+	else if (pread(fd, buf, sizeof(buf), far - 4096) != sizeof(buf) ||
+		 memcmp(buf, zero, sizeof(buf)))
+		r = FAIL("the hole does not read as zeros");
+	else if (pread(fd, buf, 1, far) != 1 || buf[0] != 'a')
+		r = FAIL("the byte at 4 GiB is lost");
+	else if (ftruncate(fd, 1 << 20) < 0 || fstat(fd, &st) < 0 ||
+		 st.st_size != 1 << 20 || st.st_blocks > 32)
+		r = FAIL("truncate: size %lld, %lld blocks",
+			 (long long)st.st_size, (long long)st.st_blocks);
+	else
+		r = 0;
+	close(fd);
+	unlink(path);
+	return r;
+}
+
 struct kase {
 	const char *name;
 	int (*fn)(void);
@@ -148,6 +188,7 @@ static const struct kase cases[] = {
 	{"self", c_self},
 	{"unix", c_unix},
 	{"unix_dgram", c_unix_dgram},
+	{"sparse", c_sparse},
 };
 
 int main(int argc, char **argv)

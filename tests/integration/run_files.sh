@@ -29,8 +29,28 @@ if daemon_up "$N"; then
 		check "inside${who:+ as root}: as many cases as natively" \
 			"$(wc -l <"$WORK/native.txt")" "$(printf '%s\n' "$out" | wc -l)"
 	done
+	check_grep "/tmp's cap is half of RAM by default" \
+		"^$(($(getconf _PHYS_PAGES) * $(getconf PAGESIZE) / 2 / 4096 * 4))\$" \
+		"$(run sh -c 'df -k /tmp' | awk 'NR == 2 {print $2}')"
 	daemon_down "$N"
 else
 	bad "micronos up"
+fi
+
+# tmp.size from the instance's configuration
+N=rg$$
+mkdir -p "$MICRONOS_DATA_ROOT/$N"
+echo "tmp.size = 2M" >"$MICRONOS_DATA_ROOT/$N/config"
+if daemon_up "$N"; then
+	RUN_ARGS=(-n "$N")
+	check "tmp.size = 2M caps /tmp" 2048 \
+		"$(run sh -c 'df -k /tmp' | awk 'NR == 2 {print $2}')"
+	check_grep "a 3 MiB file does not fit" "No space left" \
+		"$(run sh -c 'head -c 3145728 /dev/zero > /tmp/big' 2>&1)"
+	check "a 1 MiB file does, once the full one is gone" 0 \
+		"$(run sh -c 'rm /tmp/big; head -c 1048576 /dev/zero > /tmp/ok'; echo $?)"
+	daemon_down "$N"
+else
+	bad "micronos up with tmp.size"
 fi
 finish
