@@ -107,6 +107,10 @@ struct sbx_world_cfg {
 	uint32_t uid_base;		/* host uid of MicronOS uid 0 */
 	const struct sock_fprog *filter;	/* traced programs */
 	const struct sock_fprog *filter_fast;	/* the rest: opens native */
+	/* MicronOS's own /etc files as fs_etc.c renders them: "name\0text\0"
+	   pairs (rootfs.c writes them; over a tree, binds the tree's) */
+	char etc[8192];
+	size_t etc_len;
 };
 
 /* world.c: namespaces + init; fills sb->sock, init_pid, init_pidfd */

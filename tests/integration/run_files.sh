@@ -29,6 +29,24 @@ if daemon_up "$N"; then
 		check "inside${who:+ as root}: as many cases as natively" \
 			"$(wc -l <"$WORK/native.txt")" "$(printf '%s\n' "$out" | wc -l)"
 	done
+	# the host replaces its passwd as useradd does (same text, new inode):
+	# MicronOS's /etc must not change
+	before=$(run cat /etc/passwd)
+	check_grep "/etc/passwd is MicronOS's" "^user:x:1000:1000:MicronOS user" \
+		"$before"
+	cp -p /etc/passwd /etc/.passwd.mn$$ && mv /etc/.passwd.mn$$ /etc/passwd
+	check "after the host renamed over its passwd, MicronOS's is unchanged" \
+		"$before" "$(run cat /etc/passwd)"
+	check "id still names uid 1000 user" "uid=1000(user) gid=1000(user) groups=1000(user)" \
+		"$(run id)"
+	# one source for /etc: a throwaway run shows the instance's files
+	for f in passwd group hosts os-release; do
+		check "/etc/$f of a throwaway run is the instance's" \
+			"$(run cat /etc/$f)" \
+			"$(timeout -s KILL 60 "$RUN" --throwaway cat /etc/$f)"
+	done
+	check_grep "the host's other /etc entries show" "^nameserver|^#|^search|^options|^domain" \
+		"$(run cat /etc/resolv.conf)"
 	check_grep "/tmp's cap is half of RAM by default" \
 		"^$(($(getconf _PHYS_PAGES) * $(getconf PAGESIZE) / 2 / 4096 * 4))\$" \
 		"$(run sh -c 'df -k /tmp' | awk 'NR == 2 {print $2}')"
