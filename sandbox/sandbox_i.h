@@ -261,5 +261,7 @@ enum sbx_verdict sbx_xlate(struct sbx_call *c);
 size_t sbx_xlate_trapped(int *nrs, size_t max);
 /* Registers the MicronOS rows the table needs (uname, ...).  0 or -errno. */
 int sbx_xlate_install(struct mn_sandbox *sb);
+/* xlate_pidfd.c: pidfd_send_signal on a MicronOS /proc/PID directory */
+enum sbx_verdict sbx_x_pidfd_send_signal(struct sbx_call *c);
 
 #endif

@@ -179,6 +179,61 @@ static int c_sparse(void)
 	return r;
 }
 
+/*
+ * pidfd_send_signal through a descriptor of /proc/PID (the form before
+ * pidfd_open): signal 0 probes, SIGTERM ends a child; once the child is
+ * reaped, the same descriptor gives ESRCH.  The child runs before /proc
+ * is looked at (MicronOS's /proc lists a fork once it made a call the
+ * supervisor sees: a known limit).
+ */
+static int c_pidfd_proc(void)
+{
+	char path[64], b;
+	int fd, st, r = -1, p[2];
+	pid_t c;
+
+	if (pipe(p) < 0)
+		return FAIL("pipe: %s", strerror(errno));
+	c = fork();
+	if (c == 0) {
+		/* a child that has run (made its first calls), then waits */
+		b = (char)getppid();
+		if (write(p[1], &b, 1) != 1)
+			_exit(2);
+		pause();
+		_exit(0);
+	}
+	close(p[1]);
+	if (c < 0 || read(p[0], &b, 1) != 1) {
+		close(p[0]);
+		return FAIL("fork: %s", strerror(errno));
+	}
+	close(p[0]);
+	snprintf(path, sizeof(path), "/proc/%d", (int)c);
+	fd = open(path, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		r = FAIL("open %s: %s", path, strerror(errno));
+	else if (syscall(SYS_pidfd_send_signal, fd, 0, NULL, 0) < 0)
+		r = FAIL("signal 0: %s", strerror(errno));
+	else if (syscall(SYS_pidfd_send_signal, fd, SIGTERM, NULL, 0) < 0)
+		r = FAIL("SIGTERM: %s", strerror(errno));
+	else if (waitpid(c, &st, 0) != c || !WIFSIGNALED(st) ||
+		 WTERMSIG(st) != SIGTERM)
+		r = FAIL("the child did not die of SIGTERM (status %#x)", st);
+	else if (syscall(SYS_pidfd_send_signal, fd, 0, NULL, 0) == 0 ||
+		 errno != ESRCH)
+		r = FAIL("after the reap: %s, want ESRCH", strerror(errno));
+	else
+		r = 0;
+	if (r < 0) {
+		kill(c, SIGKILL);
+		waitpid(c, NULL, 0);
+	}
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
 struct kase {
 	const char *name;
 	int (*fn)(void);
@@ -189,6 +244,7 @@ static const struct kase cases[] = {
 	{"unix", c_unix},
 	{"unix_dgram", c_unix_dgram},
 	{"sparse", c_sparse},
+	{"pidfd_proc", c_pidfd_proc},
 };
 
 int main(int argc, char **argv)
