@@ -7,7 +7,8 @@
  * outside; identity without a map, and then no lock is taken).  The maps
  * may be replaced while serving (mn_fusefs_set_idmaps), hence the rwlock.  The
  * pid is the MicronOS pid of the host process when the kernel knows it (a
- * sandboxed program), else 0.
+ * sandboxed program, registered on the spot if it is a fork that made no
+ * trapped call yet: mn_proc_resolve_host), else 0.
  *
  * Supplementary groups are only asked for callers other than root (root
  * passes every check anyway).  libfuse reads them from /proc/PID/status,
@@ -212,6 +213,10 @@ static int32_t caller_pid(struct mn_fusefs *fs, const struct fuse_ctx *ctx,
 	int32_t pid = mn_proc_find_by_host(pt, ctx->pid);
 	pid_t tgid;
 
+	/* a fork not registered yet is registered now (the sandbox's
+	   resolver): /proc/self must name the caller from its first call */
+	if (pid <= 0 && mapped_uid != ctx->uid && mapped_uid < 65536)
+		pid = mn_proc_resolve_host(pt, ctx->pid);
 	if (pid <= 0 && mapped_uid != ctx->uid && mapped_uid < 65536 &&
 	    (tgid = host_tgid(ctx->pid)) > 0 && tgid != ctx->pid)
 		pid = mn_proc_find_by_host(pt, tgid);

@@ -24,8 +24,10 @@
 #include <micronos/kernel.h>
 #include <micronos/proc.h>
 #include <micronos/signal.h>
+#include <micronos/strbuf.h>
 
 #include "sandbox_i.h"
+#include "vfs_i.h"	/* mn_fs_etc_render */
 #include "xlate_net.h"
 
 /* setpriority() is per thread on Linux: renice every thread. */
@@ -62,6 +64,41 @@ static int valid_hostname(const char *h)
 		      || ((h[i] | 32) >= 'a' && (h[i] | 32) <= 'z')))
 			return 0;
 	return 1;
+}
+
+/* cfg->etc: every file of fs_etc.c's /etc, rendered now. */
+static int render_etc(struct mn_sandbox *sb, struct mn_strbuf *err)
+{
+	struct sbx_world_cfg *c = &sb->cfg;
+	struct mn_strbuf text = MN_STRBUF_INIT;
+	const char *name;
+	size_t i;
+	int e = 0;
+
+	c->etc_len = 0;
+	for (i = 0; e == 0; i++) {
+		size_t nlen;
+
+		mn_strbuf_reset(&text);
+		if ((e = mn_fs_etc_render(sb->k, i, &name, &text)) == -ENOENT) {
+			e = 0;
+			break;
+		}
+		nlen = strlen(name);
+		if (e == 0 && c->etc_len + nlen + text.len + 2 > sizeof(c->etc))
+			e = -E2BIG;
+		if (e < 0) {
+			mn_strbuf_printf(err, "/etc/%s: %s", name, strerror(-e));
+			break;
+		}
+		memcpy(c->etc + c->etc_len, name, nlen + 1);
+		c->etc_len += nlen + 1;
+		memcpy(c->etc + c->etc_len, mn_strbuf_str(&text), text.len);
+		c->etc_len += text.len;
+		c->etc[c->etc_len++] = '\0';
+	}
+	mn_strbuf_release(&text);
+	return e;
 }
 
 static int copy_opts(struct mn_sandbox *sb, const struct mn_sandbox_opts *o,
@@ -109,6 +146,8 @@ static int copy_opts(struct mn_sandbox *sb, const struct mn_sandbox_opts *o,
 		c->root_dir = c->root_buf;
 	}
 	c->root_flags = o->root_flags;
+	if (render_etc(sb, err) < 0)
+		return -EINVAL;
 	sb->trace_files = o->trace_files;
 	sb->uid_base = o->uid_base ? o->uid_base : MN_SANDBOX_UID_BASE;
 	c->uid_base = sb->uid_base;
@@ -209,6 +248,7 @@ int mn_sandbox_create(struct mn_sandbox **out, struct mn_kernel *k,
 	mn_proc_set_host(sb->procs, MN_PID_INIT, sb->init_pid);
 	mn_signals_set_host_hook(sb->signals, sbx_host_signal, sb);
 	mn_proc_set_prio_hook(sb->procs, prio_hook, sb);
+	mn_proc_set_host_resolver(sb->procs, sbx_proc_resolve, sb);
 	mn_kernel_set_slot(k, MN_SLOT_SANDBOX, sb);
 	*out = sb;
 	mn_strbuf_release(&dummy);
@@ -230,6 +270,7 @@ void mn_sandbox_destroy(struct mn_sandbox *sb)
 	if (mn_kernel_slot(sb->k, MN_SLOT_SANDBOX) == sb) {
 		mn_kernel_set_slot(sb->k, MN_SLOT_SANDBOX, NULL);
 		mn_proc_set_prio_hook(sb->procs, NULL, NULL);
+		mn_proc_set_host_resolver(sb->procs, NULL, NULL);
 		mn_signals_set_host_hook(sb->signals, NULL, NULL);
 		mn_proc_set_host(sb->procs, MN_PID_INIT, 0);
 	}

@@ -62,6 +62,8 @@ struct mn_sandbox_bind {
 					   not MicronOS's */
 #define MN_SANDBOX_HIDDEN_PROC "/.micronos/proc"	/* the namespace's
 					   procfs inside, for magic links */
+#define MN_SANDBOX_HOST_ETC "/.micronos/etc"	/* the host's /etc, read-only:
+						   /etc's links lead there */
 
 #define MN_SANDBOX_MAX_BINDS 32
 #define MN_SANDBOX_UID_BASE 200000	/* host uid of MicronOS uid 0 */

@@ -112,6 +112,10 @@ struct sbx_world_cfg {
 	uint32_t uid_base;		/* host uid of MicronOS uid 0 */
 	const struct sock_fprog *filter;	/* traced programs */
 	const struct sock_fprog *filter_fast;	/* the rest: opens native */
+	/* MicronOS's own /etc files as fs_etc.c renders them: "name\0text\0"
+	   pairs (rootfs.c writes them; over a tree, binds the tree's) */
+	char etc[8192];
+	size_t etc_len;
 };
 
 /* world.c: namespaces + init; fills sb->sock, init_pid, init_pidfd */
@@ -192,6 +196,8 @@ int sbx_registry_init(struct mn_sandbox *sb);
  * pid.  > 0, or -errno.
  */
 int32_t sbx_proc_lookup(struct mn_sandbox *sb, pid_t tid, pid_t *host_tgid);
+/* mn_proc_set_host_resolver()'s hook; arg is the sandbox */
+int32_t sbx_proc_resolve(void *arg, int32_t host_tid);
 /* Starts watching a registered process's exit.  0 or -errno. */
 int sbx_proc_watch(struct mn_sandbox *sb, int32_t pid, pid_t host);
 /* Host pid of a live registered process, 0 if none. */
@@ -292,6 +298,8 @@ enum sbx_verdict sbx_xlate(struct sbx_call *c);
 size_t sbx_xlate_trapped(int *nrs, size_t max);
 /* Registers the MicronOS rows the table needs (uname, ...).  0 or -errno. */
 int sbx_xlate_install(struct mn_sandbox *sb);
+/* xlate_pidfd.c: pidfd_send_signal on a MicronOS /proc/PID directory */
+enum sbx_verdict sbx_x_pidfd_send_signal(struct sbx_call *c);
 
 /* faults.c: a run's fault rules, and the trapped calls' check */
 #define SBX_RUN_FAULTS_MAX 16

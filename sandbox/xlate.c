@@ -276,6 +276,9 @@ static const struct xrow table[] = {
 	[__NR_kill] = {"kill", x_kill},
 	[__NR_tkill] = {"tkill", x_tkill},
 	[__NR_tgkill] = {"tgkill", x_tgkill},
+	/* a /proc/PID directory of MicronOS's /proc: xlate_pidfd.c */
+	[__NR_pidfd_send_signal] = {"pidfd_send_signal",
+				    sbx_x_pidfd_send_signal},
 	[__NR_open] = {"open", x_open},
 	[__NR_openat] = {"openat", x_open},
 	[__NR_openat2] = {"openat2", x_open},

@@ -243,7 +243,8 @@ int mn_vfs_setattr(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 ssize_t mn_vfs_readlink(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 			uint64_t ino, char *buf, size_t size);
 
-/* mknod: regular files and FIFOs only (-EPERM for devices, sockets). */
+/* mknod: regular files and FIFOs; sockets and devices where the file
+ * system keeps them (tmp: sockets), else -EPERM. */
 int mn_vfs_mknod(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 		 uint64_t parent, const char *name, mode_t mode, dev_t rdev,
 		 struct mn_vfs_entry *out);

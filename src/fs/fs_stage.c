@@ -7,11 +7,18 @@
  * without a data dir), mounts tmp, dev and etc, wires the file syscalls
  * and publishes the VFS in the kernel's MN_SLOT_VFS; the generated trees'
  * owners mount theirs from hooks of the same stage that run after it.
+ *
+ * /tmp's cap is the key tmp.size; 0 (the default) is half of the host's
+ * RAM, as Linux's tmpfs sizes itself: tmp's pages are the daemon's memory,
+ * so a cap past RAM would only move the failure from ENOSPC to the OOM
+ * killer.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <micronos/config.h>
 #include <micronos/kernel.h>
 
 #include "fs_trees_i.h"
@@ -123,6 +130,32 @@ static enum mn_health_status check_storage(void *arg, char *msg, size_t n)
 	return mn_fs_storage_health(arg, msg, n);
 }
 
+static const struct mn_config_key tmp_key = {
+	.name = "tmp.size", .type = MN_CONFIG_SIZE, .def = "0",
+	.desc = "cap of /tmp's content (0: half of the host's RAM, as tmpfs)",
+	.min = 0, .max = 1LL << 50, .flags = MN_CONFIG_F_RESTART,
+};
+
+/* The cap of /tmp: tmp.size, or half of the host's RAM. */
+static uint64_t tmp_cap(struct mn_kernel *k)
+{
+	struct mn_config *cfg = mn_kernel_config(k);
+	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+	int64_t set = 0;
+	int ret;
+
+	if (cfg) {
+		ret = mn_config_register(cfg, &tmp_key, NULL);
+		if (ret == 0 || ret == -EEXIST)	/* a reboot keeps it */
+			set = mn_config_int_or(cfg, "tmp.size", 0);
+	}
+	if (set > 0)
+		return (uint64_t)set;
+	if (pages > 0 && psize > 0)
+		return (uint64_t)pages * (uint64_t)psize / 2;
+	return 0;	/* unknown: the VFS's default */
+}
+
 static int vfs_start(struct mn_kernel *k, void *arg, struct mn_strbuf *err)
 {
 	const char *data = mn_kernel_data_dir(k);
@@ -133,6 +166,7 @@ static int vfs_start(struct mn_kernel *k, void *arg, struct mn_strbuf *err)
 	int ret;
 
 	(void)arg;
+	opts.tmp_max_bytes = tmp_cap(k);
 	if (data) {
 		snprintf(storage, sizeof(storage), "%s/storage", data);
 		opts.storage_dir = storage;

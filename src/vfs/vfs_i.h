@@ -55,6 +55,10 @@ struct mn_fs_newattr {
 	dev_t rdev;
 };
 
+/* Node types a file system's mknod keeps, beyond regular files and FIFOs. */
+#define MN_FS_NOD_SOCK 1u	/* unix sockets: the node must stay that inode */
+#define MN_FS_NOD_DEV 2u	/* character and block devices (inert: nodev) */
+
 struct mn_fs_ops {
 	const char *type;
 	/* name may be ".." (never "."); dir is never a mount's covered node */
@@ -70,8 +74,11 @@ struct mn_fs_ops {
 	ssize_t (*readlink)(struct mn_fs *fs, struct mn_vnode *vn,
 			    const struct mn_vfs_cred *cred, char *buf,
 			    size_t size);
+	/* regular files and FIFOs; sockets and devices (na->rdev) only if
+	   mknod_types says so, else the VFS answers -EPERM first */
 	int (*mknod)(struct mn_fs *fs, struct mn_vnode *dir, const char *name,
 		     const struct mn_fs_newattr *na, struct mn_fs_entry *out);
+	unsigned mknod_types;	/* MN_FS_NOD_* */
 	int (*mkdir)(struct mn_fs *fs, struct mn_vnode *dir, const char *name,
 		     const struct mn_fs_newattr *na, struct mn_fs_entry *out);
 	int (*symlink)(struct mn_fs *fs, struct mn_vnode *dir,
@@ -318,6 +325,13 @@ int mn_fs_synth_create(struct mn_vfs *vfs, const char *type,
 		       struct mn_fs **out);
 extern const struct mn_synth_node mn_fs_dev_root;
 extern const struct mn_synth_node mn_fs_etc_root;
+/*
+ * The i-th file of MicronOS's /etc (0, 1, ...): *name gets its name
+ * (static), out its text as /etc shows it now.  0, or -ENOENT past the
+ * last.  For roots that are not the tree (sandbox/rootfs.c).
+ */
+int mn_fs_etc_render(struct mn_kernel *k, size_t i, const char **name,
+		     struct mn_strbuf *out);
 
 /* The syscalls' descriptor tables (sys_file.c), kept by the VFS. */
 struct mn_sysfiles;

@@ -249,9 +249,25 @@ static void new_attr(const struct mn_vfs_cred *cred, const struct stat *dst,
 
 enum mk_kind { MK_NOD, MK_DIR, MK_LNK };
 
+/*
+ * Regular files and FIFOs are every file system's to make; sockets and
+ * devices only where the file system says it keeps them (mknod_types):
+ * a unix socket's inode must stay that node for as long as the kernel
+ * binds to it, and a storage file system that kept a socket as something
+ * else would break the kernel's entry check.
+ */
+static int mknod_allowed(const struct mn_fs *fs, mode_t mode)
+{
+	unsigned want = S_ISREG(mode) || S_ISFIFO(mode) ? 0 :
+			S_ISSOCK(mode) ? MN_FS_NOD_SOCK :
+			S_ISCHR(mode) || S_ISBLK(mode) ? MN_FS_NOD_DEV : ~0u;
+
+	return fs->ops->mknod && (fs->ops->mknod_types & want) == want;
+}
+
 static int make(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 		uint64_t parent, const char *name, mode_t mode,
-		const char *target, enum mk_kind kind,
+		const char *target, dev_t rdev, enum mk_kind kind,
 		struct mn_vfs_entry *out)
 {
 	struct mn_fs_newattr na;
@@ -266,6 +282,10 @@ static int make(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 		return ret;
 	fs = dir->fs;
 	new_attr(cred, &dst, mode, &na);
+	/* the mount is nodev: a device node stands for nothing of the
+	   host's, it only keeps its number */
+	if (S_ISCHR(mode) || S_ISBLK(mode))
+		na.rdev = rdev;
 	if (kind == MK_DIR)
 		ret = fs->ops->mkdir ? fs->ops->mkdir(fs, dir, name, &na, &fe) :
 			-EPERM;
@@ -273,9 +293,10 @@ static int make(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 		ret = fs->ops->symlink ?
 			fs->ops->symlink(fs, dir, name, target, &na, &fe) :
 			-EPERM;
+	else if (!mknod_allowed(fs, mode))
+		ret = -EPERM;
 	else
-		ret = fs->ops->mknod ? fs->ops->mknod(fs, dir, name, &na, &fe) :
-			-EPERM;
+		ret = fs->ops->mknod(fs, dir, name, &na, &fe);
 	if (ret == 0)
 		ret = mn_vfs_install(vfs, fs, &fe, parent, name, cred, out,
 				     NULL);
@@ -289,13 +310,10 @@ int mn_vfs_mknod(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 		 uint64_t parent, const char *name, mode_t mode, dev_t rdev,
 		 struct mn_vfs_entry *out)
 {
-	(void)rdev;
 	if ((mode & S_IFMT) == 0)
 		mode |= S_IFREG;
-	if (!S_ISREG(mode) && !S_ISFIFO(mode))
-		return -EPERM;	/* no devices: they would be the host's */
 	return make(vfs, cred, parent, name, mode & (S_IFMT | 07777), NULL,
-		    MK_NOD, out);
+		    rdev, MK_NOD, out);
 }
 
 int mn_vfs_mkdir(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
@@ -303,7 +321,7 @@ int mn_vfs_mkdir(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 		 struct mn_vfs_entry *out)
 {
 	return make(vfs, cred, parent, name, S_IFDIR | (mode & 07777), NULL,
-		    MK_DIR, out);
+		    0, MK_DIR, out);
 }
 
 int mn_vfs_symlink(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
@@ -316,8 +334,8 @@ int mn_vfs_symlink(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 		return -ENOENT;
 	if (len >= MN_VFS_PATH_MAX)
 		return -ENAMETOOLONG;
-	return make(vfs, cred, parent, name, S_IFLNK | 0777, target, MK_LNK,
-		    out);
+	return make(vfs, cred, parent, name, S_IFLNK | 0777, target, 0,
+		    MK_LNK, out);
 }
 
 int mn_vfs_link(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
