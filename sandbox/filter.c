@@ -193,7 +193,8 @@ static int is_open_call(int nr)
 	return nr == __NR_open || nr == __NR_openat || nr == __NR_openat2;
 }
 
-int sbx_filter_build(struct sock_fprog *out, int trap_opens)
+/* trap: 0 the fast filter, 1 traced, -1 none (init's own filter) */
+static int build(struct sock_fprog *out, int trap)
 {
 	struct bpf_out o = {calloc(MAX_INSNS, sizeof(struct sock_filter)), 0,
 			    0};
@@ -215,9 +216,9 @@ int sbx_filter_build(struct sock_fprog *out, int trap_opens)
 	emit_clone(&o);
 	emit_ioctl(&o);
 	/* emit_clone/emit_ioctl clobber A only on their own branch */
-	ntrapped = sbx_xlate_trapped(trapped, 128);
+	ntrapped = trap < 0 ? 0 : sbx_xlate_trapped(trapped, 128);
 	for (i = 0; i < ntrapped && i < 128; i++)
-		if (trap_opens || !is_open_call(trapped[i]))
+		if (trap > 0 || !is_open_call(trapped[i]))
 			emit_row(&o, trapped[i], SECCOMP_RET_USER_NOTIF);
 	emit(&o, STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
 	if (o.overflow || ntrapped > 128) {
@@ -227,6 +228,21 @@ int sbx_filter_build(struct sock_fprog *out, int trap_opens)
 	out->len = (unsigned short)o.n;
 	out->filter = o.insn;
 	return 0;
+}
+
+int sbx_filter_build(struct sock_fprog *out, int trap_opens)
+{
+	return build(out, !!trap_opens);
+}
+
+/*
+ * init runs its own code only, and nothing would answer a notification
+ * for it: the deny rows and argument checks, no trapped row.  Its
+ * children stack their own filter on top, whose notifications win.
+ */
+int sbx_filter_build_init(struct sock_fprog *out)
+{
+	return build(out, -1);
 }
 
 void sbx_filter_free(struct sock_fprog *prog)

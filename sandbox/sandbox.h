@@ -84,7 +84,14 @@ struct mn_sandbox_opts {
 	size_t nbinds;
 	uint32_t uid_base;	/* 0: MN_SANDBOX_UID_BASE */
 	int trace_files;	/* publish DiskRead/DiskWrite for each open */
+	/* cgroup limits (cgroup.c); 0: the default named */
+	uint64_t run_pids_max;	/* processes of one run: 1024 */
+	uint64_t world_pids_max; /* processes of the world: 8192 */
+	uint32_t cpu_weight;	/* the world's CPU share, 1..10000: 100 */
 };
+
+#define MN_SANDBOX_RUN_PIDS 1024
+#define MN_SANDBOX_WORLD_PIDS 8192
 
 /*
  * Creates the world and starts the supervisor.  Needs root on the host (the
@@ -166,6 +173,16 @@ int mn_sandbox_signal(struct mn_sandbox *sb, int32_t pid, int sig);
 struct mn_ctl;
 int mn_sandbox_service_attach(struct mn_kernel *k, struct mn_ctl *ctl,
 			      const char *mount_dir, struct mn_strbuf *err);
+
+/*
+ * Kills every process of the run that started as pid (its cgroup: its
+ * children, whatever group or session they moved to) and removes the
+ * run's cgroup.  0, -EBUSY if some would not go within 2 s, -EOPNOTSUPP
+ * when the world has no cgroup (see mn_sandbox_cgroup_info).
+ */
+int mn_sandbox_kill_tree(struct mn_sandbox *sb, int32_t pid);
+/* "cgroup v1 ..." / "cgroup v2 ..." or why there is none, into out. */
+void mn_sandbox_cgroup_info(struct mn_sandbox *sb, struct mn_strbuf *out);
 
 /* Host pid of the namespace's init (for tests and `micronos status`). */
 int mn_sandbox_init_host_pid(struct mn_sandbox *sb);

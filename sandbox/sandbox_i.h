@@ -91,9 +91,41 @@ void sbx_msg_fail(struct sbx_msg *m, uint64_t id, int err, const char *a,
  * work opens thousands of files).
  */
 int sbx_filter_build(struct sock_fprog *out, int trap_opens);
+/* init's own filter: the refusals only, nothing trapped.  0 or -errno. */
+int sbx_filter_build_init(struct sock_fprog *out);
 void sbx_filter_free(struct sock_fprog *prog);
 /* Installs it with NEW_LISTENER; returns the listener fd or -errno. */
 int sbx_filter_install(const struct sock_fprog *prog);
+
+/* ---- cgroup.c: per-world and per-run limits, killing a run's tree ---- */
+enum { SBX_CG_PIDS, SBX_CG_MEMORY, SBX_CG_CPU, SBX_CG_FREEZER, SBX_CG_MAX };
+
+struct sbx_cgroup_cfg {
+	int version;			/* 0 none, 1 v1 hierarchies, 2 v2 */
+	int dirfd[SBX_CG_MAX];		/* the world's directory; v2: [0] */
+	int procs_fd[SBX_CG_MAX];	/* its cgroup.procs, host-opened */
+	char path[SBX_CG_MAX][256];	/* host paths, for removal */
+	uint64_t world_pids;		/* pids.max of the world; 0 none */
+	uint64_t run_pids;		/* pids.max of each run; 0 none */
+	uint32_t cpu_weight;		/* the world's, 1..10000; 0 default */
+};
+
+/* Daemon: makes and limits the world's cgroups, owned by `owner`. */
+int sbx_cgroup_world_create(struct sbx_cgroup_cfg *cg, const char *name,
+			    uint32_t owner, struct mn_strbuf *err);
+/* Daemon side of the intermediate, as host root: opens cgroup.procs. */
+int sbx_cgroup_world_open_procs(struct sbx_cgroup_cfg *cg);
+/* The intermediate, inside the namespaces: moves itself in.  0/-errno. */
+int sbx_cgroup_world_enter(struct sbx_cgroup_cfg *cg);
+/* Daemon, once the intermediate is forked: closes its copies. */
+void sbx_cgroup_world_enter_done(struct sbx_cgroup_cfg *cg);
+/* init's child, as namespace root: makes run-PID, limits it, joins. */
+int sbx_cgroup_run_join(const struct sbx_cgroup_cfg *cg, int32_t pid,
+			uint64_t mem_limit);
+/* Daemon: kills every process of run-PID and removes it.  0, -EBUSY. */
+int sbx_cgroup_run_kill(const struct sbx_cgroup_cfg *cg, int32_t pid);
+/* Daemon: kills what is left, removes the directories, closes.  Idem. */
+void sbx_cgroup_world_destroy(struct sbx_cgroup_cfg *cg);
 
 /* ---- world.c / rootfs.c / init.c ---- */
 struct sbx_world_cfg {
@@ -116,6 +148,8 @@ struct sbx_world_cfg {
 	   pairs (rootfs.c writes them; over a tree, binds the tree's) */
 	char etc[8192];
 	size_t etc_len;
+	const struct sock_fprog *filter_init;	/* init's own, once built */
+	struct sbx_cgroup_cfg cg;		/* the world's cgroups */
 };
 
 /* world.c: namespaces + init; fills sb->sock, init_pid, init_pidfd */
@@ -159,6 +193,8 @@ struct mn_sandbox {
 	int trace_files;
 	uint32_t uid_base;		/* host uid of MicronOS uid 0 */
 	int stage_made;			/* we created cfg.stage */
+	struct sock_fprog filter_init;	/* init's own (no traps) */
+	char cg_why[256];		/* why the world has no cgroup */
 
 	int sock;		/* our end of the init socket */
 	pid_t init_pid;		/* host pid of init */

@@ -149,9 +149,11 @@ static void converse(struct mn_ctl_client *cl, const char *name, int sigfd,
 		if (e == 0)
 			done = on_frame(&f, code);
 	}
-	if (e == -ESHUTDOWN)
+	if (e == -ESHUTDOWN) {
 		fprintf(stderr, "micronos-run: instance %s went away (shut "
 			"down or crashed); the program was killed\n", name);
+		*code = 128 + SIGKILL;	/* init kills the namespace */
+	}
 	else if (e < 0)
 		fprintf(stderr, "micronos-run: lost instance %s: %s\n", name,
 			strerror(-e));

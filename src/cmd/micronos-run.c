@@ -289,9 +289,15 @@ int main(int argc, char **argv)
 		e = mn_sandbox_wait(sb, pid, &status, -1);
 	}
 	code = e < 0 ? 125 : exit_code(status);
-	if (e < 0)
+	if (e == -ESHUTDOWN) {
+		/* init died: the pid namespace, the program with it */
+		fprintf(stderr, "micronos-run: the sandbox's init died: the "
+			"program was killed\n");
+		code = 128 + SIGKILL;
+	} else if (e < 0) {
 		fprintf(stderr, "micronos-run: lost the program: %s\n",
 			strerror(-e));
+	}
 out:
 	mn_sandbox_destroy(sb);
 	if (k && o.show_events)
