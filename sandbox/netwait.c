@@ -155,7 +155,7 @@ static int factory(void *arg, int32_t pid, int domain, int type, int proto)
 		(void)setns(n->selfns, CLONE_NEWNET);
 	/* a socket's owner is its inode's: chown sets sk_uid too */
 	if (fd >= 0 && fchown(fd, n->sb->uid_base + tls_uid,
-			      n->sb->uid_base + tls_gid) < 0) {
+			      n->sb->gid_base + tls_gid) < 0) {
 		e = -errno;
 		close(fd);
 		fd = -1;

@@ -316,8 +316,11 @@ static int dev_tree(struct rfs *r)
 	if (symlink("pts/ptmx", at(r, "/dev/ptmx")) < 0)
 		return fail(r, errno, "symlink", "/dev/ptmx");
 	if ((e = mkdir_rel(r, "/dev/pts", 0755)) < 0 ||
+	    /* a single-id map has no tty group (gid 5) */
 	    (e = mnt(r, "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
-		     "newinstance,ptmxmode=0666,mode=620,gid=5")) < 0 ||
+		     r->cfg->single_id ? "newinstance,ptmxmode=0666,mode=620"
+				       : "newinstance,ptmxmode=0666,mode=620,"
+					 "gid=5")) < 0 ||
 	    (e = mkdir_rel(r, "/dev/shm", 01777)) < 0 ||
 	    (e = mnt(r, "tmpfs", "/dev/shm", "tmpfs",
 		     MS_NOSUID | MS_NODEV, "mode=1777")) < 0)
@@ -350,7 +353,9 @@ static int scratch_trees(struct rfs *r)
 	if ((e = mkdir_rel(r, "/var/tmp", 01777)) < 0 ||
 	    (e = mkdir_rel(r, "/home/user", 0755)) < 0)
 		return e;
-	if (chown(at(r, "/home/user"), MN_SANDBOX_USER_UID,
+	/* single-id map: made by the one id there is, or by no one */
+	if (!r->cfg->single_id &&
+	    chown(at(r, "/home/user"), MN_SANDBOX_USER_UID,
 		  MN_SANDBOX_USER_UID) < 0)
 		return fail(r, errno, "chown", "/home/user");
 	return 0;
@@ -538,7 +543,7 @@ static int tree_root(struct rfs *r)
 		     "mode=755")) < 0 || (e = mkdir_rel(r, "/home", 0755)) < 0
 	    || (e = mkdir_rel(r, "/var/tmp", 01777)) < 0)
 		return e;
-	if (mkdir(at(r, "/home/user"), 0755) == 0 &&
+	if (mkdir(at(r, "/home/user"), 0755) == 0 && !r->cfg->single_id &&
 	    chown(r->path, MN_SANDBOX_USER_UID, MN_SANDBOX_USER_UID) < 0)
 		return fail(r, errno, "chown", "/home/user");
 	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++) {

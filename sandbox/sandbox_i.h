@@ -105,13 +105,19 @@ struct sbx_world_cfg {
 	size_t nbinds;
 	int32_t last_reserved_pid;	/* written to ns_last_pid */
 	uint32_t uid_base;		/* host uid of MicronOS uid 0 */
+	int single_id;			/* single-id map: init stays the
+					   user (no uid 0 inside) */
+	uint32_t single_inside;		/* that map's one MicronOS id */
 	const struct sock_fprog *filter;	/* traced programs */
 	const struct sock_fprog *filter_fast;	/* the rest: opens native */
 };
 
 /* world.c: namespaces + init; fills sb->sock, init_pid, init_pidfd */
-int sbx_world_start(struct mn_sandbox *sb, uint32_t base,
-		    struct mn_strbuf *err);
+int sbx_world_start(struct mn_sandbox *sb, struct mn_strbuf *err);
+
+/* idmap.c: writes the map of user namespace of pid.  0 or -errno + text */
+int sbx_ids_apply(const struct mn_sandbox_ids *ids, pid_t pid,
+		  struct mn_strbuf *err);
 void sbx_world_stop(struct mn_sandbox *sb);
 
 /* In init, before pivot: assembles and enters the root.  0 or -errno. */
@@ -147,7 +153,9 @@ struct mn_sandbox {
 	struct sock_fprog filter_fast;	/* same without open rows */
 	struct sbx_world_cfg cfg;
 	int trace_files;
+	struct mn_sandbox_ids ids;	/* the world's id map */
 	uint32_t uid_base;		/* host uid of MicronOS uid 0 */
+	uint32_t gid_base;		/* host gid of MicronOS gid 0 */
 	int stage_made;			/* we created cfg.stage */
 
 	int sock;		/* our end of the init socket */

@@ -52,6 +52,8 @@ struct svc {
 	struct mn_kernel *k;		/* borrowed */
 	struct mn_ctl *ctl;		/* borrowed */
 	const char *mount_dir;		/* borrowed; the FUSE mount's */
+	struct mn_sandbox_ids ids;	/* the world's id map */
+	int have_ids;			/* else chosen at create */
 	int stop_efd;			/* readable once stopping */
 	pthread_mutex_t lock;
 	pthread_cond_t idle;
@@ -420,6 +422,7 @@ static int svc_start(struct mn_kernel *k, void *arg, struct mn_strbuf *err)
 	mn_config_get_int(cfg, "sandbox.dev", &dev);
 	mn_config_get_int(cfg, "sandbox.proc", &proc);
 	o.net = net == 1 ? MN_SANDBOX_NET_HOST : MN_SANDBOX_NET_NONE;
+	o.ids = svc->have_ids ? &svc->ids : NULL;
 	/* MicronOS's tree is the root when its FUSE mount is up */
 	if (svc->mount_dir && mn_kernel_slot(k, MN_SLOT_FUSE)) {
 		o.root_dir = svc->mount_dir;
@@ -483,6 +486,7 @@ static void svc_free(struct mn_kernel *k, void *arg)
 }
 
 int mn_sandbox_service_attach(struct mn_kernel *k, struct mn_ctl *ctl,
+			      const struct mn_sandbox_ids *ids,
 			      const char *mount_dir, struct mn_strbuf *err)
 {
 	struct svc *svc;
@@ -502,6 +506,10 @@ int mn_sandbox_service_attach(struct mn_kernel *k, struct mn_ctl *ctl,
 	svc->k = k;
 	svc->ctl = ctl;
 	svc->mount_dir = mount_dir;
+	if (ids) {
+		svc->ids = *ids;
+		svc->have_ids = 1;
+	}
 	svc->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	pthread_mutex_init(&svc->lock, NULL);
 	pthread_cond_init(&svc->idle, NULL);

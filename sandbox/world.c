@@ -4,14 +4,17 @@
  * A multithreaded daemon cannot unshare a user namespace, so the supervisor
  * forks an intermediate process that does it in steps:
  *
- *   1. unshare(CLONE_NEWUSER); tells the supervisor, which (as host root)
- *      writes uid_map and gid_map: MicronOS ids 0..65535 -> an unprivileged
- *      host range (200000.. by default);
+ *   1. unshare(CLONE_NEWUSER); tells the supervisor, which writes uid_map
+ *      and gid_map (idmap.c: as host root, MicronOS ids 0..65535 -> host
+ *      200000..; as a user, its subordinate range through newuidmap, or
+ *      one id onto the user itself);
  *   2. unshares mount, uts, ipc, cgroup, pid, time (and net unless the
  *      host's is wanted); opens MicronOS's tree (if the root is built
  *      from it) while it still has the host's uid 0, which may search
  *      the instance's private runtime directory where the tree is
- *      mounted; then becomes root of the new namespace;
+ *      mounted; then becomes root of the new namespace (with a single-id
+ *      map there is no root inside: it stays the mapped id, with the
+ *      namespace's capabilities its creator holds until it execs);
  *   3. sets the time namespace's offsets so that CLOCK_MONOTONIC and
  *      CLOCK_BOOTTIME read 0 at MicronOS boot (uptime inside = MicronOS's);
  *   4. forks init with CLONE_PARENT, so that init is the supervisor's
@@ -19,6 +22,10 @@
  *      init); init is pid 1 of the new pid namespace and the only
  *      process in the new time namespace's "children" side; reports its
  *      host pid, and exits.
+ *
+ * If the map cannot be written, the supervisor closes its end of the
+ * handshake before it reaps the intermediate (which is blocked reading
+ * it): the other order waits for ever.
  *
  * init then builds the root and reports READY on the socket it shares with
  * the supervisor.  Everything the intermediate does after fork() is plain
@@ -162,7 +169,8 @@ static void intermediate(const struct inter_args *a)
 		if (a->cfg->tree_fd < 0)
 			hs_fail(a->hs, -errno, "open the MicronOS tree");
 	}
-	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+	if (!a->cfg->single_id &&
+	    (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
 		hs_fail(a->hs, -errno, "become namespace root");
 	/* changing ids cleared "dumpable", which hides our own /proc files */
 	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
@@ -183,23 +191,6 @@ static void intermediate(const struct inter_args *a)
 	_exit(0);
 }
 
-static int write_map(pid_t pid, const char *file, uint32_t base)
-{
-	char path[64], line[64];
-	int fd, len, e = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	len = snprintf(line, sizeof(line), "0 %u %u\n", base,
-		       MN_SANDBOX_ID_COUNT);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, line, len) != len)
-		e = -errno;
-	close(fd);
-	return e;
-}
-
 static uint64_t now_ns(clockid_t id)
 {
 	struct timespec ts;
@@ -209,8 +200,8 @@ static uint64_t now_ns(clockid_t id)
 }
 
 /* The supervisor's half of the handshake with the intermediate. */
-static int handshake(int hs, pid_t pid, uint32_t base, pid_t *init_pid,
-		     struct mn_strbuf *err)
+static int handshake(int hs, pid_t pid, const struct mn_sandbox_ids *ids,
+		     pid_t *init_pid, struct mn_strbuf *err)
 {
 	struct handshake h = {0};
 	char c;
@@ -226,12 +217,8 @@ static int handshake(int hs, pid_t pid, uint32_t base, pid_t *init_pid,
 					 strerror(-h.err ? -h.err : EIO));
 		return h.err ? h.err : -EIO;
 	}
-	if ((e = write_map(pid, "uid_map", base)) < 0 ||
-	    (e = write_map(pid, "gid_map", base)) < 0) {
-		mn_strbuf_printf(err, "uid/gid map (needs root): %s",
-				 strerror(-e));
+	if ((e = sbx_ids_apply(ids, pid, err)) < 0)
 		return e;
-	}
 	if (write(hs, "g", 1) != 1 || read(hs, &h, sizeof(h)) != sizeof(h)) {
 		mn_strbuf_printf(err, "sandbox world: setup process died");
 		return -EIO;
@@ -274,8 +261,7 @@ static int wait_ready(struct mn_sandbox *sb, struct mn_strbuf *err)
 }
 
 /* Starts the world; fills sb->sock, init_pid, init_pidfd. */
-int sbx_world_start(struct mn_sandbox *sb, uint32_t base,
-		    struct mn_strbuf *err)
+int sbx_world_start(struct mn_sandbox *sb, struct mn_strbuf *err)
 {
 	const struct mn_clock *clk = mn_kernel_clock(sb->k);
 	struct inter_args a = {.cfg = &sb->cfg};
@@ -306,10 +292,15 @@ int sbx_world_start(struct mn_sandbox *sb, uint32_t base,
 	close(hs[1]);
 	close(sv[1]);
 	if (e == 0) {
-		e = handshake(hs[0], pid, base, &sb->init_pid, err);
+		e = handshake(hs[0], pid, &sb->ids, &sb->init_pid, err);
+		/* first close: a failed handshake leaves it reading hs */
+		close(hs[0]);
+		if (e < 0)
+			kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
+	} else {
+		close(hs[0]);
 	}
-	close(hs[0]);
 	if (e < 0)
 		goto close_sup;
 	sb->sock = sv[0];

@@ -391,6 +391,7 @@ static void resync_ids(struct sbx_call *c)
 {
 	char path[64], line[128];
 	uint32_t r, e, gr, ge, base = c->sb->uid_base;
+	uint32_t gbase = c->sb->gid_base;
 	int got = 0;
 	FILE *f;
 
@@ -407,7 +408,7 @@ static void resync_ids(struct sbx_call *c)
 	fclose(f);
 	if (got == 3)
 		mn_proc_set_ids(c->sb->procs, c->pid, r - base, e - base,
-				gr - base, ge - base);
+				gr - gbase, ge - gbase);
 }
 
 enum sbx_verdict sbx_xlate(struct sbx_call *c)

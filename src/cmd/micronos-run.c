@@ -154,10 +154,18 @@ static int run_net_setup(struct mn_kernel *k, const struct run_opts *o,
 static int boot(const struct run_opts *o, struct mn_kernel **kout,
 		struct mn_sandbox **sbout)
 {
+	static struct mn_sandbox_ids ids;
 	struct mn_kernel_opts ko = {.name = o->name};
 	struct mn_strbuf err = MN_STRBUF_INIT;
+	struct mn_sandbox_opts so = o->sb;
 	struct mn_kernel *k = NULL;
 	int e;
+
+	/* a single-id map makes the program's own uid the one that exists */
+	mn_sandbox_ids_choose(&ids, o->uid);
+	if (ids.mode == MN_SANDBOX_IDS_SINGLE)
+		fprintf(stderr, "micronos-run: %s\n", ids.why);
+	so.ids = &ids;
 
 	if ((e = mn_kernel_create(&k, &ko)) < 0) {
 		fprintf(stderr, "micronos-run: cannot create an instance: %s\n",
@@ -188,7 +196,7 @@ static int boot(const struct run_opts *o, struct mn_kernel **kout,
 			mn_strbuf_str(&err));
 		goto fail;
 	}
-	if ((e = mn_sandbox_create(sbout, k, &o->sb, &err)) < 0) {
+	if ((e = mn_sandbox_create(sbout, k, &so, &err)) < 0) {
 		fprintf(stderr, "micronos-run: cannot create the sandbox: "
 			"%s\n", mn_strbuf_str(&err));
 		goto fail;
