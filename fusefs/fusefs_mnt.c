@@ -347,10 +347,18 @@ int fusefs_fusermount(const char *mountpoint, const char *opts,
 			mn_strbuf_printf(err, ": %s", why);
 		else if (st == -ETIMEDOUT)
 			mn_strbuf_printf(err, ": it did not answer in 10 s");
+		/* fusermount3 >= 3.13 opens the device with our rights */
+		if (strstr(why, "open /dev/fuse: Permission denied"))
+			mn_strbuf_printf(err, " (/dev/fuse must be open to "
+					 "users, mode 0666, the kernel's "
+					 "default: ask root)");
+		else if (strstr(why, "not found"))
+			mn_strbuf_printf(err, " (load the module: modprobe "
+					 "fuse)");
 	}
-	rc = !strncmp(why, "fuse device not found", 21) ? -ENODEV
-	     : st == -ETIMEDOUT			       ? -ETIMEDOUT
-							       : -EPERM;
+	rc = strstr(why, "not found") ? -ENODEV
+	     : st == -ETIMEDOUT	      ? -ETIMEDOUT
+				      : -EPERM;
 close_ep:
 	if (ep[1] >= 0)
 		close(ep[1]);

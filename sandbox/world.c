@@ -209,7 +209,14 @@ static int handshake(int hs, pid_t pid, const struct mn_sandbox_ids *ids,
 
 	if (read(hs, &c, 1) != 1 || c != 'u') {
 		((char *)&h)[0] = c;
-		if (read(hs, (char *)&h + 1, sizeof(h) - 1) >= 0 && h.what[0])
+		if (read(hs, (char *)&h + 1, sizeof(h) - 1) >= 0 &&
+		    !strcmp(h.what, "unshare(user)"))
+			mn_strbuf_printf(err, "cannot create a user namespace "
+					 "(%s): user namespaces are off or "
+					 "used up here (sysctl "
+					 "user.max_user_namespaces)",
+					 strerror(-h.err));
+		else if (h.what[0])
 			mn_strbuf_printf(err, "%s: %s", h.what,
 					 strerror(-h.err));
 		else

@@ -9,7 +9,10 @@
  * exits with its status (128+N when a signal N ended it).
  *
  * If the instance NAME runs, the program runs there (its sandbox world,
- * its process table): cmd_micronos-run_remote.c.  Otherwise, or with
+ * its process table): cmd_micronos-run_remote.c.  If -n NAME names an
+ * instance that does not run, micronos-run refuses (exit 125): a typo must
+ * not run the program somewhere else.  Without -n and no default instance
+ * it says so in one line and boots a throwaway one.  Also with
  * options that need a world of their own (--bind, --ro-bind, --net host,
  * --hostname) or --throwaway, this process boots a throwaway instance (a
  * kernel plus its sandbox world) and shuts it down after.  Everything the
@@ -243,6 +246,16 @@ int main(int argc, char **argv)
 		e = run_remote(&o, env, &code);
 		if (e != -ENOENT)
 			goto out;	/* it ran there, or we said why not */
+		/* a typo in -n must not run the program in another world */
+		if (o.named) {
+			fprintf(stderr, "micronos-run: instance %s is not "
+				"running (start it with `micronos up -n %s`, "
+				"or pass --throwaway)\n", o.name, o.name);
+			goto out;
+		}
+		fprintf(stderr, "micronos-run: instance %s is not running: "
+			"booting a throwaway instance for this program\n",
+			o.name);
 	}
 	if (boot(&o, &k, &sb) < 0)
 		goto out;

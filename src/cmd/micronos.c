@@ -205,7 +205,7 @@ static void fuse_map_lines(const struct mn_sandbox_ids *ids, int gid,
 
 	switch (ids->mode) {
 	case MN_SANDBOX_IDS_SINGLE:
-		l[0] = (struct mn_fusefs_idmap){ids->inside, self, 1};
+		l[0] = (struct mn_fusefs_idmap){0, self, 1};
 		break;
 	case MN_SANDBOX_IDS_SUBID:
 		l[0] = (struct mn_fusefs_idmap){
@@ -266,7 +266,9 @@ int attach_layers(struct mn_kernel *k, struct mn_ctl *ctl,
 	 * ids (and owners into the sandbox's view); the second keeps host
 	 * callers (root browsing the mount) as they are, or makes the user
 	 * who owns a rootless instance its root.  With a single-id map the
-	 * user is that one id and there is nothing else.
+	 * mount cannot tell the user's programs from the user: both are the
+	 * instance's owner, MicronOS root to the tree (inside the namespace
+	 * the program is still its one uid, and no other id exists).
 	 */
 	fuse_map_lines(&world_ids, 0, fuse_umaps);
 	fuse_map_lines(&world_ids, 1, fuse_gmaps);
