@@ -5,7 +5,7 @@
 MN_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 MN_PACKAGES="build-essential cmake pkg-config libfuse3-dev fuse3
 libseccomp-dev libcmocka-dev libreadline-dev iproute2 procps busybox-static
-groff-base man-db python3"
+groff-base man-db python3 uidmap"
 
 mn_missing_packages() {
 	local p missing=""
@@ -21,6 +21,7 @@ mn_install_deps() {
 	missing=$(mn_missing_packages)
 	[ -z "$missing" ] && return 0
 	if [ "$(id -u)" -ne 0 ]; then
+		# not root: say what root must install, once, and stop
 		echo "MicronOS needs these packages:$missing" >&2
 		echo "Install them with:" >&2
 		echo "  sudo apt-get update && sudo apt-get install -y$missing" >&2

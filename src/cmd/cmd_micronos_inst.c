@@ -400,7 +400,18 @@ int mn_inst_connect(const struct mn_inst *in, struct mn_ctl_client **out,
 {
 	int ret = mn_ctl_client_connect(out, in->ctl_path);
 
-	if (ret == -ENOENT || ret == -ECONNREFUSED)
+	char rootdir[PATH_MAX];
+	struct stat st;
+
+	snprintf(rootdir, sizeof(rootdir), "/run/micronos/%s", in->name);
+	if ((ret == -ENOENT || ret == -ECONNREFUSED) && geteuid() != 0 &&
+	    !getenv("MICRONOS_RUNTIME_ROOT") && stat(rootdir, &st) == 0)
+		/* root's instance of that name: not ours to reach */
+		mn_strbuf_printf(err, "instance '%s' is not running as you; "
+				 "root's '%s' lives in %s (sudo micronos "
+				 "...)\n",
+				 in->name, in->name, rootdir);
+	else if (ret == -ENOENT || ret == -ECONNREFUSED)
 		mn_strbuf_printf(err, "instance '%s' is not running (start it "
 				 "with 'micronos up%s%s')\n",
 				 in->name, strcmp(in->name, "default") ? " -n "

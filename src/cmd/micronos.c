@@ -205,7 +205,10 @@ static void fuse_map_lines(const struct mn_sandbox_ids *ids, int gid,
 
 	switch (ids->mode) {
 	case MN_SANDBOX_IDS_SINGLE:
+		/* the user is root to the tree, and owns what the one id
+		   inside owns (its home): both show as the user */
 		l[0] = (struct mn_fusefs_idmap){0, self, 1};
+		l[1] = (struct mn_fusefs_idmap){ids->inside, self, 1};
 		break;
 	case MN_SANDBOX_IDS_SUBID:
 		l[0] = (struct mn_fusefs_idmap){
@@ -276,7 +279,7 @@ int attach_layers(struct mn_kernel *k, struct mn_ctl *ctl,
 		 in->mount_dir);
 	fuse_opts.mountpoint = fuse_mountpoint;
 	fuse_opts.uid_map = fuse_umaps;
-	fuse_opts.nuid_map = world_ids.mode == MN_SANDBOX_IDS_SINGLE ? 1 : 2;
+	fuse_opts.nuid_map = 2;
 	fuse_opts.gid_map = fuse_gmaps;
 	fuse_opts.ngid_map = fuse_opts.nuid_map;
 	/* choose_ids said it: the mount admits this user alone */
