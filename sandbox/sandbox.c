@@ -183,6 +183,7 @@ int mn_sandbox_create(struct mn_sandbox **out, struct mn_kernel *k,
 	sb->syscalls = mn_kernel_syscalls(k);
 	sb->bus = mn_kernel_evbus(k);
 	sb->sock = sb->init_pidfd = sb->epfd = sb->stop_efd = -1;
+	sb->netmaker_fd = -1;
 	sb->timer_fd = -1;
 	pthread_mutex_init(&sb->lock, NULL);
 	pthread_cond_init(&sb->cond, NULL);

@@ -115,6 +115,12 @@ struct sbx_world_cfg {
 /* world.c: namespaces + init; fills sb->sock, init_pid, init_pidfd */
 int sbx_world_start(struct mn_sandbox *sb, struct mn_strbuf *err);
 
+/* netmaker.c: the helper's loop (never returns), and asking it for a
+ * socket of the world's network namespace: the fd or -errno */
+void sbx_netmaker_main(int sock) __attribute__((noreturn));
+int sbx_netmaker_socket(struct mn_sandbox *sb, int domain, int type,
+			int proto, uint32_t uid, uint32_t gid);
+
 /* idmap.c: writes the map of user namespace of pid.  0 or -errno + text */
 int sbx_ids_apply(const struct mn_sandbox_ids *ids, pid_t pid,
 		  struct mn_strbuf *err);
@@ -159,6 +165,8 @@ struct mn_sandbox {
 	int stage_made;			/* we created cfg.stage */
 
 	int sock;		/* our end of the init socket */
+	int netmaker_fd;	/* rootless own-netns world: netmaker.c; -1 */
+	pid_t netmaker_pid;
 	pid_t init_pid;		/* host pid of init */
 	int init_pidfd;
 	int epfd;		/* control thread: sock, pidfds, timer, stop */

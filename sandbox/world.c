@@ -60,6 +60,7 @@
 struct handshake {
 	int err;		/* -errno of the failed step, 0 */
 	pid_t init_pid;
+	pid_t netmaker_pid;	/* 0: none */
 	char what[64];
 };
 
@@ -106,6 +107,7 @@ struct inter_args {
 	int hs;			/* handshake socket */
 	int init_sock;		/* init's end of the message socket */
 	int close_fd;		/* the supervisor's end, closed here */
+	int nm_fd;		/* netmaker's end of its pair; -1: none */
 	struct sbx_world_cfg *cfg;	/* ours to change after fork */
 	uint64_t boot_mono_ns, boot_boottime_ns;
 };
@@ -160,6 +162,22 @@ static void intermediate(const struct inter_args *a)
 		_exit(1);
 	if (a->cfg->net == MN_SANDBOX_NET_NONE)
 		flags |= CLONE_NEWNET;
+	/* a rootless daemon's sockets come from netmaker.c, which lives in
+	   the new network namespace but not in the pid namespace (the
+	   first child there would be its pid 1) */
+	if (a->nm_fd >= 0 && (flags & CLONE_NEWNET)) {
+		if (unshare(CLONE_NEWNET) < 0)
+			hs_fail(a->hs, -errno, "unshare(net)");
+		flags &= ~CLONE_NEWNET;
+		pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0,
+				     NULL, NULL, 0);
+		if (pid == 0)
+			sbx_netmaker_main(a->nm_fd);
+		if (pid < 0)
+			hs_fail(a->hs, -errno, "fork the socket helper");
+		h.netmaker_pid = pid;
+		close(a->nm_fd);
+	}
 	if (unshare(flags) < 0)
 		hs_fail(a->hs, -errno, "unshare(namespaces)");
 	/* a descriptor: the path is not searchable by the namespace's
@@ -183,6 +201,7 @@ static void intermediate(const struct inter_args *a)
 		close(a->hs);
 		sbx_init_main(a->init_sock, a->cfg);
 	}
+	/* (init_main never returns: h is the intermediate's only) */
 	if (pid < 0)
 		hs_fail(a->hs, -errno, "fork init");
 	h.init_pid = pid;
@@ -201,7 +220,7 @@ static uint64_t now_ns(clockid_t id)
 
 /* The supervisor's half of the handshake with the intermediate. */
 static int handshake(int hs, pid_t pid, const struct mn_sandbox_ids *ids,
-		     pid_t *init_pid, struct mn_strbuf *err)
+		     pid_t *init_pid, pid_t *nm_pid, struct mn_strbuf *err)
 {
 	struct handshake h = {0};
 	char c;
@@ -235,6 +254,7 @@ static int handshake(int hs, pid_t pid, const struct mn_sandbox_ids *ids,
 		return h.err;
 	}
 	*init_pid = h.init_pid;
+	*nm_pid = h.netmaker_pid;
 	return 0;
 }
 
@@ -272,7 +292,8 @@ int sbx_world_start(struct mn_sandbox *sb, struct mn_strbuf *err)
 {
 	const struct mn_clock *clk = mn_kernel_clock(sb->k);
 	struct inter_args a = {.cfg = &sb->cfg};
-	int sv[2], hs[2], one = 1, big = 1 << 20, e, status;
+	int sv[2], hs[2], nm[2] = {-1, -1}, one = 1, big = 1 << 20, e;
+	int status;
 	pid_t pid;
 
 	a.boot_mono_ns = clk->boot_mono_ns;
@@ -290,16 +311,27 @@ int sbx_world_start(struct mn_sandbox *sb, struct mn_strbuf *err)
 	a.hs = hs[1];
 	a.init_sock = sv[1];
 	a.close_fd = sv[0];
+	a.nm_fd = -1;
+	if (geteuid() != 0 && sb->cfg.net == MN_SANDBOX_NET_NONE &&
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, nm) == 0)
+		a.nm_fd = nm[1];
 	pid = fork();
 	if (pid == 0) {
 		close(hs[0]);
+		if (nm[0] >= 0)
+			close(nm[0]);
 		intermediate(&a);
 	}
 	e = pid < 0 ? -errno : 0;
 	close(hs[1]);
 	close(sv[1]);
+	if (nm[1] >= 0)
+		close(nm[1]);
+	sb->netmaker_fd = nm[0];
+	sb->netmaker_pid = 0;
 	if (e == 0) {
-		e = handshake(hs[0], pid, &sb->ids, &sb->init_pid, err);
+		e = handshake(hs[0], pid, &sb->ids, &sb->init_pid,
+			      &sb->netmaker_pid, err);
 		/* first close: a failed handshake leaves it reading hs */
 		close(hs[0]);
 		if (e < 0)
@@ -308,8 +340,10 @@ int sbx_world_start(struct mn_sandbox *sb, struct mn_strbuf *err)
 	} else {
 		close(hs[0]);
 	}
-	if (e < 0)
+	if (e < 0) {
+		sbx_world_stop(sb);	/* the socket helper, if forked */
 		goto close_sup;
+	}
 	sb->sock = sv[0];
 	sb->init_pidfd = (int)syscall(SYS_pidfd_open, sb->init_pid, 0);
 	if (sb->init_pidfd < 0) {
@@ -350,5 +384,15 @@ void sbx_world_stop(struct mn_sandbox *sb)
 	if (sb->sock >= 0) {
 		close(sb->sock);
 		sb->sock = -1;
+	}
+	/* closing its end ends the socket helper; it is our child too */
+	if (sb->netmaker_fd >= 0) {
+		close(sb->netmaker_fd);
+		sb->netmaker_fd = -1;
+	}
+	if (sb->netmaker_pid > 0) {
+		kill(sb->netmaker_pid, SIGKILL);
+		waitpid(sb->netmaker_pid, NULL, 0);
+		sb->netmaker_pid = 0;
 	}
 }
