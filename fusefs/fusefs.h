@@ -149,6 +149,10 @@ int mn_fusefs_set_idmaps(struct mn_fusefs *fs,
 			 const struct mn_fusefs_idmap *uid_map, unsigned nuid,
 			 const struct mn_fusefs_idmap *gid_map, unsigned ngid);
 
+/* 1 if /etc/fuse.conf lets users mount with allow_other (a user's mount
+ * reaches other host ids, a sandbox's ids, only then). */
+int mn_fusefs_user_allow_other(void);
+
 /* The canonical mount point (borrowed, valid until unmount). */
 const char *mn_fusefs_mountpoint(const struct mn_fusefs *fs);
 void mn_fusefs_stats(struct mn_fusefs *fs, struct mn_fusefs_stats *out);

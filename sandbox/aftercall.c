@@ -114,7 +114,7 @@ static void pend_free(struct sbx_pending *p)
 static void resync_ids(struct mn_sandbox *sb, int32_t pid, pid_t tid)
 {
 	char path[64], line[128];
-	uint32_t r, e, gr, ge, base = sb->uid_base;
+	uint32_t r, e, gr, ge, base = sb->uid_base, gbase = sb->gid_base;
 	int got = 0;
 	FILE *f;
 
@@ -129,8 +129,8 @@ static void resync_ids(struct mn_sandbox *sb, int32_t pid, pid_t tid)
 			got |= 2;
 	fclose(f);
 	if (got == 3)
-		mn_proc_set_ids(sb->procs, pid, r - base, e - base, gr - base,
-				ge - base);
+		mn_proc_set_ids(sb->procs, pid, r - base, e - base,
+				gr - gbase, ge - gbase);
 }
 
 static void record_exec(struct mn_sandbox *sb, int32_t pid,

@@ -149,6 +149,10 @@ static int factory(void *arg, int32_t pid, int domain, int type, int proto)
 		fd = socket(domain, type, proto);
 		return fd < 0 ? -errno : fd;
 	}
+	/* a rootless daemon cannot setns: its helper makes them */
+	if (n->sb->netmaker_fd >= 0)
+		return sbx_netmaker_socket(n->sb, domain, type, proto,
+					   tls_uid, tls_gid);
 	if (n->nsfd >= 0 && setns(n->nsfd, CLONE_NEWNET) < 0)
 		return -errno;
 	fd = socket(domain, type, proto);
@@ -156,9 +160,12 @@ static int factory(void *arg, int32_t pid, int domain, int type, int proto)
 		e = -errno;
 	if (n->nsfd >= 0)
 		(void)setns(n->selfns, CLONE_NEWNET);
-	/* a socket's owner is its inode's: chown sets sk_uid too */
+	/* a socket's owner is its inode's: chown sets sk_uid too (a
+	   rootless daemon sharing its namespace cannot: the socket stays
+	   the user's, which only `ss -e` shows) */
 	if (fd >= 0 && fchown(fd, n->sb->uid_base + tls_uid,
-			      n->sb->uid_base + tls_gid) < 0) {
+			      n->sb->gid_base + tls_gid) < 0 &&
+	    !(errno == EPERM && geteuid() != 0)) {
 		e = -errno;
 		close(fd);
 		fd = -1;

@@ -162,6 +162,38 @@ int sbx_mem_read_str(struct sbx_call *c, uint64_t addr, char *buf,
  * then lands in the parent's stack below its stack pointer, where the
  * child's frames were.
  */
+/*
+ * A rootless supervisor may not open /proc/PID/mem of a program whose host
+ * uid is one of its subordinate ids (the file is that uid's, mode 0600,
+ * and the user has no CAP_DAC_OVERRIDE), but as the owner of the program's
+ * user namespace it may write with process_vm_writev.  Without a pinning
+ * descriptor the notification is checked just before: the program is
+ * blocked in the call until answered, so its pid cannot be reused unless
+ * it is killed in between.
+ */
+static int write_unpinned(struct sbx_call *c, uint64_t addr, const void *buf,
+			  size_t len)
+{
+	size_t done = 0;
+
+	if (sbx_call_valid(c) < 0)
+		return -ENOENT;
+	while (done < len) {
+		uint64_t at = addr + done;
+		size_t room = PAGE - (at & (PAGE - 1));
+		struct iovec local = {(char *)buf + done,
+				      len - done < room ? len - done : room};
+		struct iovec remote = {(void *)(uintptr_t)at, local.iov_len};
+		ssize_t n = process_vm_writev(c->req->pid, &local, 1, &remote,
+					      1, 0);
+
+		if (n <= 0)
+			return n < 0 && errno == ESRCH ? -ESRCH : -EFAULT;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
 int sbx_mem_write(struct sbx_call *c, uint64_t addr, const void *buf,
 		  size_t len)
 {
@@ -171,6 +203,8 @@ int sbx_mem_write(struct sbx_call *c, uint64_t addr, const void *buf,
 
 	snprintf(path, sizeof(path), "/proc/%d/mem", (int)c->req->pid);
 	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0 && errno == EACCES)
+		return write_unpinned(c, addr, buf, len);
 	if (fd < 0)
 		return -ESRCH;
 	/* the fd now pins an address space: make sure it is the caller's */

@@ -209,6 +209,14 @@ static uint32_t to_mn_id(struct mn_sandbox *sb, uint32_t host)
 	return host - base < MN_SANDBOX_ID_COUNT ? host - base : 65534;
 }
 
+/* The same for gids (a subordinate gid range may start elsewhere). */
+static uint32_t to_mn_gid(struct mn_sandbox *sb, uint32_t host)
+{
+	uint32_t base = sb->gid_base;
+
+	return host - base < MN_SANDBOX_ID_COUNT ? host - base : 65534;
+}
+
 static int32_t lookup_depth(struct mn_sandbox *sb, pid_t tid, pid_t *tgid,
 			    int depth);
 
@@ -249,8 +257,8 @@ static int32_t register_fork(struct mn_sandbox *sb,
 	if (pid < 0)
 		return pid;
 	mn_proc_set_ids(sb->procs, pid, to_mn_id(sb, hs->uid),
-			to_mn_id(sb, hs->euid), to_mn_id(sb, hs->gid),
-			to_mn_id(sb, hs->egid));
+			to_mn_id(sb, hs->euid), to_mn_gid(sb, hs->gid),
+			to_mn_gid(sb, hs->egid));
 	/* gone already: publish its exit now, nothing to watch */
 	if (sbx_proc_watch(sb, pid, hs->tgid) < 0)
 		mn_proc_exit(sb->procs, pid, MN_W_EXITED(0));

@@ -433,8 +433,11 @@ static int dev_tree(struct rfs *r)
 	if (symlink("pts/ptmx", at(r, "/dev/ptmx")) < 0)
 		return fail(r, errno, "symlink", "/dev/ptmx");
 	if ((e = mkdir_rel(r, "/dev/pts", 0755)) < 0 ||
+	    /* a single-id map has no tty group (gid 5) */
 	    (e = mnt(r, "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
-		     "newinstance,ptmxmode=0666,mode=620,gid=5")) < 0 ||
+		     r->cfg->single_id ? "newinstance,ptmxmode=0666,mode=620"
+				       : "newinstance,ptmxmode=0666,mode=620,"
+					 "gid=5")) < 0 ||
 	    (e = mkdir_rel(r, "/dev/shm", 01777)) < 0 ||
 	    (e = mnt(r, "tmpfs", "/dev/shm", "tmpfs",
 		     MS_NOSUID | MS_NODEV, "mode=1777")) < 0)
@@ -467,7 +470,9 @@ static int scratch_trees(struct rfs *r)
 	if ((e = mkdir_rel(r, "/var/tmp", 01777)) < 0 ||
 	    (e = mkdir_rel(r, "/home/user", 0755)) < 0)
 		return e;
-	if (chown(at(r, "/home/user"), MN_SANDBOX_USER_UID,
+	/* single-id map: made by the one id there is, or by no one */
+	if (!r->cfg->single_id &&
+	    chown(at(r, "/home/user"), MN_SANDBOX_USER_UID,
 		  MN_SANDBOX_USER_UID) < 0)
 		return fail(r, errno, "chown", "/home/user");
 	return 0;
@@ -652,7 +657,7 @@ static int tree_root(struct rfs *r)
 	    || (e = mkdir_rel(r, "/var/tmp", 01777)) < 0)
 		return e;
 	/* the default user's home, if the tree lets it be made */
-	if (mkdir_rel(r, "/home/user", 0755) == 1 &&
+	if (mkdir_rel(r, "/home/user", 0755) == 1 && !r->cfg->single_id &&
 	    chown(at(r, "/home/user"), MN_SANDBOX_USER_UID,
 		  MN_SANDBOX_USER_UID) < 0)
 		return fail(r, errno, "chown", "/home/user");

@@ -159,7 +159,22 @@ static int copy_opts(struct mn_sandbox *sb, const struct mn_sandbox_opts *o,
 				 c->cg.cpu_weight);
 		return -EINVAL;
 	}
-	sb->uid_base = o->uid_base ? o->uid_base : MN_SANDBOX_UID_BASE;
+	if (o->ids)
+		sb->ids = *o->ids;
+	else
+		mn_sandbox_ids_choose(&sb->ids, MN_SANDBOX_USER_UID);
+	if (sb->ids.mode == MN_SANDBOX_IDS_ROOT && o->uid_base)
+		sb->ids.uid_base = sb->ids.gid_base = o->uid_base;
+	if (sb->ids.mode == MN_SANDBOX_IDS_SINGLE) {
+		/* base + id is the host id for the one id that has one
+		   (unsigned arithmetic: wraps for host ids below it) */
+		sb->ids.uid_base = sb->ids.host_uid - sb->ids.inside;
+		sb->ids.gid_base = sb->ids.host_gid - sb->ids.inside;
+		c->single_id = 1;
+		c->single_inside = sb->ids.inside;
+	}
+	sb->uid_base = sb->ids.uid_base;
+	sb->gid_base = sb->ids.gid_base;
 	c->uid_base = sb->uid_base;
 	c->last_reserved_pid = mn_proctab_first_user_pid(sb->procs) - 1;
 	if (o->stage_dir) {
@@ -263,6 +278,7 @@ int mn_sandbox_create(struct mn_sandbox **out, struct mn_kernel *k,
 	sb->syscalls = mn_kernel_syscalls(k);
 	sb->bus = mn_kernel_evbus(k);
 	sb->sock = sb->init_pidfd = sb->epfd = sb->stop_efd = -1;
+	sb->netmaker_fd = -1;
 	sb->timer_fd = -1;
 	for (e = 0; e < SBX_CG_MAX; e++)
 		sb->cfg.cg.dirfd[e] = sb->cfg.cg.procs_fd[e] = -1;
@@ -286,7 +302,7 @@ int mn_sandbox_create(struct mn_sandbox **out, struct mn_kernel *k,
 	sb->cfg.filter_init = &sb->filter_init;
 	world_cgroup(sb);
 	reserve_namespace_pids(k);
-	if ((e = sbx_world_start(sb, sb->uid_base, err)) < 0)
+	if ((e = sbx_world_start(sb, err)) < 0)
 		goto fail;
 	sb->cfg.nbinds = 0;	/* the borrowed strings are not kept */
 	/* init has pivoted away from the staging directory, whose mounts

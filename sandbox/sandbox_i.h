@@ -142,6 +142,9 @@ struct sbx_world_cfg {
 	size_t nbinds;
 	int32_t last_reserved_pid;	/* written to ns_last_pid */
 	uint32_t uid_base;		/* host uid of MicronOS uid 0 */
+	int single_id;			/* single-id map: init stays the
+					   user (no uid 0 inside) */
+	uint32_t single_inside;		/* that map's one MicronOS id */
 	const struct sock_fprog *filter;	/* traced programs */
 	const struct sock_fprog *filter_fast;	/* the rest: opens native */
 	/* MicronOS's own /etc files as fs_etc.c renders them: "name\0text\0"
@@ -153,8 +156,17 @@ struct sbx_world_cfg {
 };
 
 /* world.c: namespaces + init; fills sb->sock, init_pid, init_pidfd */
-int sbx_world_start(struct mn_sandbox *sb, uint32_t base,
-		    struct mn_strbuf *err);
+int sbx_world_start(struct mn_sandbox *sb, struct mn_strbuf *err);
+
+/* netmaker.c: the helper's loop (never returns), and asking it for a
+ * socket of the world's network namespace: the fd or -errno */
+void sbx_netmaker_main(int sock) __attribute__((noreturn));
+int sbx_netmaker_socket(struct mn_sandbox *sb, int domain, int type,
+			int proto, uint32_t uid, uint32_t gid);
+
+/* idmap.c: writes the map of user namespace of pid.  0 or -errno + text */
+int sbx_ids_apply(const struct mn_sandbox_ids *ids, pid_t pid,
+		  struct mn_strbuf *err);
 void sbx_world_stop(struct mn_sandbox *sb);
 
 /* In init, before pivot: assembles and enters the root.  0 or -errno. */
@@ -191,12 +203,16 @@ struct mn_sandbox {
 	struct sock_fprog filter_fast;	/* same without open rows */
 	struct sbx_world_cfg cfg;
 	int trace_files;
+	struct mn_sandbox_ids ids;	/* the world's id map */
 	uint32_t uid_base;		/* host uid of MicronOS uid 0 */
+	uint32_t gid_base;		/* host gid of MicronOS gid 0 */
 	int stage_made;			/* we created cfg.stage */
 	struct sock_fprog filter_init;	/* init's own (no traps) */
 	char cg_why[256];		/* why the world has no cgroup */
 
 	int sock;		/* our end of the init socket */
+	int netmaker_fd;	/* rootless own-netns world: netmaker.c; -1 */
+	pid_t netmaker_pid;
 	pid_t init_pid;		/* host pid of init */
 	int init_pidfd;
 	int epfd;		/* control thread: sock, pidfds, timer, stop */

@@ -21,6 +21,7 @@ groff-base
 man-db
 python3
 git
+uidmap
 "
 
 mn_missing_packages() {
@@ -37,6 +38,7 @@ mn_install_deps() {
 	missing=$(mn_missing_packages)
 	[ -z "$missing" ] && return 0
 	if [ "$(id -u)" -ne 0 ]; then
+		# not root: say what root must install, once, and stop
 		echo "MicronOS needs these packages:$missing" >&2
 		echo "Install them with:" >&2
 		echo "  sudo apt-get update && sudo apt-get install -y$missing" >&2

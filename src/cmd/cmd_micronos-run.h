@@ -14,6 +14,7 @@
 
 struct run_opts {
 	const char *name;		/* instance name */
+	int named;			/* -n or --runtime was given */
 	const char *runtime;		/* --runtime DIR (the instance's) */
 	int throwaway;			/* --throwaway: never a running one */
 	int world;			/* options that need a world of their

@@ -150,8 +150,8 @@ static int parse_one(struct run_opts *o, int c, int *gid_set)
 	int e;
 
 	switch (c) {
-	case 'n': o->name = optarg; return 0;
-	case OPT_RUNTIME: o->runtime = optarg; return 0;
+	case 'n': o->name = optarg; o->named = 1; return 0;
+	case OPT_RUNTIME: o->runtime = optarg; o->named = 1; return 0;
 	case OPT_THROWAWAY: o->throwaway = 1; return 0;
 	case OPT_ROOT: o->uid = 0; if (!*gid_set) o->gid = 0; return 0;
 	case 'u':

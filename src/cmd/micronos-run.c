@@ -9,7 +9,10 @@
  * exits with its status (128+N when a signal N ended it).
  *
  * If the instance NAME runs, the program runs there (its sandbox world,
- * its process table): cmd_micronos-run_remote.c.  Otherwise, or with
+ * its process table): cmd_micronos-run_remote.c.  If -n NAME names an
+ * instance that does not run, micronos-run refuses (exit 125): a typo must
+ * not run the program somewhere else.  Without -n and no default instance
+ * it says so in one line and boots a throwaway one.  Also with
  * options that need a world of their own (--bind, --ro-bind, --net host,
  * --hostname) or --throwaway, this process boots a throwaway instance (a
  * kernel plus its sandbox world) and shuts it down after.  Everything the
@@ -173,11 +176,19 @@ static int seed_config(struct mn_kernel *k, uint64_t seed,
 static int boot(struct run_opts *o, struct mn_kernel **kout,
 		struct mn_sandbox **sbout)
 {
+	static struct mn_sandbox_ids ids;
 	struct mn_kernel_opts ko = {.name = o->name,
 				    .deterministic = o->seeded};
 	struct mn_strbuf err = MN_STRBUF_INIT;
+	struct mn_sandbox_opts so = o->sb;
 	struct mn_kernel *k = NULL;
 	int e;
+
+	/* a single-id map makes the program's own uid the one that exists */
+	mn_sandbox_ids_choose(&ids, o->uid);
+	if (ids.mode == MN_SANDBOX_IDS_SINGLE)
+		fprintf(stderr, "micronos-run: %s\n", ids.why);
+	so.ids = &ids;
 
 	if ((e = mn_kernel_create(&k, &ko)) < 0) {
 		fprintf(stderr, "micronos-run: cannot create an instance: %s\n",
@@ -214,7 +225,7 @@ static int boot(struct run_opts *o, struct mn_kernel **kout,
 			mn_strbuf_str(&err));
 		goto fail;
 	}
-	if ((e = mn_sandbox_create(sbout, k, &o->sb, &err)) < 0) {
+	if ((e = mn_sandbox_create(sbout, k, &so, &err)) < 0) {
 		fprintf(stderr, "micronos-run: cannot create the sandbox: "
 			"%s\n", mn_strbuf_str(&err));
 		goto fail;
@@ -261,6 +272,16 @@ int main(int argc, char **argv)
 		e = run_remote(&o, env, &code);
 		if (e != -ENOENT)
 			goto out;	/* it ran there, or we said why not */
+		/* a typo in -n must not run the program in another world */
+		if (o.named) {
+			fprintf(stderr, "micronos-run: instance %s is not "
+				"running (start it with `micronos up -n %s`, "
+				"or pass --throwaway)\n", o.name, o.name);
+			goto out;
+		}
+		fprintf(stderr, "micronos-run: instance %s is not running: "
+			"booting a throwaway instance for this program\n",
+			o.name);
 	}
 	if (boot(&o, &k, &sb) < 0)
 		goto out;
