@@ -24,10 +24,10 @@
 #include <micronos/kernel.h>
 #include <micronos/proc.h>
 #include <micronos/signal.h>
+#include <micronos/fs_etc.h>
 #include <micronos/strbuf.h>
 
 #include "sandbox_i.h"
-#include "vfs_i.h"	/* mn_fs_etc_render */
 #include "xlate_net.h"
 
 /* setpriority() is per thread on Linux: renice every thread. */

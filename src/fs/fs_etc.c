@@ -22,6 +22,8 @@
 #include <micronos/config.h>
 #include <micronos/kernel.h>
 
+#include <micronos/fs_etc.h>
+
 #include "vfs_i.h"
 
 #define DEFAULT_HOSTNAME "micronos"

@@ -325,13 +325,6 @@ int mn_fs_synth_create(struct mn_vfs *vfs, const char *type,
 		       struct mn_fs **out);
 extern const struct mn_synth_node mn_fs_dev_root;
 extern const struct mn_synth_node mn_fs_etc_root;
-/*
- * The i-th file of MicronOS's /etc (0, 1, ...): *name gets its name
- * (static), out its text as /etc shows it now.  0, or -ENOENT past the
- * last.  For roots that are not the tree (sandbox/rootfs.c).
- */
-int mn_fs_etc_render(struct mn_kernel *k, size_t i, const char **name,
-		     struct mn_strbuf *out);
 
 /* The syscalls' descriptor tables (sys_file.c), kept by the VFS. */
 struct mn_sysfiles;
