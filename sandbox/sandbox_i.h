@@ -229,6 +229,7 @@ struct mn_sandbox {
 	struct sbx_spawn *spawns;
 	struct sbx_listener *listeners;
 	struct sbx_proc **proc_hash;	/* by namespace pid */
+	_Atomic long long synced_ns;	/* last walk of the world (registry.c) */
 	struct mn_sandbox_stats stats;
 	/* control thread only */
 	uint64_t ticks;
