@@ -19,6 +19,7 @@
  * exits when the daemon's end closes (the daemon exited or was killed).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -70,7 +71,16 @@ void sbx_netmaker_main(int sock)
 	ssize_t n;
 	int fd;
 
-	/* nothing of the daemon's: the FUSE device, its sockets, ... */
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	/* nothing of the daemon's: the FUSE device, its sockets, and its
+	   stdio (the pipe a `micronos up -d` reports through would never
+	   see its end) */
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+	}
 	if (sock != 3 && dup2(sock, 3) == 3)
 		sock = 3;
 	syscall(SYS_close_range, 4U, ~0U, 0U);
