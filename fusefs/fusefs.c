@@ -46,19 +46,43 @@
 
 /* --- the session loop ---------------------------------------------------- */
 
+/*
+ * MN_FUSE_LOOP="max=N,idle=N,clone_fd=0|1" overrides the worker model, for
+ * measuring it (bench/README.md, tuning log); unknown words are ignored.
+ */
+static void loop_knobs(unsigned *max, unsigned *idle, unsigned *clone_fd)
+{
+	const char *env = getenv("MN_FUSE_LOOP");
+	unsigned v;
+
+	if (!env)
+		return;
+	if (strstr(env, "max=") && sscanf(strstr(env, "max="), "max=%u",
+					   &v) == 1 && v)
+		*max = v;
+	if (strstr(env, "idle=") && sscanf(strstr(env, "idle="), "idle=%u",
+					    &v) == 1)
+		*idle = v;
+	if (strstr(env, "clone_fd=") &&
+	    sscanf(strstr(env, "clone_fd="), "clone_fd=%u", &v) == 1)
+		*clone_fd = !!v;
+}
+
 static void *loop_main(void *arg)
 {
 	struct mn_fusefs *fs = arg;
 	struct fuse_loop_config *cfg = fuse_loop_cfg_create();
+	unsigned max = fs->max_threads, idle, clone_fd = 0;
 
 	pthread_setname_np(pthread_self(), "mn-fuse");
+	idle = max < 4 ? max : 4;
+	loop_knobs(&max, &idle, &clone_fd);
 	if (!cfg) {
 		fs->loop_rc = -ENOMEM;
 	} else {
-		fuse_loop_cfg_set_max_threads(cfg, fs->max_threads);
-		fuse_loop_cfg_set_idle_threads(
-		    cfg, fs->max_threads < 4 ? fs->max_threads : 4);
-		fuse_loop_cfg_set_clone_fd(cfg, 0);
+		fuse_loop_cfg_set_max_threads(cfg, max);
+		fuse_loop_cfg_set_idle_threads(cfg, idle < max ? idle : max);
+		fuse_loop_cfg_set_clone_fd(cfg, clone_fd);
 		fs->loop_rc = fuse_session_loop_mt(fs->se, cfg);
 		fuse_loop_cfg_destroy(cfg);
 	}
@@ -192,6 +216,7 @@ static struct fuse_session *new_session(struct mn_fusefs *fs,
 	char *o = fs->mntopts;
 	char *argv[4] = {"micronos", "-o", o, NULL};
 	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
+	struct fuse_lowlevel_ops ops;
 	struct fuse_session *se;
 	int allow_other = !(fs->flags & MN_FUSEFS_NO_ALLOW_OTHER);
 
@@ -216,7 +241,8 @@ static struct fuse_session *new_session(struct mn_fusefs *fs,
 		argv[3] = "-d";
 		args.argc = 4;
 	}
-	se = fuse_session_new(&args, &fusefs_ll_ops, sizeof(fusefs_ll_ops), fs);
+	fusefs_counted_ops(&ops);
+	se = fuse_session_new(&args, &ops, sizeof(ops), fs);
 	fuse_opt_free_args(&args);
 	if (!se && err)
 		mn_strbuf_printf(err, "libfuse refused the options %s", o);
@@ -245,6 +271,7 @@ static int fs_init(struct mn_fusefs *fs, const struct mn_fusefs_opts *opts)
 	pthread_mutex_init(&fs->qlock, NULL);
 	pthread_mutex_init(&fs->files_lock, NULL);
 	pthread_mutex_init(&fs->groups_lock, NULL);
+	pthread_mutex_init(&fs->stats_lock, NULL);
 	return 0;
 }
 
@@ -256,6 +283,7 @@ static void fs_free(struct mn_fusefs *fs)
 	pthread_mutex_destroy(&fs->qlock);
 	pthread_mutex_destroy(&fs->files_lock);
 	pthread_mutex_destroy(&fs->groups_lock);
+	pthread_mutex_destroy(&fs->stats_lock);
 	pthread_rwlock_destroy(&fs->maplock);
 	free(fs);
 }

@@ -62,6 +62,8 @@ struct mn_sandbox_bind {
 					   not MicronOS's */
 #define MN_SANDBOX_HIDDEN_PROC "/.micronos/proc"	/* the namespace's
 					   procfs inside, for magic links */
+#define MN_SANDBOX_HOST_ETC "/.micronos/etc"	/* the host's /etc, read-only:
+						   /etc's links lead there */
 
 #define MN_SANDBOX_MAX_BINDS 32
 #define MN_SANDBOX_UID_BASE 200000	/* host uid of MicronOS uid 0 */
@@ -112,9 +114,16 @@ struct mn_sandbox_opts {
 	size_t nbinds;
 	uint32_t uid_base;	/* 0: MN_SANDBOX_UID_BASE (root's map) */
 	int trace_files;	/* publish DiskRead/DiskWrite for each open */
+	/* cgroup limits (cgroup.c); 0: the default named */
+	uint64_t run_pids_max;	/* processes of one run: 1024 */
+	uint64_t world_pids_max; /* processes of the world: 8192 */
+	uint32_t cpu_weight;	/* the world's CPU share, 1..10000: 100 */
 	/* the id map; NULL: mn_sandbox_ids_choose(MN_SANDBOX_USER_UID) */
 	const struct mn_sandbox_ids *ids;
 };
+
+#define MN_SANDBOX_RUN_PIDS 1024
+#define MN_SANDBOX_WORLD_PIDS 8192
 
 /*
  * Creates the world and starts the supervisor.  Needs root on the host (the
@@ -143,6 +152,8 @@ struct mn_sandbox_spawn {
 	uint64_t mem_limit;	/* bytes of address space; 0: none */
 	int32_t ppid;		/* MicronOS parent; 0: init */
 	int trace_files;	/* publish this program tree's opens */
+	const char *faults;	/* fault rules for this program tree, one
+				   per line (fault.h); NULL: none */
 };
 
 /*
@@ -196,6 +207,16 @@ struct mn_ctl;
 int mn_sandbox_service_attach(struct mn_kernel *k, struct mn_ctl *ctl,
 			      const struct mn_sandbox_ids *ids,
 			      const char *mount_dir, struct mn_strbuf *err);
+
+/*
+ * Kills every process of the run that started as pid (its cgroup: its
+ * children, whatever group or session they moved to) and removes the
+ * run's cgroup.  0, -EBUSY if some would not go within 2 s, -EOPNOTSUPP
+ * when the world has no cgroup (see mn_sandbox_cgroup_info).
+ */
+int mn_sandbox_kill_tree(struct mn_sandbox *sb, int32_t pid);
+/* "cgroup v1 ..." / "cgroup v2 ..." or why there is none, into out. */
+void mn_sandbox_cgroup_info(struct mn_sandbox *sb, struct mn_strbuf *out);
 
 /* Host pid of the namespace's init (for tests and `micronos status`). */
 int mn_sandbox_init_host_pid(struct mn_sandbox *sb);

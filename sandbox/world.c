@@ -116,16 +116,20 @@ struct inter_args {
  * Names init "micronos-init" in ps: its argv area is a copy of the
  * daemon's, so we overwrite it in place (setproctitle's trick;
  * PR_SET_MM would need CAP_SYS_RESOURCE, which containers often drop).
+ * The environment area goes too: /proc/PID/environ reads that memory, not
+ * the environ array, and the daemon's environment is the host's (tokens,
+ * paths) - nothing a program inside may read in pid 1.
  */
 static void name_init(void)
 {
 	static const char name[] = "micronos-init";
-	unsigned long start = 0, end = 0;
+	unsigned long start = 0, end = 0, env_start = 0, env_end = 0;
 	char buf[1024], *p;
 	int fd, i;
 	ssize_t n;
 
 	prctl(PR_SET_NAME, name, 0, 0, 0);
+	clearenv();
 	fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
@@ -135,10 +139,14 @@ static void name_init(void)
 		return;
 	buf[n] = '\0';
 	p = strrchr(buf, ')');
-	for (i = 2; p && i < 48; i++)	/* fields 48, 49: arg_start, end */
-		p = strchr(p + 1, ' ');
-	if (!p || sscanf(p, " %lu %lu", &start, &end) != 2 ||
-	    end <= start + sizeof(name))
+	for (i = 2; p && i < 48; i++)	/* fields 48..51: arg_start, end, */
+		p = strchr(p + 1, ' ');	/* env_start, env_end */
+	if (!p || sscanf(p, " %lu %lu %lu %lu", &start, &end, &env_start,
+			 &env_end) != 4)
+		return;
+	if (env_end > env_start)
+		memset((void *)env_start, 0, env_end - env_start);
+	if (end <= start + sizeof(name))
 		return;
 	memset((void *)start, 0, end - start);
 	memcpy((void *)start, name, sizeof(name));
@@ -180,6 +188,10 @@ static void intermediate(const struct inter_args *a)
 	}
 	if (unshare(flags) < 0)
 		hs_fail(a->hs, -errno, "unshare(namespaces)");
+	/* after the cgroup namespace: its root (our cgroup until now)
+	   holds the world's, so the runs' cgroups are inside it */
+	if ((e = sbx_cgroup_world_enter(&a->cfg->cg)) < 0)
+		hs_fail(a->hs, e, "enter the world's cgroup");
 	/* a descriptor: the path is not searchable by the namespace's
 	   root; opened in the new mount namespace, so init may clone it */
 	if (a->cfg->root_dir) {
@@ -311,6 +323,12 @@ int sbx_world_start(struct mn_sandbox *sb, struct mn_strbuf *err)
 	a.hs = hs[1];
 	a.init_sock = sv[1];
 	a.close_fd = sv[0];
+	/* opened as host root: a write is checked against the opener */
+	if (sb->cfg.cg.version && (e = sbx_cgroup_world_open_procs(
+					   &sb->cfg.cg)) < 0) {
+		mn_strbuf_printf(err, "the world's cgroup: %s", strerror(-e));
+		goto close_hs;
+	}
 	a.nm_fd = -1;
 	if (geteuid() != 0 && sb->cfg.net == MN_SANDBOX_NET_NONE &&
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, nm) == 0)
@@ -323,6 +341,7 @@ int sbx_world_start(struct mn_sandbox *sb, struct mn_strbuf *err)
 		intermediate(&a);
 	}
 	e = pid < 0 ? -errno : 0;
+	sbx_cgroup_world_enter_done(&sb->cfg.cg);
 	close(hs[1]);
 	close(sv[1]);
 	if (nm[1] >= 0)
@@ -357,6 +376,9 @@ int sbx_world_start(struct mn_sandbox *sb, struct mn_strbuf *err)
 		return e;
 	}
 	return 0;
+close_hs:
+	close(hs[0]);
+	close(hs[1]);
 close_sv:
 	close(sv[1]);
 close_sup:

@@ -22,7 +22,7 @@
 #include <micronos/shell.h>
 
 #include "micronos_i.h"
-#include "shell_i.h"
+#include "texttable_i.h"
 
 void mn_client_print(const struct mn_ctl_reply *r)
 {

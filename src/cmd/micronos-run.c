@@ -153,12 +153,32 @@ static int run_net_setup(struct mn_kernel *k, const struct run_opts *o,
 	return e < 0 ? e : 0;
 }
 
+/*
+ * --seed: the random devices and the fault rules' generator start from
+ * the seed, and the world is new (pids from the first free one, clocks
+ * from the instance's boot, an empty in-memory storage).
+ */
+static int seed_config(struct mn_kernel *k, uint64_t seed,
+		       struct mn_strbuf *err)
+{
+	char num[24];
+	int e;
+
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)seed);
+	e = mn_config_set(mn_kernel_config(k), "random.seed", num, 0, err);
+	if (e >= 0)
+		e = mn_config_set(mn_kernel_config(k), "fault.seed", num, 0,
+				  err);
+	return e < 0 ? e : 0;
+}
+
 /* Boots the throwaway instance and its sandbox. */
-static int boot(const struct run_opts *o, struct mn_kernel **kout,
+static int boot(struct run_opts *o, struct mn_kernel **kout,
 		struct mn_sandbox **sbout)
 {
 	static struct mn_sandbox_ids ids;
-	struct mn_kernel_opts ko = {.name = o->name};
+	struct mn_kernel_opts ko = {.name = o->name,
+				    .deterministic = o->seeded};
 	struct mn_strbuf err = MN_STRBUF_INIT;
 	struct mn_sandbox_opts so = o->sb;
 	struct mn_kernel *k = NULL;
@@ -183,6 +203,14 @@ static int boot(const struct run_opts *o, struct mn_kernel **kout,
 			o->hostname, mn_strbuf_str(&err));
 		goto fail;
 	}
+	if (o->seeded && ((e = seed_config(k, o->seed, &err)) < 0 ||
+			  (e = run_seed_attach(k, o, &ids, &err)) < 0)) {
+		fprintf(stderr, "micronos-run: --seed: %s\n",
+			mn_strbuf_str(&err));
+		goto fail;
+	}
+	so.root_dir = o->sb.root_dir;
+	so.root_flags = o->sb.root_flags;
 	/* the network: the program's sockets are MicronOS's (net.h) */
 	if ((e = mn_net_attach(k)) < 0) {
 		fprintf(stderr, "micronos-run: cannot attach the network: "
@@ -267,6 +295,7 @@ int main(int argc, char **argv)
 	sp.gid = o.gid;
 	sp.prio = o.prio;
 	sp.mem_limit = o.mem_limit;
+	sp.faults = o.faults.len ? mn_strbuf_str(&o.faults) : NULL;
 	pid = mn_sandbox_spawn(sb, &sp, &err);
 	if (pid < 0) {
 		fprintf(stderr, "micronos-run: %s\n", mn_strbuf_str(&err));
@@ -283,14 +312,21 @@ int main(int argc, char **argv)
 		e = mn_sandbox_wait(sb, pid, &status, -1);
 	}
 	code = e < 0 ? 125 : exit_code(status);
-	if (e < 0)
+	if (e == -ESHUTDOWN) {
+		/* init died: the pid namespace, the program with it */
+		fprintf(stderr, "micronos-run: the sandbox's init died: the "
+			"program was killed\n");
+		code = 128 + SIGKILL;
+	} else if (e < 0) {
 		fprintf(stderr, "micronos-run: lost the program: %s\n",
 			strerror(-e));
+	}
 out:
 	mn_sandbox_destroy(sb);
 	if (k && o.show_events)
 		print_events(k);
 	mn_kernel_destroy(k);
+	run_seed_cleanup(&o);
 	mn_strbuf_release(&err);
 	free(env);
 	run_free_opts(&o);

@@ -26,6 +26,7 @@
 #include <micronos/vfs.h>
 
 #include "micronos_i.h"
+#include "cmd_idmap.h"
 #include "fusefs.h"
 #include "sandbox.h"
 
@@ -169,7 +170,7 @@ static int parse_opts(const struct subcmd *sc, int argc, char **argv,
 
 /* Read by the fuse stage at boot, so they live as long as the program. */
 static struct mn_fusefs_opts fuse_opts;
-static struct mn_fusefs_idmap fuse_umaps[2], fuse_gmaps[2];
+static struct mn_fusefs_idmap fuse_umaps[3], fuse_gmaps[3];
 static struct mn_sandbox_ids world_ids;
 static char fuse_mountpoint[PATH_MAX];
 
@@ -196,33 +197,6 @@ static void choose_ids(struct mn_sandbox_ids *ids)
 	}
 	if (ids->mode == MN_SANDBOX_IDS_SINGLE)
 		fprintf(stderr, "micronos: %s\n", ids->why);
-}
-
-static void fuse_map_lines(const struct mn_sandbox_ids *ids, int gid,
-			   struct mn_fusefs_idmap *l)
-{
-	uint32_t self = gid ? (uint32_t)getegid() : (uint32_t)geteuid();
-
-	switch (ids->mode) {
-	case MN_SANDBOX_IDS_SINGLE:
-		/* the user is root to the tree, and owns what the one id
-		   inside owns (its home): both show as the user */
-		l[0] = (struct mn_fusefs_idmap){0, self, 1};
-		l[1] = (struct mn_fusefs_idmap){ids->inside, self, 1};
-		break;
-	case MN_SANDBOX_IDS_SUBID:
-		l[0] = (struct mn_fusefs_idmap){
-			0, gid ? ids->gid_base : ids->uid_base,
-			MN_SANDBOX_ID_COUNT};
-		l[1] = (struct mn_fusefs_idmap){0, self, 1};
-		break;
-	default:
-		l[0] = (struct mn_fusefs_idmap){
-			0, gid ? ids->gid_base : ids->uid_base,
-			MN_SANDBOX_ID_COUNT};
-		l[1] = (struct mn_fusefs_idmap){0, 0, MN_SANDBOX_ID_COUNT};
-		break;
-	}
 }
 
 int attach_layers(struct mn_kernel *k, struct mn_ctl *ctl,
@@ -264,24 +238,15 @@ int attach_layers(struct mn_kernel *k, struct mn_ctl *ctl,
 		return ret;
 	/*
 	 * The FUSE mount of the whole tree at in->mount_dir, in the fuse
-	 * stage.  Sandboxed programs reach it with host ids shifted by the
-	 * sandbox's base: the first map line turns them back into MicronOS
-	 * ids (and owners into the sandbox's view); the second keeps host
-	 * callers (root browsing the mount) as they are, or makes the user
-	 * who owns a rootless instance its root.  With a single-id map the
-	 * mount cannot tell the user's programs from the user: both are the
-	 * instance's owner, MicronOS root to the tree (inside the namespace
-	 * the program is still its one uid, and no other id exists).
+	 * stage, with the world's id rule (cmd_idmap.h).
 	 */
-	fuse_map_lines(&world_ids, 0, fuse_umaps);
-	fuse_map_lines(&world_ids, 1, fuse_gmaps);
+	fuse_opts.nuid_map = cmd_fuse_idmap(&world_ids, 0, fuse_umaps);
+	fuse_opts.ngid_map = cmd_fuse_idmap(&world_ids, 1, fuse_gmaps);
 	snprintf(fuse_mountpoint, sizeof(fuse_mountpoint), "%s",
 		 in->mount_dir);
 	fuse_opts.mountpoint = fuse_mountpoint;
 	fuse_opts.uid_map = fuse_umaps;
-	fuse_opts.nuid_map = 2;
 	fuse_opts.gid_map = fuse_gmaps;
-	fuse_opts.ngid_map = fuse_opts.nuid_map;
 	/* choose_ids said it: the mount admits this user alone */
 	if (geteuid() != 0 && !mn_fusefs_user_allow_other())
 		fuse_opts.flags |= MN_FUSEFS_NO_ALLOW_OTHER;
