@@ -24,6 +24,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -91,6 +92,10 @@ void sbx_netmaker_main(int sock)
 	   and there the user is the world's one id already) */
 	if (setresgid(0, 0, 0) == 0)
 		(void)!setresuid(0, 0, 0);
+	/* dumpable again (changing ids cleared it): the daemon opens the
+	   world's network namespace through our /proc/PID/ns/net, init's
+	   being closed to it (init.c, confine_self) */
+	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 	for (;;) {
 		n = recv(sock, &rq, sizeof(rq), 0);
 		if (n == 0 || (n < 0 && errno != EINTR))
