@@ -162,14 +162,26 @@ static void emit_row(struct bpf_out *o, int nr, uint32_t action)
 	emit(o, STMT(BPF_RET | BPF_K, action));
 }
 
-/* clone: refuse namespace flags (args[0] low word holds them all). */
-static void emit_clone(struct bpf_out *o)
+/*
+ * clone: refuse namespace flags (args[0] low word holds them all).  With
+ * trap_fork (a run whose fault rules name fork), a clone that makes a
+ * process, not a thread, goes to the supervisor, which fails it or lets
+ * it continue (faults.c); threads are never trapped.
+ */
+static void emit_clone(struct bpf_out *o, int trap_fork)
 {
-	emit(o, JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone, 0, 4));
+	emit(o, JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone, 0,
+		     trap_fork ? 6 : 4));
 	emit(o, LD_ARG_LO(0));
 	emit(o, JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_NS_MASK, 0, 1));
 	emit(o, STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM));
-	emit(o, STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+	if (trap_fork) {
+		emit(o, JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_THREAD, 0, 1));
+		emit(o, STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+		emit(o, STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF));
+	} else {
+		emit(o, STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+	}
 }
 
 /* ioctl: the command is an unsigned int, so the low word decides. */
@@ -203,9 +215,19 @@ static int is_seeded_call(int nr)
 	return nr == __NR_getrandom;
 }
 
-/* trap: 0 the fast filter, 1 traced, -1 none (init's own filter) */
+/* Process creation: trapped only for runs with a fork rule (emit_clone). */
+static int is_fork_call(int nr)
+{
+	return nr == __NR_clone || nr == __NR_fork || nr == __NR_vfork;
+}
+
+/*
+ * trap: 0 the fast filter, 1 traced, -1 none (init's own filter), or'ed
+ * with SBX_TRAP_FORK for runs that fault fork.
+ */
 static int build(struct sock_fprog *out, int trap, int seeded)
 {
+	int trap_fork = trap > 0 && (trap & SBX_TRAP_FORK);
 	struct bpf_out o = {calloc(MAX_INSNS, sizeof(struct sock_filter)), 0,
 			    0};
 	int trapped[128];
@@ -223,13 +245,15 @@ static int build(struct sock_fprog *out, int trap, int seeded)
 	for (i = 0; i < sizeof(deny_table) / sizeof(deny_table[0]); i++)
 		emit_row(&o, deny_table[i].nr,
 			 SECCOMP_RET_ERRNO | (uint32_t)deny_table[i].err);
-	emit_clone(&o);
+	emit_clone(&o, trap_fork);
 	emit_ioctl(&o);
 	/* emit_clone/emit_ioctl clobber A only on their own branch */
 	ntrapped = trap < 0 ? 0 : sbx_xlate_trapped(trapped, 128);
 	for (i = 0; i < ntrapped && i < 128; i++)
-		if ((trap > 0 || !is_open_call(trapped[i])) &&
-		    (seeded || !is_seeded_call(trapped[i])))
+		if (((trap > 0 && (trap & 1)) || !is_open_call(trapped[i])) &&
+		    (seeded || !is_seeded_call(trapped[i])) &&
+		    trapped[i] != __NR_clone &&	/* emit_clone's */
+		    (trap_fork || !is_fork_call(trapped[i])))
 			emit_row(&o, trapped[i], SECCOMP_RET_USER_NOTIF);
 	emit(&o, STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
 	if (o.overflow || ntrapped > 128) {
@@ -241,9 +265,9 @@ static int build(struct sock_fprog *out, int trap, int seeded)
 	return 0;
 }
 
-int sbx_filter_build(struct sock_fprog *out, int trap_opens, int seeded)
+int sbx_filter_build(struct sock_fprog *out, int trap, int seeded)
 {
-	return build(out, !!trap_opens, seeded);
+	return build(out, trap & (1 | SBX_TRAP_FORK), seeded);
 }
 
 /*

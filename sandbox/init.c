@@ -213,9 +213,9 @@ static void become_program(int sock, struct sbx_msg *m, int *fds,
 	/* from here on trapped calls wait for the supervisor, which has no
 	   listener yet: nothing below may make one (getpid is trapped) */
 	me = getpid();
-	lfd = sbx_filter_install(m->traced || !cfg->filter_fast
-					 ? cfg->filter
-					 : cfg->filter_fast);
+	lfd = sbx_filter_install(m->trap_fork ? cfg->filter_fork :
+				 m->traced || !cfg->filter_fast ?
+				 cfg->filter : cfg->filter_fast);
 	if (lfd < 0)
 		child_fail(sock, m->id, lfd, "seccomp filter", NULL);
 	/* Changing ids cleared "dumpable", and until exec this memory is

@@ -288,8 +288,12 @@ int mn_sandbox_create(struct mn_sandbox **out, struct mn_kernel *k,
 		goto fail;
 	mn_config_get_bool(mn_kernel_config(k), "kernel.deterministic",
 			   &sb->seeded);
+	sb->seed = (uint64_t)mn_config_int_or(mn_kernel_config(k),
+					      "random.seed", 1);
 	if ((e = sbx_filter_build(&sb->filter, 1, sb->seeded)) < 0 ||
 	    (e = sbx_filter_build(&sb->filter_fast, 0, sb->seeded)) < 0 ||
+	    (e = sbx_filter_build(&sb->filter_fork, 1 | SBX_TRAP_FORK,
+				  sb->seeded)) < 0 ||
 	    (e = sbx_filter_build_init(&sb->filter_init)) < 0) {
 		mn_strbuf_printf(err, "seccomp filter: %s", strerror(-e));
 		goto fail;
@@ -301,6 +305,7 @@ int mn_sandbox_create(struct mn_sandbox **out, struct mn_kernel *k,
 	}
 	sb->cfg.filter = &sb->filter;
 	sb->cfg.filter_fast = &sb->filter_fast;
+	sb->cfg.filter_fork = &sb->filter_fork;
 	sb->cfg.filter_init = &sb->filter_init;
 	world_cgroup(sb);
 	reserve_namespace_pids(k);
@@ -363,6 +368,7 @@ void mn_sandbox_destroy(struct mn_sandbox *sb)
 	sbx_cgroup_world_destroy(&sb->cfg.cg);
 	sbx_filter_free(&sb->filter);
 	sbx_filter_free(&sb->filter_fast);
+	sbx_filter_free(&sb->filter_fork);
 	sbx_filter_free(&sb->filter_init);
 	if (sb->stage_made)
 		rmdir(sb->cfg.stage);

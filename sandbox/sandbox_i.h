@@ -63,6 +63,7 @@ struct sbx_msg {
 	uint32_t argc, envc;
 	uint32_t cwd_strict;
 	uint32_t traced;	/* trap (and publish) its opens */
+	uint32_t trap_fork;	/* trap process creation (a fork rule) */
 	char data[];		/* SPAWN: cwd\0 argv\0... envp\0...; else text */
 };
 
@@ -90,8 +91,13 @@ void sbx_msg_fail(struct sbx_msg *m, uint64_t id, int err, const char *a,
  * programs whose opens are traced (each trap costs a round trip, and real
  * work opens thousands of files).
  */
-/* seeded: a deterministic world (kernel.deterministic) traps getrandom */
-int sbx_filter_build(struct sock_fprog *out, int trap_opens, int seeded);
+/*
+ * trap: 1 traps opens (traced programs), | SBX_TRAP_FORK process creation
+ * (runs with a fork fault rule); seeded: a deterministic world
+ * (kernel.deterministic) traps getrandom.
+ */
+#define SBX_TRAP_FORK 2
+int sbx_filter_build(struct sock_fprog *out, int trap, int seeded);
 /* init's own filter: the refusals only, nothing trapped.  0 or -errno. */
 int sbx_filter_build_init(struct sock_fprog *out);
 void sbx_filter_free(struct sock_fprog *prog);
@@ -148,6 +154,7 @@ struct sbx_world_cfg {
 	uint32_t single_inside;		/* that map's one MicronOS id */
 	const struct sock_fprog *filter;	/* traced programs */
 	const struct sock_fprog *filter_fast;	/* the rest: opens native */
+	const struct sock_fprog *filter_fork;	/* runs with a fork rule */
 	/* MicronOS's own /etc files as fs_etc.c renders them: "name\0text\0"
 	   pairs (rootfs.c writes them; over a tree, binds the tree's) */
 	char etc[8192];
@@ -202,9 +209,11 @@ struct mn_sandbox {
 	struct mn_evbus *bus;		/* borrowed from k */
 	struct sock_fprog filter;	/* built once, read-only */
 	struct sock_fprog filter_fast;	/* same without open rows */
+	struct sock_fprog filter_fork;	/* traced, and forks trapped */
 	struct sbx_world_cfg cfg;
 	int trace_files;
 	int seeded;		/* kernel.deterministic: getrandom is MicronOS's */
+	uint64_t seed;		/* random.seed, for getrandom's streams */
 	struct mn_sandbox_ids ids;	/* the world's id map */
 	uint32_t uid_base;		/* host uid of MicronOS uid 0 */
 	uint32_t gid_base;		/* host gid of MicronOS gid 0 */
@@ -251,6 +260,13 @@ int sbx_registry_init(struct mn_sandbox *sb);
  * pid.  > 0, or -errno.
  */
 int32_t sbx_proc_lookup(struct mn_sandbox *sb, pid_t tid, pid_t *host_tgid);
+/*
+ * getrandom's stream of one process in a deterministic world: returns how
+ * many bytes it was served before and counts n more (0 for a process the
+ * registry does not know).
+ */
+uint64_t sbx_proc_take_random(struct mn_sandbox *sb, int32_t pid,
+			      uint64_t n);
 /* mn_proc_set_host_resolver()'s hook; arg is the sandbox */
 int32_t sbx_proc_resolve(void *arg, int32_t host_tid);
 /* Starts watching a registered process's exit.  0 or -errno. */
@@ -363,6 +379,8 @@ int sbx_faults_attach(struct mn_sandbox *sb, const char *rules, int32_t pid,
 		      unsigned *ids, unsigned max, unsigned *n,
 		      struct mn_strbuf *err);
 void sbx_faults_detach(struct mn_sandbox *sb, unsigned *ids, unsigned *n);
+/* Whether a run's rules (one per line) name process creation. */
+int sbx_faults_name_fork(const char *rules);
 /* -errno a rule makes a trapped call fail with (after its delay), or 0. */
 long sbx_fault_call(struct mn_sandbox *sb, const char *call, int32_t pid);
 

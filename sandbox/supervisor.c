@@ -385,6 +385,7 @@ int32_t mn_sandbox_spawn(struct mn_sandbox *sb,
 	m->mem_limit = sp->mem_limit;
 	m->cwd_strict = !!sp->cwd_strict;
 	m->traced = sb->trace_files || sp->trace_files;
+	m->trap_fork = sp->faults && sbx_faults_name_fork(sp->faults);
 	s->lfd = s->efd = -1;
 	pthread_mutex_lock(&sb->lock);
 	if (sb->down) {
