@@ -6,7 +6,8 @@
  * wire.c is the message format between supervisor and init; filter.c
  * builds the seccomp program; supervisor.c is the control thread, spawn and
  * process lifecycle; notify.c the notification threads; xlate.c the
- * translation table; progcheck.c finds a program and its interpreter.
+ * translation table; aftercall.c records continued set*id and execve once
+ * they ran; progcheck.c finds a program and its interpreter.
  *
  * Lock order: sb->lock is taken last; nothing that can block, no other
  * module of the core except the event bus, is called while it is held.

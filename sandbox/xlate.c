@@ -20,7 +20,8 @@
  *
  * Not trapped, by design: clock_gettime/gettimeofday/time reach the vDSO
  * and never enter the kernel (the time namespace gives monotonic and boot
- * clocks MicronOS's origin); reads and writes go to real descriptors.
+ * clocks MicronOS's origin), so the raw time syscall is left native too:
+ * it answers as time() does; reads and writes go to real descriptors.
  *
  * Not trapped either, for exactness under signals: the identity calls
  * (getpid, gettid, getppid, get[e]uid, get[e]gid, getres[ug]id).  A
@@ -103,7 +104,7 @@ static enum sbx_verdict x_setid(struct sbx_call *c)
 	return SBX_CONTINUE;
 }
 
-/* ---- uname, time ---- */
+/* ---- uname ---- */
 
 static enum sbx_verdict x_uname(struct sbx_call *c)
 {
@@ -115,17 +116,6 @@ static enum sbx_verdict x_uname(struct sbx_call *c)
 		return answer(c, r);
 	e = sbx_mem_write(c, ARG(c, 0), &u, sizeof(u));
 	return answer(c, e == 0 ? 0 : e == -ENOENT ? -ESRCH : -EFAULT);
-}
-
-static enum sbx_verdict x_time(struct sbx_call *c)
-{
-	long t = dispatch(c, MN_SYS_TIME, 0, 0);
-	int64_t v = t;
-
-	if (t >= 0 && ARG(c, 0) && sbx_mem_write(c, ARG(c, 0), &v,
-						 sizeof(v)) < 0)
-		return answer(c, -EFAULT);
-	return answer(c, t);
 }
 
 /*
@@ -336,7 +326,6 @@ static const struct xrow table[] = {
 	[__NR_clone] = {"clone", x_fork},
 	[__NR_fork] = {"fork", x_fork},
 	[__NR_vfork] = {"vfork", x_fork},
-	[__NR_time] = {"time", x_time},
 	[__NR_execve] = {"execve", x_exec},
 	[__NR_execveat] = {"execveat", x_exec},
 	[__NR_kill] = {"kill", x_kill},
