@@ -3,6 +3,8 @@ outcome, one line per test: "ID OUTCOME" (pass, fail, error, skip, xfail,
 xpass), in OUT.  Used by pysuite.sh natively and inside micronos-run.
 
 Usage: python3 pysuite_run.py OUT SUITE [-k PATTERN...]
+A PATTERN starting with "!" leaves out the tests whose id contains the
+rest (test_socket:!VSOCK: vsock accept() hangs natively in some VMs).
 """
 import sys
 import unittest
@@ -49,14 +51,27 @@ class Recorder(unittest.TextTestResult):
                       test.failureException) else "error")
 
 
+def without(suite, excluded):
+    """suite with the tests whose id contains an excluded string left out"""
+    kept = unittest.TestSuite()
+    for t in suite:
+        if isinstance(t, unittest.TestSuite):
+            kept.addTest(without(t, excluded))
+        elif not any(x in t.id() for x in excluded):
+            kept.addTest(t)
+    return kept
+
+
 def main():
     out, suite = sys.argv[1], sys.argv[2]
     patterns = [a for a in sys.argv[3:] if a != "-k"]
+    excluded = [p[1:] for p in patterns if p.startswith("!")]
+    patterns = [p for p in patterns if not p.startswith("!")]
     loader = unittest.TestLoader()
     if patterns:
         loader.testNamePatterns = ["*%s*" % p if "*" not in p else p
                                    for p in patterns]
-    tests = loader.loadTestsFromName("test." + suite)
+    tests = without(loader.loadTestsFromName("test." + suite), excluded)
     runner = unittest.TextTestRunner(resultclass=Recorder, verbosity=0,
                                      stream=sys.stderr)
     res = runner.run(tests)
