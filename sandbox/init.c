@@ -160,9 +160,10 @@ static void become_program(int sock, struct sbx_msg *m, int *fds,
 	char path[SBX_MAX_PATH], msg[512];
 	const char *cwd;
 	char **argv, **envp;
+	struct sbx_pty pty;
 	sigset_t all;
 	pid_t me;
-	int i, lfd, e;
+	int i, lfd, e, tty;
 
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
@@ -210,6 +211,9 @@ static void become_program(int sock, struct sbx_msg *m, int *fds,
 	if ((e = sbx_prog_resolve(argv[0], envp, path, sizeof(path), msg,
 				  sizeof(msg))) < 0)
 		child_fail(sock, m->id, e, msg, NULL);
+	/* on a terminal: one of its own, with job control (pty.c) */
+	if ((tty = sbx_pty_open(&pty)) < 0)
+		child_fail(sock, m->id, tty, "pseudo-terminal", NULL);
 	/* from here on trapped calls wait for the supervisor, which has no
 	   listener yet: nothing below may make one (getpid is trapped) */
 	me = getpid();
@@ -233,6 +237,10 @@ static void become_program(int sock, struct sbx_msg *m, int *fds,
 		_exit(127);
 	close(lfd);
 	close(sock);
+	if (tty > 0 && (e = (int)sbx_pty_fork(&pty)) < 0) {
+		dprintf(2, "micronos-run: fork: %s\n", strerror(-e));
+		_exit(126);
+	}
 	execve(path, argv, envp);
 	e = errno;
 	dprintf(2, "micronos-run: cannot execute %s: %s\n", path,

@@ -20,6 +20,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <termios.h>
 
 #include <micronos/syscall.h>
 
@@ -163,6 +164,19 @@ struct sbx_world_cfg {
 	const struct sock_fprog *filter_init;	/* init's own, once built */
 	struct sbx_cgroup_cfg cg;		/* the world's cgroups */
 };
+
+/* pty.c: a program started on a terminal gets a pty of its own */
+struct sbx_pty {
+	int master, slave;
+	int was_tty[3];			/* stdio that was the user's terminal */
+	struct termios saved;		/* the user's terminal, restored */
+};
+/* 1 if fd 0 is a terminal and the pty is ready, 0 if not a terminal,
+   -errno.  In the spawned process, as the program's user. */
+int sbx_pty_open(struct sbx_pty *p);
+/* Forks the program (returns 0 in it, on its own session and terminal);
+   the caller becomes the relay and never returns.  -errno. */
+pid_t sbx_pty_fork(struct sbx_pty *p);
 
 /* world.c: namespaces + init; fills sb->sock, init_pid, init_pidfd */
 int sbx_world_start(struct mn_sandbox *sb, struct mn_strbuf *err);

@@ -5,8 +5,10 @@
  *
  * Runs PROGRAM inside MicronOS with this process's stdin, stdout and
  * stderr, forwards SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGWINCH to it
- * (^Z stops it with micronos-run, fg continues both), and
- * exits with its status (128+N when a signal N ended it).
+ * (SIGTSTP stops it with micronos-run, fg continues both), and
+ * exits with its status (128+N when a signal N ended it).  On a terminal
+ * the program gets a terminal of its own inside (sandbox/pty.c): keys
+ * typed, ^C and ^Z included, are that terminal's.
  *
  * If the instance NAME runs, the program runs there (its sandbox world,
  * its process table): cmd_micronos-run_remote.c.  If -n NAME names an
@@ -26,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <micronos/config.h>
@@ -251,11 +254,15 @@ int main(int argc, char **argv)
 	struct fwd f;
 	pthread_t fwd_thread;
 	char **env = NULL;
+	struct termios tio;
 	int32_t pid;
-	int status = 0, code = 125, e;
+	int status = 0, code = 125, e, tty;
 
 	if ((e = run_parse_opts(&o, argc, argv)) != 0)
 		return e < 0 ? 125 : 0;
+	/* on a terminal the program's relay (sandbox/pty.c) makes it raw
+	   and restores it; restored here too, should the relay be killed */
+	tty = isatty(0) && tcgetattr(0, &tio) == 0;
 	/* before any thread: every thread inherits this mask */
 	sigemptyset(&f.set);
 	sigaddset(&f.set, SIGINT);
@@ -322,6 +329,8 @@ int main(int argc, char **argv)
 			strerror(-e));
 	}
 out:
+	if (tty)
+		tcsetattr(0, TCSADRAIN, &tio);
 	mn_sandbox_destroy(sb);
 	if (k && o.show_events)
 		print_events(k);
