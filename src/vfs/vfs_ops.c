@@ -143,12 +143,27 @@ static int is_owner(const struct mn_vfs_cred *cred, const struct stat *st)
 	return mn_vfs_cred_root(cred) || cred->uid == st->st_uid;
 }
 
+/*
+ * Whether a mode change only clears setuid/setgid.  Linux clears them
+ * itself when someone else writes the file, and the FUSE kernel asks for
+ * that as a chmod from the writer: whoever may write the file may have
+ * them cleared (a write would do it anyway).
+ */
+static int kills_suid(const struct stat *cur, const struct stat *attr)
+{
+	mode_t old = cur->st_mode & 07777, new = attr->st_mode & 07777;
+	mode_t ids = S_ISUID | S_ISGID;
+
+	return new != old && (new & ~ids) == (old & ~ids) && !(new & ~old);
+}
+
 /* The rules of chmod, chown, truncate and utimes (see the header). */
 static int setattr_check(const struct mn_vfs_cred *cred,
 			 const struct stat *cur, struct stat *attr, int to_set,
 			 struct mn_vfs_file *f)
 {
-	if ((to_set & MN_SETATTR_MODE) && !is_owner(cred, cur))
+	if ((to_set & MN_SETATTR_MODE) && !is_owner(cred, cur) &&
+	    !(kills_suid(cur, attr) && mn_vfs_perm(cred, cur, W_OK) == 0))
 		return -EPERM;
 	if ((to_set & MN_SETATTR_MODE) && !mn_vfs_cred_root(cred) &&
 	    !mn_vfs_cred_in_group(cred, (to_set & MN_SETATTR_GID) ?
@@ -245,7 +260,7 @@ static void new_attr(const struct mn_vfs_cred *cred, const struct stat *dst,
 enum mk_kind { MK_NOD, MK_DIR, MK_LNK };
 
 static int make(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
-		uint64_t parent, const char *name, mode_t mode,
+		uint64_t parent, const char *name, mode_t mode, dev_t rdev,
 		const char *target, enum mk_kind kind,
 		struct mn_vfs_entry *out)
 {
@@ -261,6 +276,7 @@ static int make(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 		return ret;
 	fs = dir->fs;
 	new_attr(cred, &dst, mode, &na);
+	na.rdev = rdev;
 	if (kind == MK_DIR)
 		ret = fs->ops->mkdir ? fs->ops->mkdir(fs, dir, name, &na, &fe) :
 			-EPERM;
@@ -284,21 +300,27 @@ int mn_vfs_mknod(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 		 uint64_t parent, const char *name, mode_t mode, dev_t rdev,
 		 struct mn_vfs_entry *out)
 {
-	(void)rdev;
 	if ((mode & S_IFMT) == 0)
 		mode |= S_IFREG;
-	if (!S_ISREG(mode) && !S_ISFIFO(mode))
-		return -EPERM;	/* no devices: they would be the host's */
-	return make(vfs, cred, parent, name, mode & (S_IFMT | 07777), NULL,
-		    MK_NOD, out);
+	if (!S_ISREG(mode) && !S_ISFIFO(mode) && !S_ISSOCK(mode) &&
+	    !S_ISCHR(mode) && !S_ISBLK(mode))
+		return -EINVAL;
+	/* a device node is a name and a number to the file system (the
+	 * mounts are nodev); making one is root's, as CAP_MKNOD is */
+	if ((S_ISCHR(mode) || S_ISBLK(mode)) && !mn_vfs_cred_root(cred))
+		return -EPERM;
+	if (!S_ISCHR(mode) && !S_ISBLK(mode))
+		rdev = 0;
+	return make(vfs, cred, parent, name, mode & (S_IFMT | 07777), rdev,
+		    NULL, MK_NOD, out);
 }
 
 int mn_vfs_mkdir(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 		 uint64_t parent, const char *name, mode_t mode,
 		 struct mn_vfs_entry *out)
 {
-	return make(vfs, cred, parent, name, S_IFDIR | (mode & 07777), NULL,
-		    MK_DIR, out);
+	return make(vfs, cred, parent, name, S_IFDIR | (mode & 07777), 0,
+		    NULL, MK_DIR, out);
 }
 
 int mn_vfs_symlink(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
@@ -311,8 +333,8 @@ int mn_vfs_symlink(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 		return -ENOENT;
 	if (len >= MN_VFS_PATH_MAX)
 		return -ENAMETOOLONG;
-	return make(vfs, cred, parent, name, S_IFLNK | 0777, target, MK_LNK,
-		    out);
+	return make(vfs, cred, parent, name, S_IFLNK | 0777, 0, target,
+		    MK_LNK, out);
 }
 
 int mn_vfs_link(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
