@@ -166,6 +166,42 @@ static void close_all(const int *fds, size_t n)
 		close(fds[n]);
 }
 
+/*
+ * The process ran out of descriptors (another part of the daemon, or a
+ * burst of open files): the cache gives back every descriptor it may, so
+ * the open that failed can be retried.  A lookup that failed for want of
+ * a descriptor would make the FUSE kernel drop a dentry - and with it the
+ * world's mounts on it (/usr, /etc files) - so storage retries once.
+ */
+static void shrink(struct storage *s)
+{
+	unsigned cap = s->fd_cap;
+	int victims[64];
+	size_t n;
+
+	do {
+		pthread_mutex_lock(&s->lock);
+		s->fd_cap = 0;
+		n = evict(s, victims, 64);
+		s->fd_cap = cap;
+		pthread_mutex_unlock(&s->lock);
+		close_all(victims, n);
+	} while (n == 64);
+}
+
+/* openat, retried once after shrinking the cache on EMFILE/ENFILE. */
+static int open_at(struct storage *s, int dfd, const char *name)
+{
+	int fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+		snode_err(s, errno);
+		shrink(s);
+		fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	}
+	return fd;
+}
+
 int snode_err(struct storage *s, int err)
 {
 	if (err == EMFILE || err == ENFILE) {
@@ -235,7 +271,7 @@ static int reopen_by_name(struct storage *s, struct sino *si,
 	pfd = snode_fd(s, parent);
 	if (pfd < 0)
 		return pfd;
-	fd = openat(pfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	fd = open_at(s, pfd, name);
 	if (fd < 0)
 		fd = errno == ENOENT ? -ESTALE : snode_err(s, errno);
 	snode_fd_put(s, parent);
@@ -248,9 +284,14 @@ static int reopen_by_name(struct storage *s, struct sino *si,
 
 static int reopen_by_handle(struct storage *s, struct sino *si)
 {
-	int fd = open_by_handle_at(s->rootfd, (struct file_handle *)si->handle,
-				   O_PATH | O_CLOEXEC);
+	struct file_handle *fh = (struct file_handle *)si->handle;
+	int fd = open_by_handle_at(s->rootfd, fh, O_PATH | O_CLOEXEC);
 
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+		snode_err(s, errno);
+		shrink(s);
+		fd = open_by_handle_at(s->rootfd, fh, O_PATH | O_CLOEXEC);
+	}
 	if (fd < 0)
 		return errno == ESTALE || errno == ENOENT ? -ESTALE :
 			snode_err(s, errno);
@@ -375,7 +416,7 @@ int snode_lookup(struct storage *s, struct sino *dir, const char *name,
 	dfd = dir ? snode_fd(s, dir) : s->rootfd;
 	if (dfd < 0)
 		return dfd;
-	fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	fd = open_at(s, dfd, name);
 	if (fd < 0)
 		ret = snode_err(s, errno);
 	if (dir)
