@@ -38,6 +38,7 @@
  * Locking: storage.lock guards the hash, the LRU and every node's mutable
  * fields; it is never held across an open or a stat.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -45,6 +46,8 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
+
+#include <micronos/health.h>
 
 #include "fs_storage_i.h"
 
@@ -423,6 +426,11 @@ int snode_lookup(struct storage *s, struct sino *dir, const char *name,
 		snode_fd_put(s, dir);
 	if (ret == 0 && fstat(fd, st) < 0)
 		ret = -errno;
+	/* storage makes only files and directories: anything else (a
+	 * symlink an administrator put in the backing tree) would be followed
+	 * by the /proc/self/fd paths the xattr and time calls use */
+	if (ret == 0 && !S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode))
+		ret = -EIO;
 	if (ret == 0 && dir && strcmp(name, "..") != 0 &&
 	    !(nm = strdup(name)))
 		ret = -ENOMEM;
@@ -508,6 +516,69 @@ void snode_stats(struct storage *s, unsigned *cached, unsigned *cap,
 	*reopens = s->reopens;
 	*emfile = s->emfile;
 	pthread_mutex_unlock(&s->lock);
+}
+
+/* --- health ------------------------------------------------------------------- */
+
+/* Descriptors the daemon holds, or -errno (EMFILE: none left to look). */
+static long count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	long n = 0;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1;	/* not the one reading */
+}
+
+enum mn_health_status mn_fs_storage_health(struct mn_vfs *vfs, char *msg,
+					   size_t size)
+{
+	struct mn_vnode *vn;
+	struct storage *s = storage_of(vfs, &vn);
+	enum mn_health_status st = MN_HEALTH_OK;
+	unsigned cached = 0, cap = 0;
+	int handles = 0;
+	uint64_t reopens = 0, emfile = 0, fresh = 0;
+	struct rlimit rl = {0, 0};
+	long used = count_fds();
+	int off;
+
+	if (s) {
+		snode_stats(s, &cached, &cap, &reopens, &emfile, &handles);
+		pthread_mutex_lock(&s->lock);
+		fresh = emfile - s->emfile_seen;
+		s->emfile_seen = emfile;
+		pthread_mutex_unlock(&s->lock);
+	}
+	mn_vnode_put(vfs, vn);
+	getrlimit(RLIMIT_NOFILE, &rl);
+	if (used < 0) {
+		off = snprintf(msg, size, "cannot count descriptors: %s",
+			       strerror((int)-used));
+		st = MN_HEALTH_FAILED;
+	} else {
+		off = snprintf(msg, size, "%ld of %llu descriptors in use",
+			       used, (unsigned long long)rl.rlim_cur);
+		if ((unsigned long long)used * 100 >= rl.rlim_cur * 95ULL)
+			st = MN_HEALTH_FAILED;
+		else if ((unsigned long long)used * 100 >= rl.rlim_cur * 80ULL)
+			st = MN_HEALTH_DEGRADED;
+	}
+	if (fresh)
+		st = MN_HEALTH_FAILED;
+	if (s && off >= 0 && (size_t)off < size)
+		snprintf(msg + off, size - (size_t)off, "; storage caches %u "
+			 "(cap %u), %llu re-opens by %s, %llu opens refused "
+			 "(EMFILE)", cached, cap, (unsigned long long)reopens,
+			 handles ? "handle" : "name",
+			 (unsigned long long)emfile);
+	return st;
 }
 
 /* --- set-up ------------------------------------------------------------------ */

@@ -87,9 +87,7 @@ echo "# daemon descriptors: $before before, $after after"
 [ "$after" -lt $((before + 4200)) ] &&
 	ok "the daemon's descriptors stay bounded ($before -> $after)" ||
 	bad "the daemon holds $after descriptors (was $before)"
-check "another run works after it" "uid=1000(user)" \
-	"$(run id | cut -d' ' -f1)"
-run sh -c 'grep -c " /etc/" /.micronos/proc/self/mountinfo' | sed 's/^/# etc binds: /' 
+check "another run works after it" 1000 "$(run id -u)"
 check "... and sees the world's /usr" yes \
 	"$(run sh -c 'test -x /usr/bin/id && echo yes')"
 health=$(cat "$MNT/health/storage")
@@ -112,7 +110,7 @@ fi
 [ ! -e "$WORK/evil-home" ] && [ ! -e "$WORK/evil-mn" ] &&
 	ok "nothing was created at the links' targets" ||
 	bad "boot created $(ls -d "$WORK"/evil-* 2>/dev/null)"
-check "runs work after it" "uid=1000(user)" "$(run id | cut -d' ' -f1)"
+check "runs work after it" 1000 "$(run id -u)"
 check "the world's /.micronos is a directory again" directory \
 	"$(run --root stat -c %F /.micronos)"
 daemon_down hd
