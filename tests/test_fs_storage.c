@@ -391,6 +391,25 @@ static void t_migration(void **state)
 					   0755), 0);
 }
 
+/* A host symlink put into the backing tree behind the daemon's back (after
+ * migration) is never followed: its name gives EIO. */
+static void t_foreign_symlink(void **state)
+{
+	struct fx *fx = *state;
+	char p[256], secret[128];
+	struct stat st;
+
+	snprintf(secret, sizeof(secret), "%s/secret", fx->dir);
+	fclose(fopen(secret, "w"));
+	snprintf(p, sizeof(p), "%s/t/evil", fx->storage);
+	assert_int_equal(symlink(secret, p), 0);
+	assert_int_equal(mn_vfs_stat_path(fx->vfs, &pc_root, "/", "/t/evil",
+					  0, &st), -EIO);
+	assert_int_equal(mn_vfs_stat_path(fx->vfs, &pc_root, "/",
+					  "/t/evil", MN_VFS_NOFOLLOW, &st),
+			 -EIO);
+}
+
 /* Issue 16, item 8: /home replaced by a symlink; boot does not follow it. */
 static void t_skeleton_no_follow(void **state)
 {
@@ -428,6 +447,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(t_migration, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_skeleton_no_follow, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(t_foreign_symlink, setup,
 						teardown),
 	};
 
