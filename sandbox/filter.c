@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -183,13 +184,45 @@ static void emit_ioctl(struct bpf_out *o)
 	emit(o, STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
 }
 
+/*
+ * sendto: trapped only when it carries an address (args[4], both words)
+ * or asks for TCP Fast Open (args[3], a connect in disguise): send() is
+ * sendto without an address, and the data path must stay native.
+ * sendmsg and sendmmsg: always for a world on the host's network
+ * (SBX_FILTER_SENDS: a datagram's address is in memory, the supervisor
+ * sends it from a copy), else only with MSG_FASTOPEN (args[2], args[3]).
+ */
+static void emit_send(struct bpf_out *o, int nr)
+{
+	int fl = nr == __NR_sendmsg ? 2 : 3;
+
+	if (nr != __NR_sendto) {
+		emit(o, JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 4));
+		emit(o, LD_ARG_LO(fl));
+		emit(o, JUMP(BPF_JMP | BPF_JSET | BPF_K, MSG_FASTOPEN, 1, 0));
+		emit(o, STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+		emit(o, STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF));
+		return;
+	}
+	emit(o, JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_sendto, 0, 8));
+	emit(o, LD_ARG_LO(4));
+	emit(o, JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 5));
+	emit(o, STMT(BPF_LD | BPF_W | BPF_ABS,
+		     offsetof(struct seccomp_data, args[4]) + 4));
+	emit(o, JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 3));
+	emit(o, LD_ARG_LO(3));
+	emit(o, JUMP(BPF_JMP | BPF_JSET | BPF_K, MSG_FASTOPEN, 1, 0));
+	emit(o, STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+	emit(o, STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF));
+}
+
 /* Opens are trapped only for traced programs (see sbx_filter_build). */
 static int is_open_call(int nr)
 {
 	return nr == __NR_open || nr == __NR_openat || nr == __NR_openat2;
 }
 
-/* trap: 0 the fast filter, 1 traced, -1 none (init's own filter) */
+/* trap: SBX_FILTER_* bits, or -1: nothing trapped (init's own filter) */
 static int build(struct sock_fprog *out, int trap)
 {
 	struct bpf_out o = {calloc(MAX_INSNS, sizeof(struct sock_filter)), 0,
@@ -214,7 +247,12 @@ static int build(struct sock_fprog *out, int trap)
 	/* emit_clone/emit_ioctl clobber A only on their own branch */
 	ntrapped = trap < 0 ? 0 : sbx_xlate_trapped(trapped, 128);
 	for (i = 0; i < ntrapped && i < 128; i++)
-		if (trap > 0 || !is_open_call(trapped[i]))
+		if (trapped[i] == __NR_sendto || ((trapped[i] ==
+		     __NR_sendmsg || trapped[i] == __NR_sendmmsg) &&
+		    !(trap & SBX_FILTER_SENDS)))
+			emit_send(&o, trapped[i]);
+		else if ((trap & SBX_FILTER_OPENS) ||
+			 !is_open_call(trapped[i]))
 			emit_row(&o, trapped[i], SECCOMP_RET_USER_NOTIF);
 	emit(&o, STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
 	if (o.overflow || ntrapped > 128) {
@@ -226,9 +264,9 @@ static int build(struct sock_fprog *out, int trap)
 	return 0;
 }
 
-int sbx_filter_build(struct sock_fprog *out, int trap_opens)
+int sbx_filter_build(struct sock_fprog *out, int flags)
 {
-	return build(out, !!trap_opens);
+	return build(out, flags & (SBX_FILTER_OPENS | SBX_FILTER_SENDS));
 }
 
 /*

@@ -40,7 +40,9 @@
 enum sbx_msg_type {
 	SBX_MSG_SPAWN = 1,	/* sup -> init: run a program (+3 fds) */
 	SBX_MSG_SPAWNED,	/* init -> sup: forked it at pid */
-	SBX_MSG_LISTENER,	/* child -> sup: its seccomp listener (+1 fd) */
+	SBX_MSG_LISTENER,	/* child -> sup: its seccomp listener (+1 fd,
+				   or none and its number in status: the
+				   supervisor takes it with pidfd_getfd) */
 	SBX_MSG_FAILED,		/* child -> sup: could not start; text */
 	SBX_MSG_EXITED,		/* init -> sup: reaped pid with status */
 	SBX_MSG_READY,		/* init -> sup: world is set up; text = err */
@@ -85,7 +87,9 @@ void sbx_msg_fail(struct sbx_msg *m, uint64_t id, int err, const char *a,
  * programs whose opens are traced (each trap costs a round trip, and real
  * work opens thousands of files).
  */
-int sbx_filter_build(struct sock_fprog *out, int trap_opens);
+#define SBX_FILTER_OPENS 0x1	/* trap opens: traced programs */
+#define SBX_FILTER_SENDS 0x2	/* trap every sendmsg: host's network */
+int sbx_filter_build(struct sock_fprog *out, int flags);
 /* init's own filter: the refusals only, nothing trapped.  0 or -errno. */
 int sbx_filter_build_init(struct sock_fprog *out);
 void sbx_filter_free(struct sock_fprog *prog);
