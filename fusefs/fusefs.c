@@ -46,19 +46,43 @@
 
 /* --- the session loop ---------------------------------------------------- */
 
+/*
+ * MN_FUSE_LOOP="max=N,idle=N,clone_fd=0|1" overrides the worker model, for
+ * measuring it (bench/README.md, tuning log); unknown words are ignored.
+ */
+static void loop_knobs(unsigned *max, unsigned *idle, unsigned *clone_fd)
+{
+	const char *env = getenv("MN_FUSE_LOOP");
+	unsigned v;
+
+	if (!env)
+		return;
+	if (strstr(env, "max=") && sscanf(strstr(env, "max="), "max=%u",
+					   &v) == 1 && v)
+		*max = v;
+	if (strstr(env, "idle=") && sscanf(strstr(env, "idle="), "idle=%u",
+					    &v) == 1)
+		*idle = v;
+	if (strstr(env, "clone_fd=") &&
+	    sscanf(strstr(env, "clone_fd="), "clone_fd=%u", &v) == 1)
+		*clone_fd = !!v;
+}
+
 static void *loop_main(void *arg)
 {
 	struct mn_fusefs *fs = arg;
 	struct fuse_loop_config *cfg = fuse_loop_cfg_create();
+	unsigned max = fs->max_threads, idle, clone_fd = 0;
 
 	pthread_setname_np(pthread_self(), "mn-fuse");
+	idle = max < 4 ? max : 4;
+	loop_knobs(&max, &idle, &clone_fd);
 	if (!cfg) {
 		fs->loop_rc = -ENOMEM;
 	} else {
-		fuse_loop_cfg_set_max_threads(cfg, fs->max_threads);
-		fuse_loop_cfg_set_idle_threads(
-		    cfg, fs->max_threads < 4 ? fs->max_threads : 4);
-		fuse_loop_cfg_set_clone_fd(cfg, 0);
+		fuse_loop_cfg_set_max_threads(cfg, max);
+		fuse_loop_cfg_set_idle_threads(cfg, idle < max ? idle : max);
+		fuse_loop_cfg_set_clone_fd(cfg, clone_fd);
 		fs->loop_rc = fuse_session_loop_mt(fs->se, cfg);
 		fuse_loop_cfg_destroy(cfg);
 	}
@@ -169,7 +193,7 @@ joined:
 
 /* --- mount and unmount --------------------------------------------------- */
 
-static int user_allow_other(void)
+int mn_fusefs_user_allow_other(void)
 {
 	FILE *f = fopen("/etc/fuse.conf", "re");
 	char line[256];
@@ -189,22 +213,25 @@ static struct fuse_session *new_session(struct mn_fusefs *fs,
 					struct mn_strbuf *err)
 {
 	const char *name = fs->kernel ? mn_kernel_name(fs->kernel) : NULL;
-	char o[256];
+	char *o = fs->mntopts;
 	char *argv[4] = {"micronos", "-o", o, NULL};
 	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
+	struct fuse_lowlevel_ops ops;
 	struct fuse_session *se;
 	int allow_other = !(fs->flags & MN_FUSEFS_NO_ALLOW_OTHER);
 
-	if (allow_other && geteuid() != 0 && !user_allow_other()) {
+	if (allow_other && geteuid() != 0 && !mn_fusefs_user_allow_other()) {
 		fuse_log(FUSE_LOG_WARNING,
 			 "micronos: /etc/fuse.conf lacks "
-			 "user_allow_other: only this user sees the mount\n");
+			 "user_allow_other: only this user sees the mount "
+			 "(sandboxed programs may use only ids mapped onto "
+			 "this user)\n");
 		allow_other = 0;
 	}
 	/* fsname shows in mountinfo: name the instance if the name is tame. */
 	if (!name || strpbrk(name, ",\\ \t\n"))
 		name = NULL;
-	snprintf(o, sizeof(o), "fsname=micronos%s%s,subtype=micronos%s%s",
+	snprintf(o, sizeof(fs->mntopts), "fsname=micronos%s%s,subtype=micronos%s%s",
 		 name ? ":" : "", name ? name : "",
 		 allow_other ? ",allow_other" : "",
 		 fs->flags & MN_FUSEFS_VFS_PERMISSIONS
@@ -214,7 +241,8 @@ static struct fuse_session *new_session(struct mn_fusefs *fs,
 		argv[3] = "-d";
 		args.argc = 4;
 	}
-	se = fuse_session_new(&args, &fusefs_ll_ops, sizeof(fusefs_ll_ops), fs);
+	fusefs_counted_ops(&ops);
+	se = fuse_session_new(&args, &ops, sizeof(ops), fs);
 	fuse_opt_free_args(&args);
 	if (!se && err)
 		mn_strbuf_printf(err, "libfuse refused the options %s", o);
@@ -243,6 +271,7 @@ static int fs_init(struct mn_fusefs *fs, const struct mn_fusefs_opts *opts)
 	pthread_mutex_init(&fs->qlock, NULL);
 	pthread_mutex_init(&fs->files_lock, NULL);
 	pthread_mutex_init(&fs->groups_lock, NULL);
+	pthread_mutex_init(&fs->stats_lock, NULL);
 	return 0;
 }
 
@@ -254,8 +283,46 @@ static void fs_free(struct mn_fusefs *fs)
 	pthread_mutex_destroy(&fs->qlock);
 	pthread_mutex_destroy(&fs->files_lock);
 	pthread_mutex_destroy(&fs->groups_lock);
+	pthread_mutex_destroy(&fs->stats_lock);
 	pthread_rwlock_destroy(&fs->maplock);
 	free(fs);
+}
+
+/*
+ * Root mounts with mount(2) through libfuse.  Anyone else asks fusermount3
+ * (fusefs_mnt.c says why libfuse would not) and hands libfuse the
+ * descriptor it got as "/dev/fd/N".
+ */
+static int do_mount(struct mn_fusefs *fs, struct mn_strbuf *err)
+{
+	char fdpath[32];
+	int fd;
+
+	if (geteuid() == 0) {
+		if (access("/dev/fuse", F_OK) < 0) {
+			if (err)
+				mn_strbuf_printf(err, "cannot mount FUSE at "
+						 "%s: no /dev/fuse (load the "
+						 "module: modprobe fuse)",
+						 fs->mountpoint);
+			return -ENODEV;
+		}
+		if (fuse_session_mount(fs->se, fs->mountpoint) != 0)
+			goto fail;
+		return 0;
+	}
+	if ((fd = fusefs_fusermount(fs->mountpoint, fs->mntopts, err)) < 0)
+		return fd;
+	fs->helper_mount = 1;
+	snprintf(fdpath, sizeof(fdpath), "/dev/fd/%d", fd);
+	if (fuse_session_mount(fs->se, fdpath) == 0)
+		return 0;
+	close(fd);
+fail:
+	if (err)
+		mn_strbuf_printf(err, "cannot mount FUSE at %s",
+				 fs->mountpoint);
+	return -EIO;
 }
 
 static int start_serving(struct mn_fusefs *fs, struct mn_strbuf *err)
@@ -263,11 +330,11 @@ static int start_serving(struct mn_fusefs *fs, struct mn_strbuf *err)
 	struct stat st;
 	int rc;
 
-	if (fuse_session_mount(fs->se, fs->mountpoint) != 0) {
-		if (err)
-			mn_strbuf_printf(err, "cannot mount FUSE at %s",
-					 fs->mountpoint);
-		return -EIO;
+	if ((rc = do_mount(fs, err)) < 0) {
+		if (fs->helper_mount)
+			fusefs_unmount_path(fs->mountpoint);
+		fs->helper_mount = 0;
+		return rc;
 	}
 	fs->mounted = 1;
 	if ((rc = fusefs_notifier_start(fs)) < 0 || (rc = loop_start(fs)) < 0) {
@@ -335,7 +402,7 @@ void mn_fusefs_unmount(struct mn_fusefs *fs)
 	fs->hooked = 0;
 	if (fs->loop_started && loop_stop(fs) < 0) {
 		/* Its threads still use fs: leak rather than crash. */
-		umount2(fs->mountpoint, MNT_DETACH);
+		fusefs_unmount_path(fs->mountpoint);
 		return;
 	}
 	fusefs_notifier_quiesce(fs);
@@ -344,6 +411,9 @@ void mn_fusefs_unmount(struct mn_fusefs *fs)
 	/* Closes /dev/fuse (aborting what is pending) and detaches. */
 	if (fs->mounted)
 		fuse_session_unmount(fs->se);
+	/* libfuse does not unmount what it got as /dev/fd/N */
+	if (fs->helper_mount)
+		fusefs_unmount_path(fs->mountpoint);
 	fs_free(fs);
 }
 

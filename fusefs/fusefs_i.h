@@ -7,7 +7,8 @@
  * fusefs_ops.c   the request handlers that map 1:1 onto the VFS;
  * fusefs_io.c    open files, read/write, poll, parked reads;
  * fusefs_notify.c the notifier thread and its queue;
- * fusefs_cred.c  caller credentials and id maps.
+ * fusefs_cred.c  caller credentials and id maps;
+ * fusefs_stats.c requests and their latency per FUSE operation.
  *
  * Lock order: fs->files_lock, then fs->qlock; neither is held across a
  * VFS call, a FUSE reply or a notification (the VFS may run a waiter's
@@ -113,6 +114,52 @@ struct idmap {
 	struct mn_fusefs_idmap line[MN_FUSEFS_IDMAP_MAX];
 };
 
+/* The FUSE operations counted by fusefs_stats.c. */
+enum fusefs_op {
+	FOP_LOOKUP,
+	FOP_FORGET,
+	FOP_BATCH_FORGET,
+	FOP_GETATTR,
+	FOP_SETATTR,
+	FOP_READLINK,
+	FOP_MKNOD,
+	FOP_MKDIR,
+	FOP_UNLINK,
+	FOP_RMDIR,
+	FOP_SYMLINK,
+	FOP_RENAME,
+	FOP_LINK,
+	FOP_OPEN,
+	FOP_READ,
+	FOP_WRITE,
+	FOP_FLUSH,
+	FOP_RELEASE,
+	FOP_FSYNC,
+	FOP_OPENDIR,
+	FOP_READDIR,
+	FOP_READDIRPLUS,
+	FOP_RELEASEDIR,
+	FOP_FSYNCDIR,
+	FOP_STATFS,
+	FOP_SETXATTR,
+	FOP_GETXATTR,
+	FOP_LISTXATTR,
+	FOP_REMOVEXATTR,
+	FOP_ACCESS,
+	FOP_CREATE,
+	FOP_POLL,
+	FUSEFS_OP_COUNT
+};
+
+/* One operation's figures: relaxed atomics, see fusefs_stats.c. */
+struct fusefs_opstat {
+	atomic_ullong count, ns, ns_max;
+	atomic_ullong lat[MN_FUSEFS_LAT_BUCKETS];
+	/* 0 not yet, 1 the kernel's counters below are set, -1 never */
+	atomic_int published;
+	_Atomic uint64_t *k_count, *k_ns, *k_lat[MN_FUSEFS_LAT_BUCKETS];
+};
+
 struct mn_fusefs {
 	struct mn_vfs *vfs;	  /* borrowed */
 	struct mn_kernel *kernel; /* borrowed, may be NULL */
@@ -126,6 +173,8 @@ struct mn_fusefs {
 	struct idmap uidmap, gidmap;
 	atomic_int mapped;
 	int mounted;	/* fuse_session_mount succeeded */
+	int helper_mount; /* made by fusermount3: unmounted by it too */
+	char mntopts[256]; /* the -o options of the mount */
 	int hooked;	/* our change hook is installed on vfs */
 	dev_t conn_dev; /* st_dev of the mount: fusectl id */
 
@@ -159,6 +208,8 @@ struct mn_fusefs {
 	atomic_ullong st_poll_notifies, st_invalidations, st_open_files;
 	atomic_ullong st_inval_queued, st_inval_done;
 	atomic_ullong st_splice_reads;
+	struct fusefs_opstat opstat[FUSEFS_OP_COUNT];
+	pthread_mutex_t stats_lock; /* registering opstat in the kernel's */
 };
 
 /* The caller of one request, built on the stack. */
@@ -235,8 +286,17 @@ struct pollw *fusefs_pollw_new(struct mn_fusefs *fs, struct fh *fh,
 			       struct fuse_pollhandle *ph);
 void fusefs_pollw_free(struct mn_fusefs *fs, struct pollw *pw);
 
+/* fusefs_stats.c: fusefs_ll_ops with each handler counted and timed */
+void fusefs_counted_ops(struct fuse_lowlevel_ops *out);
+
 /* fusefs_mnt.c */
 int fusefs_prepare_mountpoint(const char *path, char *canon, size_t size,
 			      struct mn_strbuf *err);
+/* Mounts through fusermount3 with these -o options: the /dev/fuse
+ * descriptor of the new mount, or -errno with one line in err. */
+int fusefs_fusermount(const char *mountpoint, const char *opts,
+		      struct mn_strbuf *err);
+/* Lazy unmount: umount2, or fusermount3 -u -z when not allowed.  0/-errno */
+int fusefs_unmount_path(const char *path);
 
 #endif

@@ -57,7 +57,8 @@ void fusefs_reply_entry(struct mn_fusefs *fs, fuse_req_t req,
 	e.attr_timeout = ve->attr_timeout;
 	e.entry_timeout = ve->entry_timeout;
 	fusefs_attr_out(fs, &e.attr);
-	if (fuse_reply_entry(req, &e) < 0)
+	/* ino 0: a negative entry, no lookup to give back */
+	if (fuse_reply_entry(req, &e) < 0 && ve->ino)
 		mn_vfs_forget(fs->vfs, ve->ino, 1);
 }
 
@@ -77,6 +78,10 @@ static void ll_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 	fusefs_req_cred(FS(req), req, &c);
 	rc = mn_vfs_lookup(FS(req)->vfs, &c.cred, parent, name, &e);
+	/* A negative entry the kernel keeps: the next stat of a missing
+	 * name (PATH searches, a build's probes) asks nobody. */
+	if (rc == -ENOENT && e.entry_timeout > 0)
+		rc = 0;
 	entry_or_err(req, rc, &e);
 }
 
@@ -490,7 +495,8 @@ static void ll_access(fuse_req_t req, fuse_ino_t ino, int mask)
  * no write-back cache (the VFS would see writes late and with the
  * kernel's credentials); the kernel clears setuid bits itself (the VFS
  * does not implement HANDLE_KILLPRIV); readdirplus when the kernel thinks
- * it pays.
+ * it pays.  No NO_OPEN_SUPPORT: the kernel applies it to every file of the
+ * connection, and streams (events/stream) need their open state.
  */
 static void fusefs_init(void *userdata, struct fuse_conn_info *conn)
 {

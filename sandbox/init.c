@@ -97,10 +97,24 @@ static void child_fail(int sock, uint64_t id, int err, const char *a,
 	_exit(127);
 }
 
-static int set_creds(uint32_t uid, uint32_t gid)
+/*
+ * With a single-id map (idmap.c) only that id exists and setgroups is
+ * denied for good: a program may run as that id only, anything else is
+ * refused as the kernel would (EINVAL: no such id here).
+ */
+static int set_creds(const struct sbx_world_cfg *cfg, uint32_t uid,
+		     uint32_t gid)
 {
 	gid_t g = gid;
 
+	if (cfg->single_id) {
+		if (uid != cfg->single_inside || gid != cfg->single_inside)
+			return -EINVAL;
+		if (setresgid(gid, gid, gid) < 0 ||
+		    setresuid(uid, uid, uid) < 0)
+			return -errno;
+		return 0;
+	}
 	if (setgroups(1, &g) < 0 || setresgid(gid, gid, gid) < 0 ||
 	    setresuid(uid, uid, uid) < 0)
 		return -errno;
@@ -186,8 +200,11 @@ static void become_program(int sock, struct sbx_msg *m, int *fds,
 	if ((e = sbx_cgroup_run_join(&cfg->cg, getpid(), m->mem_limit)) < 0)
 		child_fail(sock, m->id, e, "joining the run's cgroup (limits)",
 			   NULL);
-	if ((e = set_creds(m->uid, m->gid)) < 0)
-		child_fail(sock, m->id, e, "credentials", NULL);
+	if ((e = set_creds(cfg, m->uid, m->gid)) < 0)
+		child_fail(sock, m->id, e, cfg->single_id && e == -EINVAL ?
+			   "credentials: this MicronOS uid/gid has no host "
+			   "id (single-id map: no subordinate ids)" :
+			   "credentials", NULL);
 	go_to_cwd(sock, m, cwd);
 	/* checked as the program's user, after chdir: relative paths work */
 	if ((e = sbx_prog_resolve(argv[0], envp, path, sizeof(path), msg,
@@ -201,6 +218,13 @@ static void become_program(int sock, struct sbx_msg *m, int *fds,
 					 : cfg->filter_fast);
 	if (lfd < 0)
 		child_fail(sock, m->id, lfd, "seccomp filter", NULL);
+	/* Changing ids cleared "dumpable", and until exec this memory is
+	   the daemon's, counted as the host's user namespace: a rootless
+	   supervisor (no CAP_SYS_PTRACE there) could not read the exec's
+	   arguments.  Dumpable again, its own namespace's rights suffice;
+	   only now, under the filter, so that nothing written into this
+	   process from outside can run unconfined. */
+	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 	/* write(), not sendmsg(): a world on the host's network traps every
 	   sendmsg, and nothing could answer it yet; the supervisor takes
 	   the listener from us by its number (SO_PASSCRED names us) */

@@ -26,15 +26,19 @@
  * stopped), so pointers it collected under sb->lock stay valid after the
  * lock is dropped.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <micronos/kernel.h>
@@ -208,6 +212,14 @@ static uint32_t to_mn_id(struct mn_sandbox *sb, uint32_t host)
 	return host - base < MN_SANDBOX_ID_COUNT ? host - base : 65534;
 }
 
+/* The same for gids (a subordinate gid range may start elsewhere). */
+static uint32_t to_mn_gid(struct mn_sandbox *sb, uint32_t host)
+{
+	uint32_t base = sb->gid_base;
+
+	return host - base < MN_SANDBOX_ID_COUNT ? host - base : 65534;
+}
+
 static int32_t lookup_depth(struct mn_sandbox *sb, pid_t tid, pid_t *tgid,
 			    int depth);
 
@@ -248,8 +260,8 @@ static int32_t register_fork(struct mn_sandbox *sb,
 	if (pid < 0)
 		return pid;
 	mn_proc_set_ids(sb->procs, pid, to_mn_id(sb, hs->uid),
-			to_mn_id(sb, hs->euid), to_mn_id(sb, hs->gid),
-			to_mn_id(sb, hs->egid));
+			to_mn_id(sb, hs->euid), to_mn_gid(sb, hs->gid),
+			to_mn_gid(sb, hs->egid));
 	/* gone already: publish its exit now, nothing to watch */
 	if (sbx_proc_watch(sb, pid, hs->tgid) < 0)
 		mn_proc_exit(sb->procs, pid, MN_W_EXITED(0));
@@ -284,6 +296,103 @@ static int32_t lookup_depth(struct mn_sandbox *sb, pid_t tid, pid_t *tgid,
 int32_t sbx_proc_lookup(struct mn_sandbox *sb, pid_t tid, pid_t *host_tgid)
 {
 	return lookup_depth(sb, tid, host_tgid, 0);
+}
+
+/* The pid namespace inode of a host process; 0 if it is gone. */
+static ino_t pidns_of(pid_t host)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)host);
+	return stat(path, &st) == 0 ? st.st_ino : 0;
+}
+
+/*
+ * The proc table's host resolver: a FUSE caller the table does not know.
+ * A program's fork that has made no trapped call yet (python's child
+ * between fork and exec listing /proc/self/fd) is registered here, as
+ * its first trapped call would, so /proc/self names it and not init.
+ * Only threads of the sandbox's pid namespace qualify: host tools stay
+ * unknown.  A thread's parent is its process's (a thread of a spawned
+ * program is left to the supervisor as well, until it registers).
+ */
+/*
+ * Registers every process of the world the table does not know: a walk
+ * down from init through each thread's children list.  Forks that made no
+ * trapped call are found so (getpid and getppid run natively).  At most
+ * one walk per SYNC_NS unless forced (a lookup of a pid that is missing).
+ */
+#define SYNC_NS 20000000LL
+#define SYNC_MAX 4096
+
+static void sync_world(struct mn_sandbox *sb, int force)
+{
+	pid_t *q = NULL, tid;
+	size_t head = 0, tail = 0;
+	struct timespec now;
+	long long t, prev;
+	char path[64];
+	DIR *d;
+	FILE *f;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	t = (long long)now.tv_sec * 1000000000LL + now.tv_nsec;
+	prev = atomic_load(&sb->synced_ns);
+	if ((!force && t - prev < SYNC_NS) || sb->init_pid <= 0)
+		return;
+	atomic_store(&sb->synced_ns, t);
+	q = malloc(SYNC_MAX * sizeof(*q));
+	if (!q)
+		return;
+	q[tail++] = sb->init_pid;
+	while (head < tail) {
+		pid_t host = q[head++];
+		struct dirent *de;
+
+		if (host != sb->init_pid &&
+		    mn_proc_find_by_host(sb->procs, host) <= 0)
+			sbx_proc_resolve(sb, host);
+		snprintf(path, sizeof(path), "/proc/%d/task", (int)host);
+		d = opendir(path);
+		while (d && (de = readdir(d))) {
+			if ((tid = (pid_t)atoi(de->d_name)) <= 0)
+				continue;
+			snprintf(path, sizeof(path), "/proc/%d/task/%d/children",
+				 (int)host, (int)tid);
+			f = fopen(path, "re");
+			while (f && tail < SYNC_MAX &&
+			       fscanf(f, "%d", &q[tail]) == 1)
+				tail++;
+			if (f)
+				fclose(f);
+		}
+		if (d)
+			closedir(d);
+	}
+	free(q);
+}
+
+int32_t sbx_proc_resolve(void *arg, int32_t host_tid)
+{
+	struct mn_sandbox *sb = arg;
+	ino_t ns;
+	struct host_status hs;
+
+	if (host_tid <= 0) {	/* mn_proc_sync_host() */
+		sync_world(sb, host_tid < 0);
+		return 0;
+	}
+	ns = pidns_of(host_tid);
+
+	if (!ns || ns != pidns_of(sb->init_pid))
+		return -ESRCH;
+	/* init's children are spawned programs: the supervisor registers
+	   them with their command line once init reports them, and a
+	   record made here first would take their pid */
+	if (read_status(host_tid, &hs) < 0 || hs.ppid == sb->init_pid)
+		return -ESRCH;
+	return sbx_proc_lookup(sb, host_tid, &hs.tgid);
 }
 
 /* ------------------------------------------------------------------ */

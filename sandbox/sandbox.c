@@ -24,6 +24,8 @@
 #include <micronos/kernel.h>
 #include <micronos/proc.h>
 #include <micronos/signal.h>
+#include <micronos/fs_etc.h>
+#include <micronos/strbuf.h>
 
 #include "sandbox_i.h"
 #include "xlate_net.h"
@@ -62,6 +64,41 @@ static int valid_hostname(const char *h)
 		      || ((h[i] | 32) >= 'a' && (h[i] | 32) <= 'z')))
 			return 0;
 	return 1;
+}
+
+/* cfg->etc: every file of fs_etc.c's /etc, rendered now. */
+static int render_etc(struct mn_sandbox *sb, struct mn_strbuf *err)
+{
+	struct sbx_world_cfg *c = &sb->cfg;
+	struct mn_strbuf text = MN_STRBUF_INIT;
+	const char *name;
+	size_t i;
+	int e = 0;
+
+	c->etc_len = 0;
+	for (i = 0; e == 0; i++) {
+		size_t nlen;
+
+		mn_strbuf_reset(&text);
+		if ((e = mn_fs_etc_render(sb->k, i, &name, &text)) == -ENOENT) {
+			e = 0;
+			break;
+		}
+		nlen = strlen(name);
+		if (e == 0 && c->etc_len + nlen + text.len + 2 > sizeof(c->etc))
+			e = -E2BIG;
+		if (e < 0) {
+			mn_strbuf_printf(err, "/etc/%s: %s", name, strerror(-e));
+			break;
+		}
+		memcpy(c->etc + c->etc_len, name, nlen + 1);
+		c->etc_len += nlen + 1;
+		memcpy(c->etc + c->etc_len, mn_strbuf_str(&text), text.len);
+		c->etc_len += text.len;
+		c->etc[c->etc_len++] = '\0';
+	}
+	mn_strbuf_release(&text);
+	return e;
 }
 
 static int copy_opts(struct mn_sandbox *sb, const struct mn_sandbox_opts *o,
@@ -109,6 +146,8 @@ static int copy_opts(struct mn_sandbox *sb, const struct mn_sandbox_opts *o,
 		c->root_dir = c->root_buf;
 	}
 	c->root_flags = o->root_flags;
+	if (render_etc(sb, err) < 0)
+		return -EINVAL;
 	sb->trace_files = o->trace_files;
 	c->cg.run_pids = o->run_pids_max ? o->run_pids_max :
 			 MN_SANDBOX_RUN_PIDS;
@@ -120,7 +159,22 @@ static int copy_opts(struct mn_sandbox *sb, const struct mn_sandbox_opts *o,
 				 c->cg.cpu_weight);
 		return -EINVAL;
 	}
-	sb->uid_base = o->uid_base ? o->uid_base : MN_SANDBOX_UID_BASE;
+	if (o->ids)
+		sb->ids = *o->ids;
+	else
+		mn_sandbox_ids_choose(&sb->ids, MN_SANDBOX_USER_UID);
+	if (sb->ids.mode == MN_SANDBOX_IDS_ROOT && o->uid_base)
+		sb->ids.uid_base = sb->ids.gid_base = o->uid_base;
+	if (sb->ids.mode == MN_SANDBOX_IDS_SINGLE) {
+		/* base + id is the host id for the one id that has one
+		   (unsigned arithmetic: wraps for host ids below it) */
+		sb->ids.uid_base = sb->ids.host_uid - sb->ids.inside;
+		sb->ids.gid_base = sb->ids.host_gid - sb->ids.inside;
+		c->single_id = 1;
+		c->single_inside = sb->ids.inside;
+	}
+	sb->uid_base = sb->ids.uid_base;
+	sb->gid_base = sb->ids.gid_base;
 	c->uid_base = sb->uid_base;
 	c->last_reserved_pid = mn_proctab_first_user_pid(sb->procs) - 1;
 	if (o->stage_dir) {
@@ -224,6 +278,7 @@ int mn_sandbox_create(struct mn_sandbox **out, struct mn_kernel *k,
 	sb->syscalls = mn_kernel_syscalls(k);
 	sb->bus = mn_kernel_evbus(k);
 	sb->sock = sb->init_pidfd = sb->epfd = sb->stop_efd = -1;
+	sb->netmaker_fd = -1;
 	sb->timer_fd = -1;
 	for (e = 0; e < SBX_CG_MAX; e++)
 		sb->cfg.cg.dirfd[e] = sb->cfg.cg.procs_fd[e] = -1;
@@ -249,7 +304,7 @@ int mn_sandbox_create(struct mn_sandbox **out, struct mn_kernel *k,
 	sb->cfg.filter_init = &sb->filter_init;
 	world_cgroup(sb);
 	reserve_namespace_pids(k);
-	if ((e = sbx_world_start(sb, sb->uid_base, err)) < 0)
+	if ((e = sbx_world_start(sb, err)) < 0)
 		goto fail;
 	sb->cfg.nbinds = 0;	/* the borrowed strings are not kept */
 	/* init has pivoted away from the staging directory, whose mounts
@@ -272,6 +327,7 @@ int mn_sandbox_create(struct mn_sandbox **out, struct mn_kernel *k,
 	mn_proc_set_host(sb->procs, MN_PID_INIT, sb->init_pid);
 	mn_signals_set_host_hook(sb->signals, sbx_host_signal, sb);
 	mn_proc_set_prio_hook(sb->procs, prio_hook, sb);
+	mn_proc_set_host_resolver(sb->procs, sbx_proc_resolve, sb);
 	mn_kernel_set_slot(k, MN_SLOT_SANDBOX, sb);
 	*out = sb;
 	mn_strbuf_release(&dummy);
@@ -293,6 +349,7 @@ void mn_sandbox_destroy(struct mn_sandbox *sb)
 	if (mn_kernel_slot(sb->k, MN_SLOT_SANDBOX) == sb) {
 		mn_kernel_set_slot(sb->k, MN_SLOT_SANDBOX, NULL);
 		mn_proc_set_prio_hook(sb->procs, NULL, NULL);
+		mn_proc_set_host_resolver(sb->procs, NULL, NULL);
 		mn_signals_set_host_hook(sb->signals, NULL, NULL);
 		mn_proc_set_host(sb->procs, MN_PID_INIT, 0);
 	}

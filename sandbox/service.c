@@ -53,6 +53,8 @@ struct svc {
 	struct mn_kernel *k;		/* borrowed */
 	struct mn_ctl *ctl;		/* borrowed */
 	const char *mount_dir;		/* borrowed; the FUSE mount's */
+	struct mn_sandbox_ids ids;	/* the world's id map */
+	int have_ids;			/* else chosen at create */
 	int stop_efd;			/* readable once stopping */
 	pthread_mutex_t lock;
 	pthread_cond_t idle;
@@ -586,6 +588,7 @@ static int svc_start(struct mn_kernel *k, void *arg, struct mn_strbuf *err)
 		o->world_pids_max = (uint64_t)v;
 	if (mn_config_get_int(cfg, "sandbox.cpu_weight", &v) == 0)
 		o->cpu_weight = (uint32_t)v;
+	o->ids = svc->have_ids ? &svc->ids : NULL;
 	/* MicronOS's tree is the root when its FUSE mount is up */
 	if (svc->mount_dir && mn_kernel_slot(k, MN_SLOT_FUSE)) {
 		o->root_dir = svc->mount_dir;
@@ -649,6 +652,7 @@ static void svc_free(struct mn_kernel *k, void *arg)
 }
 
 int mn_sandbox_service_attach(struct mn_kernel *k, struct mn_ctl *ctl,
+			      const struct mn_sandbox_ids *ids,
 			      const char *mount_dir, struct mn_strbuf *err)
 {
 	struct svc *svc;
@@ -668,6 +672,10 @@ int mn_sandbox_service_attach(struct mn_kernel *k, struct mn_ctl *ctl,
 	svc->k = k;
 	svc->ctl = ctl;
 	svc->mount_dir = mount_dir;
+	if (ids) {
+		svc->ids = *ids;
+		svc->have_ids = 1;
+	}
 	svc->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	pthread_mutex_init(&svc->lock, NULL);
 	pthread_cond_init(&svc->idle, NULL);

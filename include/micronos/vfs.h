@@ -103,6 +103,13 @@ struct mn_vfs_cred {
  * reported to the change hook (see "Change notification").
  */
 #define MN_VFS_CRED_COHERENT 0x1
+/*
+ * The caller holds the host's privilege over files (host root through the
+ * mount): it passes every check MicronOS root passes, yet what it creates
+ * is owned by its own uid - host root's files show as host uid 0, which is
+ * not MicronOS root (see "Ids" in ARCHITECTURE.md).
+ */
+#define MN_VFS_CRED_ADMIN 0x2
 
 /* The kernel itself: uid 0, gid 0, pid 0. */
 extern const struct mn_vfs_cred mn_vfs_cred_kernel;
@@ -111,7 +118,10 @@ extern const struct mn_vfs_cred mn_vfs_cred_kernel;
  * What lookup and friends return; mirrors struct fuse_entry_param.  ino is
  * the node id (its lookup count was raised by 1); attr.st_ino the stable
  * inode number.  Timeouts in seconds: what this file system wants the
- * kernel to cache (0 for generated files whose content or size change).
+ * kernel to cache (0 for generated files whose content or size change;
+ * long for the trees only the VFS writes, whose changes the change hook
+ * reports; 0 for the attributes of a file while a writer outside the VFS
+ * holds its host fd, see mn_vfs_file_host_fd).
  */
 struct mn_vfs_entry {
 	uint64_t ino;
@@ -205,7 +215,10 @@ struct mn_vfs *mn_vfs_of(struct mn_kernel *k);
 /* --- the inode API (libfuse low level) ---------------------------------- */
 
 /* Node ids: see the top.  name: one component, not "." or ".." for the
- * mutating calls (-EINVAL).  Names longer than NAME_MAX: -ENAMETOOLONG. */
+ * mutating calls (-EINVAL).  Names longer than NAME_MAX: -ENAMETOOLONG.
+ * lookup's -ENOENT zeroes out but for out->entry_timeout: how long the
+ * caller may remember that the name is missing (0: not at all; what the
+ * change hook reports as appearing must then be forgotten). */
 int mn_vfs_lookup(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 		  uint64_t parent, const char *name, struct mn_vfs_entry *out);
 /* Takes nlookup away from ino's lookup count.  Never fails; unknown ids
@@ -230,7 +243,8 @@ int mn_vfs_setattr(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 ssize_t mn_vfs_readlink(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 			uint64_t ino, char *buf, size_t size);
 
-/* mknod: regular files and FIFOs only (-EPERM for devices, sockets). */
+/* mknod: regular files and FIFOs; sockets and devices where the file
+ * system keeps them (tmp: sockets), else -EPERM. */
 int mn_vfs_mknod(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 		 uint64_t parent, const char *name, mode_t mode, dev_t rdev,
 		 struct mn_vfs_entry *out);
@@ -295,7 +309,11 @@ ssize_t mn_vfs_read_ref(struct mn_vfs_file *f, void *scratch, size_t size,
  * fd (borrowed, valid until release) so the caller may read/write it at the
  * same offsets itself (fuse_reply_data with FUSE_BUF_IS_FD); it must then
  * report the bytes with mn_vfs_file_account().  -EOPNOTSUPP otherwise; the
- * caller falls back to mn_vfs_read/write.
+ * caller falls back to mn_vfs_read/write.  A writable file whose fd is
+ * taken by a caller without MN_VFS_CRED_COHERENT (the sandbox hands it to a
+ * program) is written where the VFS cannot see it: until its release the
+ * node's attributes come with timeout 0, and the change hook reports the
+ * node when the fd is taken and at release.
  */
 int mn_vfs_file_host_fd(struct mn_vfs_file *f);
 void mn_vfs_file_account(struct mn_vfs_file *f, int is_write, size_t bytes);
@@ -350,8 +368,9 @@ int mn_vfs_statfs(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 /*
  * Extended attributes, getxattr(2) conventions: size 0 asks for the needed
  * size; a buffer too small is -ERANGE; a missing name -ENODATA; names are
- * "namespace.name", only the "user." namespace is stored (others -EOPNOTSUPP
- * for set, -ENODATA for get).  flags: XATTR_CREATE / XATTR_REPLACE.
+ * "namespace.name", only the "user." namespace is stored (others
+ * -EOPNOTSUPP for set and get: ls -l then stops asking for ACLs and
+ * security labels).  flags: XATTR_CREATE / XATTR_REPLACE.
  * listxattr writes NUL-separated names.  File systems without xattrs:
  * -EOPNOTSUPP.
  */
@@ -576,9 +595,11 @@ int mn_vfs_proc_fds(struct mn_kernel *k, int32_t pid,
  * function, each entry described by one template row whose callbacks see
  * which entry they serve in ctx->bind.
  *
- * Regular files are rendered once per open into a snapshot (so one reader
- * sees one consistent text, and offsets, 1-byte reads and lseek back to 0
- * agree); they are served DIRECT_IO with st_size 0 unless a getattr
+ * Regular files are rendered into a snapshot at open and again by each read
+ * that starts over at offset 0 after the first (Linux's seq_file: a reader
+ * that keeps the file open and lseeks to 0 sees fresh figures, and one read
+ * sequence, 1-byte reads or not, sees one consistent text); they are served
+ * DIRECT_IO with st_size 0 unless a getattr
  * callback says otherwise.  Symlinks render their target.  Writable
  * control files (mode with a w bit and a write callback) get each write(2)
  * as one call, Plan 9 style (`echo stop > state`); the callback's -errno is

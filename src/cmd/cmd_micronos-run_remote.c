@@ -81,6 +81,7 @@ static int send_request(struct mn_ctl_client *cl, const struct run_opts *o,
 	rq.sp.prio = o->prio;
 	rq.sp.mem_limit = o->mem_limit;
 	rq.sp.trace_files = o->sb.trace_files;
+	rq.sp.faults = o->faults.len ? mn_strbuf_str(&o->faults) : NULL;
 	e = mn_run_request_encode(&rq, &buf);
 	if (e == 0 && buf.len > MN_RUN_REQUEST_MAX)
 		e = -E2BIG;

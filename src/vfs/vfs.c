@@ -344,10 +344,8 @@ out:
 			out->attr = fe->attr;
 			out->attr.st_ino = mn_vfs_st_ino(fs, fe->ino);
 		}
-		out->attr_timeout = vn->fs->attr_timeout;
-		out->entry_timeout = vn->fs->ops->entry_timeout ?
-			vn->fs->ops->entry_timeout(vn->fs, vn) :
-			vn->fs->entry_timeout;
+		out->attr_timeout = mn_vnode_attr_timeout(vn);
+		out->entry_timeout = mn_vnode_entry_timeout(vn);
 		if (ret < 0) {
 			mn_vfs_forget(vfs, vn->id, 1);
 			mn_vnode_put(vfs, vn);
@@ -375,10 +373,31 @@ int mn_vfs_entry_of(struct mn_vfs *vfs, struct mn_vnode *vn,
 	pthread_mutex_unlock(&vfs->lock);
 	out->ino = vn->id;
 	out->generation = vn->gen;
-	out->attr_timeout = vn->fs->attr_timeout;
-	out->entry_timeout = vn->fs->ops->entry_timeout ?
-		vn->fs->ops->entry_timeout(vn->fs, vn) : vn->fs->entry_timeout;
+	out->attr_timeout = mn_vnode_attr_timeout(vn);
+	out->entry_timeout = mn_vnode_entry_timeout(vn);
 	return 0;
+}
+
+double mn_vnode_attr_timeout(struct mn_vnode *vn)
+{
+	/* a writer nobody reports: the kernel must ask every time */
+	if (atomic_load_explicit(&vn->host_writers, memory_order_relaxed))
+		return 0;
+	return vn->fs->ops->attr_timeout ?
+		vn->fs->ops->attr_timeout(vn->fs, vn) : vn->fs->attr_timeout;
+}
+
+double mn_vnode_entry_timeout(struct mn_vnode *vn)
+{
+	return vn->fs->ops->entry_timeout ?
+		vn->fs->ops->entry_timeout(vn->fs, vn) : vn->fs->entry_timeout;
+}
+
+void mn_fs_cache_long(struct mn_fs *fs)
+{
+	fs->attr_timeout = MN_VFS_CACHE_LONG;
+	fs->entry_timeout = MN_VFS_CACHE_LONG;
+	fs->neg_timeout = MN_VFS_CACHE_LONG;
 }
 
 /* --- permissions ---------------------------------------------------------- */
@@ -408,7 +427,7 @@ int mn_vfs_perm(const struct mn_vfs_cred *cred, const struct stat *st,
 	unsigned bits;
 
 	mask &= R_OK | W_OK | X_OK;
-	if (cred->uid == 0) {
+	if (mn_vfs_cred_root(cred)) {
 		/* root executes only what someone may execute */
 		if ((mask & X_OK) && !S_ISDIR(st->st_mode) &&
 		    !(st->st_mode & 0111))
@@ -525,7 +544,13 @@ fail:
 	return ret;
 }
 
-int mn_vfs_create(struct mn_vfs **out, const struct mn_vfs_opts *opts)
+struct mn_vfs *mn_vfs_of(struct mn_kernel *k)
+{
+	return k ? mn_kernel_slot(k, MN_SLOT_VFS) : NULL;
+}
+
+int mn_vfs_create_rooted(struct mn_vfs **out, const struct mn_vfs_opts *opts,
+			 mn_vfs_root_fn *make_root)
 {
 	struct mn_vfs *vfs = calloc(1, sizeof(*vfs));
 	struct mn_mount *m = calloc(1, sizeof(*m));
@@ -547,12 +572,10 @@ int mn_vfs_create(struct mn_vfs **out, const struct mn_vfs_opts *opts)
 	vfs->next_id = MN_VFS_ROOT_INO;
 	if (tables_grow(vfs) < 0)
 		goto fail_lock;
-	if (opts && opts->storage_dir)
-		ret = mn_fs_storage_create(vfs, opts->storage_dir, &root);
-	else
-		ret = mn_fs_tmp_create(vfs, vfs->tmp_max, &root);
+	ret = make_root(vfs, opts, &root);
 	if (ret < 0)
 		goto fail_lock;
+	mn_fs_cache_long(root);
 	snprintf(m->path, sizeof(m->path), "/");
 	ret = mount_root(vfs, root, m);	/* node id 1 */
 	if (ret < 0)

@@ -30,6 +30,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include <micronos/health.h>
 #include <micronos/vfs.h>
 
 struct mn_fs;
@@ -54,6 +55,10 @@ struct mn_fs_newattr {
 	dev_t rdev;
 };
 
+/* Node types a file system's mknod keeps, beyond regular files and FIFOs. */
+#define MN_FS_NOD_SOCK 1u	/* unix sockets: the node must stay that inode */
+#define MN_FS_NOD_DEV 2u	/* character and block devices (inert: nodev) */
+
 struct mn_fs_ops {
 	const char *type;
 	/* name may be ".." (never "."); dir is never a mount's covered node */
@@ -69,8 +74,11 @@ struct mn_fs_ops {
 	ssize_t (*readlink)(struct mn_fs *fs, struct mn_vnode *vn,
 			    const struct mn_vfs_cred *cred, char *buf,
 			    size_t size);
+	/* regular files and FIFOs; sockets and devices (na->rdev) only if
+	   mknod_types says so, else the VFS answers -EPERM first */
 	int (*mknod)(struct mn_fs *fs, struct mn_vnode *dir, const char *name,
 		     const struct mn_fs_newattr *na, struct mn_fs_entry *out);
+	unsigned mknod_types;	/* MN_FS_NOD_* */
 	int (*mkdir)(struct mn_fs *fs, struct mn_vnode *dir, const char *name,
 		     const struct mn_fs_newattr *na, struct mn_fs_entry *out);
 	int (*symlink)(struct mn_fs *fs, struct mn_vnode *dir,
@@ -120,6 +128,8 @@ struct mn_fs_ops {
 			   const char *name);
 	/* entry timeout for a name in dir (NULL: fs->entry_timeout) */
 	double (*entry_timeout)(struct mn_fs *fs, struct mn_vnode *vn);
+	/* attribute timeout of vn (NULL: fs->attr_timeout) */
+	double (*attr_timeout)(struct mn_fs *fs, struct mn_vnode *vn);
 	void (*destroy)(struct mn_fs *fs);
 };
 
@@ -134,6 +144,7 @@ struct mn_fs {
 				   VFS at mount */
 	double attr_timeout;
 	double entry_timeout;
+	double neg_timeout;	/* how long a missing name may be cached */
 	int readonly;
 	char type[16];
 };
@@ -155,6 +166,9 @@ struct mn_vnode {
 					   reference held (as a dentry pins
 					   its parent), for paths */
 	char *name;		/* name it was last looked up by */
+	/* open files whose host fd a writer outside the VFS holds (the
+	 * sandbox's log files): the kernel must not cache the attributes */
+	atomic_uint host_writers;
 	struct mn_vnode *next_id, *next_key;
 };
 
@@ -177,6 +191,7 @@ struct mn_vfs_file {
 	int32_t pid;		/* the opener's credentials (no groups) */
 	uint32_t uid, gid;
 	unsigned cflags;	/* the opener's MN_VFS_CRED_*; set once */
+	atomic_int host_writer;	/* counted in vn->host_writers */
 	void *priv;		/* the fs's per-open state */
 	char *path;		/* owned; may be NULL */
 	atomic_uint_fast64_t rd_calls, rd_bytes, wr_calls, wr_bytes;
@@ -199,6 +214,12 @@ struct mn_vfs_hook {
 	void *arg;
 	unsigned running;	/* calls of fn in progress */
 };
+
+/* Whether cred passes the checks root passes (MN_VFS_CRED_ADMIN too). */
+static inline int mn_vfs_cred_root(const struct mn_vfs_cred *cred)
+{
+	return cred->uid == 0 || (cred->flags & MN_VFS_CRED_ADMIN);
+}
 
 /* --- vfs.c ---------------------------------------------------------------- */
 struct mn_kernel *mn_vfs_kernel(struct mn_vfs *vfs);
@@ -228,6 +249,17 @@ int mn_vfs_install(struct mn_vfs *vfs, struct mn_fs *fs,
 int mn_vfs_entry_of(struct mn_vfs *vfs, struct mn_vnode *vn,
 		    const struct mn_vfs_cred *cred, struct mn_vfs_entry *out);
 int mn_vfs_cred_in_group(const struct mn_vfs_cred *cred, uint32_t gid);
+/* The timeouts to hand out with vn's attributes and with its name. */
+double mn_vnode_attr_timeout(struct mn_vnode *vn);
+double mn_vnode_entry_timeout(struct mn_vnode *vn);
+/*
+ * How long the kernel may cache a tree that only the VFS writes (storage,
+ * tmp): its entries, attributes and missing names.  The change hook tells
+ * it at once of what others than the mount change, so the timeout only
+ * bounds what nobody reports (the storage directory edited on the host).
+ */
+#define MN_VFS_CACHE_LONG 3600.0
+void mn_fs_cache_long(struct mn_fs *fs);
 /*
  * For ".." at vn: if vn is a mounted root, returns (with a reference) the
  * covered node to look ".." up in; else NULL.  The root of / is its own
@@ -274,6 +306,16 @@ int mn_vfs_reporting(struct mn_vfs *vfs, const struct mn_vfs_cred *cred);
 void mn_vfs_file_changed(struct mn_vfs_file *f, unsigned what);
 
 /* --- file systems --------------------------------------------------------- */
+/*
+ * The VFS core names no file system: the root is made by the caller's
+ * make_root (fs_root.c: storage over opts->storage_dir, else tmp), so that
+ * src/fs depends on src/vfs and never the other way (ARCHITECTURE.md,
+ * "Folders").  make_root returns 0 or -errno and writes *out on success.
+ */
+typedef int mn_vfs_root_fn(struct mn_vfs *vfs, const struct mn_vfs_opts *opts,
+			   struct mn_fs **out);
+int mn_vfs_create_rooted(struct mn_vfs **out, const struct mn_vfs_opts *opts,
+			 mn_vfs_root_fn *make_root);
 int mn_fs_tmp_create(struct mn_vfs *vfs, uint64_t max_bytes,
 		     struct mn_fs **out);
 int mn_fs_storage_create(struct mn_vfs *vfs, const char *dir,
@@ -292,6 +334,14 @@ int mn_sysfiles_create(struct mn_sysfiles **out, struct mn_vfs *vfs);
 void mn_sysfiles_destroy(struct mn_sysfiles *sf);
 /* Wires (sf) or unwires (NULL) the file rows of the syscall table. */
 int mn_sysfiles_wire(struct mn_kernel *k, struct mn_sysfiles *sf);
+
+/*
+ * fs_storage.c: the "storage" health check: the daemon's descriptors
+ * against RLIMIT_NOFILE (degraded from 80%, failed from 95% or after a
+ * host open was refused for want of one) and the node cache's figures.
+ */
+enum mn_health_status mn_fs_storage_health(struct mn_vfs *vfs, char *msg,
+					   size_t size);
 
 /* fs_storage.c: DiskRead/DiskWrite of a file at release. */
 void mn_vfs_publish_io(struct mn_vfs_file *f);
