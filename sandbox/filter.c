@@ -226,6 +226,16 @@ static int is_open_call(int nr)
 	return nr == __NR_open || nr == __NR_openat || nr == __NR_openat2;
 }
 
+/*
+ * getrandom is trapped only in a deterministic world, whose bytes come from
+ * MicronOS's seeded generator (xlate.c, x_getrandom); elsewhere it stays
+ * native, at no cost.
+ */
+static int is_seeded_call(int nr)
+{
+	return nr == __NR_getrandom;
+}
+
 /* trap: SBX_FILTER_* bits, or -1: nothing trapped (init's own filter) */
 static int build(struct sock_fprog *out, int trap)
 {
@@ -255,8 +265,10 @@ static int build(struct sock_fprog *out, int trap)
 		     __NR_sendmsg || trapped[i] == __NR_sendmmsg) &&
 		    !(trap & SBX_FILTER_SENDS)))
 			emit_send(&o, trapped[i]);
-		else if ((trap & SBX_FILTER_OPENS) ||
-			 !is_open_call(trapped[i]))
+		else if (((trap & SBX_FILTER_OPENS) ||
+			  !is_open_call(trapped[i])) &&
+			 ((trap & SBX_FILTER_SEEDED) ||
+			  !is_seeded_call(trapped[i])))
 			emit_row(&o, trapped[i], SECCOMP_RET_USER_NOTIF);
 	emit(&o, STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
 	if (o.overflow || ntrapped > 128) {
@@ -270,7 +282,8 @@ static int build(struct sock_fprog *out, int trap)
 
 int sbx_filter_build(struct sock_fprog *out, int flags)
 {
-	return build(out, flags & (SBX_FILTER_OPENS | SBX_FILTER_SENDS));
+	return build(out, flags & (SBX_FILTER_OPENS | SBX_FILTER_SENDS |
+				   SBX_FILTER_SEEDED));
 }
 
 /*

@@ -263,7 +263,7 @@ int mn_sandbox_create(struct mn_sandbox **out, struct mn_kernel *k,
 	static const struct mn_sandbox_opts defaults;
 	struct mn_strbuf dummy = MN_STRBUF_INIT;
 	struct mn_sandbox *sb;
-	int e, sends;
+	int e, flags;
 
 	if (!err)
 		err = &dummy;
@@ -286,10 +286,13 @@ int mn_sandbox_create(struct mn_sandbox **out, struct mn_kernel *k,
 	pthread_cond_init(&sb->cond, NULL);
 	if ((e = copy_opts(sb, opts ? opts : &defaults, err)) < 0)
 		goto fail;
+	mn_config_get_bool(mn_kernel_config(k), "kernel.deterministic",
+			   &sb->seeded);
 	/* a world on the host's network traps every sendmsg (filter.c) */
-	sends = sb->cfg.net != MN_SANDBOX_NET_NONE ? SBX_FILTER_SENDS : 0;
-	if ((e = sbx_filter_build(&sb->filter, SBX_FILTER_OPENS | sends)) <
-	    0 || (e = sbx_filter_build(&sb->filter_fast, sends)) < 0 ||
+	flags = (sb->cfg.net != MN_SANDBOX_NET_NONE ? SBX_FILTER_SENDS : 0) |
+		(sb->seeded ? SBX_FILTER_SEEDED : 0);
+	if ((e = sbx_filter_build(&sb->filter, SBX_FILTER_OPENS | flags)) <
+	    0 || (e = sbx_filter_build(&sb->filter_fast, flags)) < 0 ||
 	    (e = sbx_filter_build_init(&sb->filter_init)) < 0) {
 		mn_strbuf_printf(err, "seccomp filter: %s", strerror(-e));
 		goto fail;

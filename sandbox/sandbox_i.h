@@ -94,6 +94,8 @@ void sbx_msg_fail(struct sbx_msg *m, uint64_t id, int err, const char *a,
  */
 #define SBX_FILTER_OPENS 0x1	/* trap opens: traced programs */
 #define SBX_FILTER_SENDS 0x2	/* trap every sendmsg: host's network */
+#define SBX_FILTER_SEEDED 0x4	/* trap getrandom: a deterministic world
+				   (kernel.deterministic) */
 int sbx_filter_build(struct sock_fprog *out, int flags);
 /* init's own filter: the refusals only, nothing trapped.  0 or -errno. */
 int sbx_filter_build_init(struct sock_fprog *out);
@@ -207,6 +209,7 @@ struct mn_sandbox {
 	struct sock_fprog filter_fast;	/* same without open rows */
 	struct sbx_world_cfg cfg;
 	int trace_files;
+	int seeded;		/* kernel.deterministic: getrandom is MicronOS's */
 	struct mn_sandbox_ids ids;	/* the world's id map */
 	uint32_t uid_base;		/* host uid of MicronOS uid 0 */
 	uint32_t gid_base;		/* host gid of MicronOS gid 0 */
