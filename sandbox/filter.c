@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -199,6 +200,38 @@ static void emit_ioctl(struct bpf_out *o)
 	emit(o, STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
 }
 
+/*
+ * sendto: trapped only when it carries an address (args[4], both words)
+ * or asks for TCP Fast Open (args[3], a connect in disguise): send() is
+ * sendto without an address, and the data path must stay native.
+ * sendmsg and sendmmsg: always for a world on the host's network
+ * (SBX_FILTER_SENDS: a datagram's address is in memory, the supervisor
+ * sends it from a copy), else only with MSG_FASTOPEN (args[2], args[3]).
+ */
+static void emit_send(struct bpf_out *o, int nr)
+{
+	int fl = nr == __NR_sendmsg ? 2 : 3;
+
+	if (nr != __NR_sendto) {
+		emit(o, JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 4));
+		emit(o, LD_ARG_LO(fl));
+		emit(o, JUMP(BPF_JMP | BPF_JSET | BPF_K, MSG_FASTOPEN, 1, 0));
+		emit(o, STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+		emit(o, STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF));
+		return;
+	}
+	emit(o, JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_sendto, 0, 8));
+	emit(o, LD_ARG_LO(4));
+	emit(o, JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 5));
+	emit(o, STMT(BPF_LD | BPF_W | BPF_ABS,
+		     offsetof(struct seccomp_data, args[4]) + 4));
+	emit(o, JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 3));
+	emit(o, LD_ARG_LO(3));
+	emit(o, JUMP(BPF_JMP | BPF_JSET | BPF_K, MSG_FASTOPEN, 1, 0));
+	emit(o, STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+	emit(o, STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF));
+}
+
 /* Opens are trapped only for traced programs (see sbx_filter_build). */
 static int is_open_call(int nr)
 {
@@ -221,13 +254,10 @@ static int is_fork_call(int nr)
 	return nr == __NR_clone || nr == __NR_fork || nr == __NR_vfork;
 }
 
-/*
- * trap: 0 the fast filter, 1 traced, -1 none (init's own filter), or'ed
- * with SBX_TRAP_FORK for runs that fault fork.
- */
-static int build(struct sock_fprog *out, int trap, int seeded)
+/* trap: SBX_FILTER_* bits, or -1: nothing trapped (init's own filter) */
+static int build(struct sock_fprog *out, int trap)
 {
-	int trap_fork = trap > 0 && (trap & SBX_TRAP_FORK);
+	int trap_fork = trap > 0 && (trap & SBX_FILTER_FORK);
 	struct bpf_out o = {calloc(MAX_INSNS, sizeof(struct sock_filter)), 0,
 			    0};
 	int trapped[128];
@@ -249,12 +279,20 @@ static int build(struct sock_fprog *out, int trap, int seeded)
 	emit_ioctl(&o);
 	/* emit_clone/emit_ioctl clobber A only on their own branch */
 	ntrapped = trap < 0 ? 0 : sbx_xlate_trapped(trapped, 128);
-	for (i = 0; i < ntrapped && i < 128; i++)
-		if (((trap > 0 && (trap & 1)) || !is_open_call(trapped[i])) &&
-		    (seeded || !is_seeded_call(trapped[i])) &&
-		    trapped[i] != __NR_clone &&	/* emit_clone's */
-		    (trap_fork || !is_fork_call(trapped[i])))
+	for (i = 0; i < ntrapped && i < 128; i++) {
+		if (trapped[i] == __NR_clone ||	/* emit_clone's */
+		    (!trap_fork && is_fork_call(trapped[i])))
+			continue;
+		if (trapped[i] == __NR_sendto || ((trapped[i] ==
+		     __NR_sendmsg || trapped[i] == __NR_sendmmsg) &&
+		    !(trap & SBX_FILTER_SENDS)))
+			emit_send(&o, trapped[i]);
+		else if (((trap & SBX_FILTER_OPENS) ||
+			  !is_open_call(trapped[i])) &&
+			 ((trap & SBX_FILTER_SEEDED) ||
+			  !is_seeded_call(trapped[i])))
 			emit_row(&o, trapped[i], SECCOMP_RET_USER_NOTIF);
+	}
 	emit(&o, STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
 	if (o.overflow || ntrapped > 128) {
 		free(o.insn);
@@ -265,9 +303,10 @@ static int build(struct sock_fprog *out, int trap, int seeded)
 	return 0;
 }
 
-int sbx_filter_build(struct sock_fprog *out, int trap, int seeded)
+int sbx_filter_build(struct sock_fprog *out, int flags)
 {
-	return build(out, trap & (1 | SBX_TRAP_FORK), seeded);
+	return build(out, flags & (SBX_FILTER_OPENS | SBX_FILTER_SENDS |
+				   SBX_FILTER_SEEDED | SBX_FILTER_FORK));
 }
 
 /*
@@ -277,7 +316,7 @@ int sbx_filter_build(struct sock_fprog *out, int trap, int seeded)
  */
 int sbx_filter_build_init(struct sock_fprog *out)
 {
-	return build(out, -1, 0);
+	return build(out, -1);
 }
 
 void sbx_filter_free(struct sock_fprog *prog)

@@ -229,13 +229,18 @@ static void become_program(int sock, struct sbx_msg *m, int *fds,
 	   only now, under the filter, so that nothing written into this
 	   process from outside can run unconfined. */
 	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+	/* write(), not sendmsg(): a world on the host's network traps every
+	   sendmsg, and nothing could answer it yet; the supervisor takes
+	   the listener from us by its number (SO_PASSCRED names us) */
 	memset(&reply.m, 0, sizeof(reply.m));
 	reply.m.type = SBX_MSG_LISTENER;
 	reply.m.id = m->id;
 	reply.m.pid = me;
-	if (sbx_msg_send(sock, &reply.m, &lfd, 1) < 0)
+	reply.m.status = lfd;
+	if (write(sock, &reply.m, sizeof(reply.m)) != sizeof(reply.m))
 		_exit(127);
-	close(lfd);
+	/* execve is trapped: the supervisor answers it once it holds the
+	   listener, so lfd (close-on-exec) is still open when it is taken */
 	close(sock);
 	if (tty > 0 && (e = (int)sbx_pty_fork(&pty)) < 0) {
 		dprintf(2, "micronos-run: fork: %s\n", strerror(-e));

@@ -263,7 +263,7 @@ int mn_sandbox_create(struct mn_sandbox **out, struct mn_kernel *k,
 	static const struct mn_sandbox_opts defaults;
 	struct mn_strbuf dummy = MN_STRBUF_INIT;
 	struct mn_sandbox *sb;
-	int e;
+	int e, flags;
 
 	if (!err)
 		err = &dummy;
@@ -290,10 +290,13 @@ int mn_sandbox_create(struct mn_sandbox **out, struct mn_kernel *k,
 			   &sb->seeded);
 	sb->seed = (uint64_t)mn_config_int_or(mn_kernel_config(k),
 					      "random.seed", 1);
-	if ((e = sbx_filter_build(&sb->filter, 1, sb->seeded)) < 0 ||
-	    (e = sbx_filter_build(&sb->filter_fast, 0, sb->seeded)) < 0 ||
-	    (e = sbx_filter_build(&sb->filter_fork, 1 | SBX_TRAP_FORK,
-				  sb->seeded)) < 0 ||
+	/* a world on the host's network traps every sendmsg (filter.c) */
+	flags = (sb->cfg.net != MN_SANDBOX_NET_NONE ? SBX_FILTER_SENDS : 0) |
+		(sb->seeded ? SBX_FILTER_SEEDED : 0);
+	if ((e = sbx_filter_build(&sb->filter, SBX_FILTER_OPENS | flags)) <
+	    0 || (e = sbx_filter_build(&sb->filter_fast, flags)) < 0 ||
+	    (e = sbx_filter_build(&sb->filter_fork, SBX_FILTER_OPENS |
+				  SBX_FILTER_FORK | flags)) < 0 ||
 	    (e = sbx_filter_build_init(&sb->filter_init)) < 0) {
 		mn_strbuf_printf(err, "seccomp filter: %s", strerror(-e));
 		goto fail;

@@ -47,7 +47,9 @@
 enum sbx_msg_type {
 	SBX_MSG_SPAWN = 1,	/* sup -> init: run a program (+3 fds) */
 	SBX_MSG_SPAWNED,	/* init -> sup: forked it at pid */
-	SBX_MSG_LISTENER,	/* child -> sup: its seccomp listener (+1 fd) */
+	SBX_MSG_LISTENER,	/* child -> sup: its seccomp listener (+1 fd,
+				   or none and its number in status: the
+				   supervisor takes it with pidfd_getfd) */
 	SBX_MSG_FAILED,		/* child -> sup: could not start; text */
 	SBX_MSG_EXITED,		/* init -> sup: reaped pid with status */
 	SBX_MSG_READY,		/* init -> sup: world is set up; text = err */
@@ -93,13 +95,13 @@ void sbx_msg_fail(struct sbx_msg *m, uint64_t id, int err, const char *a,
  * programs whose opens are traced (each trap costs a round trip, and real
  * work opens thousands of files).
  */
-/*
- * trap: 1 traps opens (traced programs), | SBX_TRAP_FORK process creation
- * (runs with a fork fault rule); seeded: a deterministic world
- * (kernel.deterministic) traps getrandom.
- */
-#define SBX_TRAP_FORK 2
-int sbx_filter_build(struct sock_fprog *out, int trap, int seeded);
+#define SBX_FILTER_OPENS 0x1	/* trap opens: traced programs */
+#define SBX_FILTER_SENDS 0x2	/* trap every sendmsg: host's network */
+#define SBX_FILTER_SEEDED 0x4	/* trap getrandom: a deterministic world
+				   (kernel.deterministic) */
+#define SBX_FILTER_FORK 0x8	/* trap process creation (not threads):
+				   a run with a fork fault rule */
+int sbx_filter_build(struct sock_fprog *out, int flags);
 /* init's own filter: the refusals only, nothing trapped.  0 or -errno. */
 int sbx_filter_build_init(struct sock_fprog *out);
 void sbx_filter_free(struct sock_fprog *prog);

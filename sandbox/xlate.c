@@ -345,6 +345,12 @@ static const struct xrow table[] = {
 	[__NR_accept4] = {"accept4", sbx_x_accept},
 	[__NR_connect] = {"connect", sbx_x_connect},
 	[__NR_shutdown] = {"shutdown", sbx_x_shutdown},
+	[__NR_socketpair] = {"socketpair", sbx_x_socketpair},
+	/* calls that carry an address: the policy is checked on a copy
+	   (sendto only when it has one: filter.c) */
+	[__NR_sendto] = {"sendto", sbx_x_sendto},
+	[__NR_sendmsg] = {"sendmsg", sbx_x_sendmsg},
+	[__NR_sendmmsg] = {"sendmmsg", sbx_x_sendmsg},
 };
 
 #define NROWS (sizeof(table) / sizeof(table[0]))
