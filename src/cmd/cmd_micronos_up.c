@@ -326,12 +326,18 @@ int mn_cmd_up(const struct mn_opts *o)
 	struct daemon d = {.o = o, .sigfd = -1, .downfd = -1, .report_fd = -1};
 	struct mn_strbuf err = MN_STRBUF_INIT, note = MN_STRBUF_INIT;
 	const char *why;
-	int tty = isatty(0) && isatty(1) && !o->detach;
+	int tty = isatty(0) && isatty(1) && !o->detach, ret;
 
 	if (mn_inst_resolve(&d.in, o, &err) < 0) {
 		fprintf(stderr, "micronos: %s", mn_strbuf_str(&err));
 		mn_strbuf_release(&err);
 		return 2;
+	}
+	/* before any thread: each inherits the reduced set */
+	if ((ret = mn_cmd_drop_caps()) < 0) {
+		fprintf(stderr, "micronos: cannot drop capabilities: %s\n",
+			strerror(-ret));
+		return 1;
 	}
 	if (o->detach && detach(&d) < 0) {
 		perror("micronos: cannot detach");

@@ -14,6 +14,7 @@
 
 #include <limits.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include <micronos/ctl.h>
@@ -86,6 +87,14 @@ int mn_inst_connect(const struct mn_inst *in, struct mn_ctl_client **out,
  */
 int attach_layers(struct mn_kernel *k, struct mn_ctl *ctl,
 		  const struct mn_inst *in, struct mn_strbuf *err);
+
+/* --- cmd_micronos_caps.c ------------------------------------------------- */
+
+/* A root daemon's capabilities after the drop (bit N: capability N). */
+uint64_t mn_cmd_kept_caps(void);
+/* As root: drops every other capability, bounding set included, for this
+ * thread and all it will create.  Not root: nothing.  0 or -errno. */
+int mn_cmd_drop_caps(void);
 
 /* --- cmd_micronos_up.c --------------------------------------------------- */
 
