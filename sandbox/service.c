@@ -437,7 +437,7 @@ static int svc_start(struct mn_kernel *k, void *arg, struct mn_strbuf *err)
 		       "(micronos-run and spawn will not work)",
 		       mn_strbuf_str(&msg));
 	mn_ctl_set_handler(svc->ctl, MN_RUN_VERB, run_handler, svc);
-	mn_shell_set_hook("spawn", NULL, shell_spawn, svc);
+	mn_shell_set_hook(k, "spawn", NULL, shell_spawn, svc);
 	mn_strbuf_release(&msg);
 	return 0;
 }
@@ -448,8 +448,7 @@ static void svc_stop(struct mn_kernel *k, void *arg)
 	struct mn_sandbox *sb;
 	uint64_t one = 1;
 
-	(void)k;
-	mn_shell_set_hook("spawn", NULL, NULL, NULL);
+	mn_shell_set_hook(k, "spawn", NULL, NULL, NULL);
 	mn_ctl_set_handler(svc->ctl, MN_RUN_VERB, NULL, NULL);
 	if (write(svc->stop_efd, &one, sizeof(one)) < 0)
 		abort();

@@ -11,8 +11,8 @@
  * stops the threads and retires the trees' state.  A layer that manages its
  * own VFS calls mn_fs_trees_mount()/mn_fs_trees_unmount() instead.
  *
- * State.  The trees' state (struct mn_trees) is found from the kernel
- * through a small registry and is reference counted: every callback takes a
+ * State.  The trees' state (struct mn_trees) is found from the kernel's
+ * slot MN_SLOT_TREES and is reference counted: every callback takes a
  * reference for its duration and every open /events file holds one until
  * its release, so a render or a stream still running while the trees are
  * retired finds its state intact.  After retirement, callbacks that need

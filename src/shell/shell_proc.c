@@ -10,7 +10,7 @@
  * check: only the instance's owner and root reach the control socket).
  *
  * spawn needs the sandbox, which replaces the handler with
- * mn_shell_set_hook("spawn", NULL, ...) when it is loaded.
+ * mn_shell_set_hook(k, "spawn", NULL, ...) when it is loaded.
  */
 #include <errno.h>
 #include <signal.h>
