@@ -12,8 +12,11 @@
 #ifndef MICRONOS_SYS_IDENT_H
 #define MICRONOS_SYS_IDENT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
+struct mn_kernel;
+struct mn_strbuf;
 struct mn_syscalls;
 struct mn_signals;
 
@@ -43,5 +46,19 @@ struct mn_utsname {
  * borrowed and serves kill; NULL leaves kill "missing".  0 or -errno.
  */
 int mn_sys_ident_install(struct mn_syscalls *s, struct mn_signals *sigs);
+
+/*
+ * Sets the instance's host name (config key kernel.hostname, what uname's
+ * nodename, /etc/hostname and /etc/hosts show): the one setter behind
+ * every writer (/proc/sys/kernel/hostname, /sys/kernel/hostname,
+ * micronos-run --hostname; the shell's `config set` sets the key itself).
+ * `name` is len bytes, not NUL-terminated necessarily; trailing newlines
+ * and blanks are dropped (what `echo NAME >file` writes).  On behalf of
+ * pid (0: the kernel).  0, or -EINVAL (empty, longer than MN_UTS_LEN - 1,
+ * not an RFC 1123 name; or the config's -errno) with the reason in err (may be NULL) and in the
+ * kernel log, so a writer that only sees EINVAL can find why.
+ */
+int mn_sys_ident_set_hostname(struct mn_kernel *k, const char *name,
+			      size_t len, int32_t pid, struct mn_strbuf *err);
 
 #endif
