@@ -166,7 +166,8 @@ static void test_table(void **state)
 	char *argv[4] = {"events", "list", NULL, NULL};
 
 	(void)state;
-	/* Every command of SPEC.md section 9 has a row with a usage. */
+	/* Every command MicronOS promises (the list above) has a row with a
+	 * usage. */
 	for (size_t i = 0; i < sizeof(spec) / sizeof(*spec); i++) {
 		size_t j;
 

@@ -1,5 +1,7 @@
 /*
- * shell - the MicronOS command language (SPEC.md section 9).
+ * shell - the MicronOS command language: the commands of `help`, in seven
+ * groups (system info, processes, filesystem, network, system, advanced,
+ * utilities).
  *
  * A shell line is parsed into words (quotes and backslash escapes as in sh,
  * lengths capped) and dispatched through ONE command table: each row names a

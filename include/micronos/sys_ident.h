@@ -1,12 +1,12 @@
 /*
- * sys_ident - MicronOS syscalls beyond SPEC.md's table that the sandbox's
- * translation needs: effective ids, uname, exec (recording a command line)
- * and kill.  They are ordinary rows of the dispatcher (added with
+ * sys_ident - MicronOS syscalls beyond the base table (syscall.h) that the
+ * sandbox's translation needs: effective ids, uname, exec (recording a
+ * command line) and kill.  They are ordinary rows of the dispatcher (added with
  * mn_syscall_add by mn_sys_ident_install), so `syscall info` lists them and
  * their statistics count like the others.
  *
- * Numbers live in the process group, above SPEC's: 60 geteuid, 61 getegid,
- * 62 uname, 63 exec, 64 kill.  Pointer arguments are daemon memory (the
+ * Numbers live in the process group, above the base table's: 60 geteuid,
+ * 61 getegid, 62 uname, 63 exec, 64 kill.  Pointer arguments are daemon memory (the
  * supervisor copies the program's memory in and out).
  */
 #ifndef MICRONOS_SYS_IDENT_H

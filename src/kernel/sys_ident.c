@@ -1,7 +1,7 @@
 /*
  * sys_ident.c - geteuid, getegid, uname, exec and kill as MicronOS syscalls.
  *
- * The rows a translated Linux program needs beyond SPEC.md's table.  Like
+ * The rows a translated Linux program needs beyond the base table.  Like
  * sys_proc.c they unpack the context and call the module that does the
  * work: the process table (ids, exec), the configuration (hostname) and
  * the signal service (kill).  Added by mn_sys_ident_install(), which the

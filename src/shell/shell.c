@@ -30,7 +30,8 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /*
- * Groups, in the order `help` prints them (SPEC.md section 9).
+ * Groups, in the order `help` prints them: system info, processes,
+ * filesystem, network, system, advanced, utilities.
  */
 #define G_INFO "system info"
 #define G_PROC "processes"
