@@ -178,17 +178,6 @@ static int find_zombie(const struct proc *parent, int32_t pid,
 	return any ? 0 : -ECHILD;
 }
 
-static void deadline_after(struct timespec *ts, int timeout_ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += timeout_ms / 1000;
-	ts->tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
 /* One look at the children; > 0 reaped pid, 0 keep waiting, < 0 error. */
 static int32_t try_reap(struct mn_proctab *pt, int32_t parent, uint64_t serial,
 			int32_t pid, int *status, struct mn_proc_info *info)
@@ -222,7 +211,7 @@ int32_t mn_proc_wait(struct mn_proctab *pt, int32_t parent, int32_t pid,
 	if (mn_proc_get(pt, parent, &pinfo) < 0)
 		return -ESRCH;
 	if (timeout_ms > 0)
-		deadline_after(&ts, timeout_ms);
+		mn_clock_deadline_ms(&ts, timeout_ms);
 	pthread_mutex_lock(&pt->lock);
 	pt->nwaiters++;
 	for (;;) {

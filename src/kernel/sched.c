@@ -586,17 +586,6 @@ size_t mn_sched_run_pending(struct mn_sched *s, size_t max)
 	return n;
 }
 
-static void deadline_after(struct timespec *ts, int timeout_ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += timeout_ms / 1000;
-	ts->tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
 int mn_sched_wait_idle(struct mn_sched *s, int timeout_ms)
 {
 	struct timespec ts;
@@ -605,7 +594,7 @@ int mn_sched_wait_idle(struct mn_sched *s, int timeout_ms)
 	if (tls_in_job == s)
 		return -EDEADLK;
 	if (timeout_ms >= 0)
-		deadline_after(&ts, timeout_ms);
+		mn_clock_deadline_ms(&ts, timeout_ms);
 	pthread_mutex_lock(&s->lock);
 	while (!err && (s->running || has_runnable(s))) {
 		if (timeout_ms < 0)
