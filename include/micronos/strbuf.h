@@ -40,6 +40,12 @@ int mn_strbuf_putc(struct mn_strbuf *sb, char c);
 int mn_strbuf_printf(struct mn_strbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int mn_strbuf_vprintf(struct mn_strbuf *sb, const char *fmt, va_list ap);
+/*
+ * As mn_strbuf_printf, but sb may be NULL (then nothing happens and 0 is
+ * returned): for the optional `err` message of so many core calls.
+ */
+int mn_strbuf_errf(struct mn_strbuf *sb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* Keeps the first len bytes; does nothing if len >= the current length. */
 void mn_strbuf_truncate(struct mn_strbuf *sb, size_t len);
 /* 0, or -ENOMEM if any append was dropped. */

@@ -139,6 +139,19 @@ int mn_strbuf_printf(struct mn_strbuf *sb, const char *fmt, ...)
 	return err;
 }
 
+int mn_strbuf_errf(struct mn_strbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	int err;
+
+	if (!sb)
+		return 0;
+	va_start(ap, fmt);
+	err = mn_strbuf_vprintf(sb, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
 void mn_strbuf_truncate(struct mn_strbuf *sb, size_t len)
 {
 	if (len >= sb->len)
