@@ -98,6 +98,19 @@ static void test_errf(void **state)
 	mn_strbuf_release(&sb);
 }
 
+/* The one name check of the core's tables. */
+static void test_name_valid(void **state)
+{
+	(void)state;
+	assert_true(mn_name_valid("net.ports", 32, "_.-"));
+	assert_true(mn_name_valid("a-b_c", 6, "_-"));
+	assert_false(mn_name_valid("a-b_c", 5, "_-"));	/* too long */
+	assert_false(mn_name_valid("net.ports", 32, "_-"));	/* no dots */
+	assert_false(mn_name_valid("Net", 32, "_.-"));	/* lower case */
+	assert_false(mn_name_valid("", 32, "_.-"));
+	assert_false(mn_name_valid(NULL, 32, "_.-"));
+}
+
 static void test_printf_long(void **state)
 {
 	struct mn_strbuf *sb = *state;
@@ -274,6 +287,7 @@ int main(void)
 		T(test_appends),
 		T(test_growth),
 		cmocka_unit_test(test_errf),
+		cmocka_unit_test(test_name_valid),
 		T(test_printf_long),
 		T(test_reset_keeps_allocation),
 		T(test_release_and_reuse),

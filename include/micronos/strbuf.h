@@ -55,5 +55,11 @@ int mn_strbuf_error(const struct mn_strbuf *sb);
 const char *mn_fmt_size(char *buf, size_t bufsz, unsigned long long bytes);
 /* "850 ns", "12.3 ms", "2h 03m 10s": human-readable duration. */
 const char *mn_fmt_duration(char *buf, size_t bufsz, unsigned long long ns);
+/*
+ * Whether s is a name as the core's tables take them (config keys, health
+ * checks, drivers): 1 to max - 1 bytes of a-z, 0-9 and the characters of
+ * `punct`.  s may be NULL (not a name).
+ */
+int mn_name_valid(const char *s, size_t max, const char *punct);
 
 #endif

@@ -148,14 +148,7 @@ void mn_drivers_destroy(struct mn_drivers *drvs)
 
 static int valid_name(const char *name)
 {
-	size_t i, n = name ? strlen(name) : 0;
-
-	if (n == 0 || n >= MN_DRIVER_NAME_MAX)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyz0123456789_-", name[i]))
-			return 0;
-	return 1;
+	return mn_name_valid(name, MN_DRIVER_NAME_MAX, "_-");
 }
 
 static struct mn_driver *find_locked(struct mn_drivers *drvs,

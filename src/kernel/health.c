@@ -244,18 +244,7 @@ int mn_health_set_default_period(struct mn_health *h, uint32_t period_ms)
 
 static int valid_name(const char *name)
 {
-	size_t i, len = name ? strlen(name) : 0;
-
-	if (len == 0 || len >= MN_HEALTH_NAME_MAX)
-		return 0;
-	for (i = 0; i < len; i++) {
-		char ch = name[i];
-
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-		      ch == '_' || ch == '.' || ch == '-'))
-			return 0;
-	}
-	return 1;
+	return mn_name_valid(name, MN_HEALTH_NAME_MAX, "_.-");
 }
 
 /* Caller holds h->lock.  Index of name, or where it would go (-1 - i). */

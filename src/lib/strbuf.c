@@ -206,3 +206,16 @@ const char *mn_fmt_duration(char *buf, size_t bufsz, unsigned long long ns)
 			 s / 3600 % 24, s / 60 % 60);
 	return buf;
 }
+
+int mn_name_valid(const char *s, size_t max, const char *punct)
+{
+	size_t i, len = s ? strlen(s) : 0;
+
+	if (len == 0 || len >= max)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= '0' && s[i] <= '9') || strchr(punct, s[i])))
+			return 0;
+	return 1;
+}
