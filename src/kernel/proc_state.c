@@ -66,18 +66,24 @@ int mn_proc_set_state(struct mn_proctab *pt, int32_t pid,
 	return err;
 }
 
+/* A process that can stop and run again, or NULL and why in *err. */
+static struct proc *alive_locked(struct mn_proctab *pt, int32_t pid,
+				 int *err)
+{
+	struct proc *p = mn_proc__hfind(&pt->by_pid, BY_PID, pid);
+
+	*err = !p ? -ESRCH : p->state >= MN_PROC_ZOMBIE ? -EINVAL : 0;
+	return *err ? NULL : p;
+}
+
 int mn_proc_suspend(struct mn_proctab *pt, int32_t pid)
 {
 	struct proc *p;
 	int err;
 
 	pthread_mutex_lock(&pt->lock);
-	p = mn_proc__hfind(&pt->by_pid, BY_PID, pid);
-	if (!p)
-		err = -ESRCH;
-	else if (p->state >= MN_PROC_ZOMBIE)
-		err = -EINVAL;
-	else
+	p = alive_locked(pt, pid, &err);
+	if (p)
 		err = set_state_locked(pt, p, MN_PROC_STOPPED);
 	pthread_mutex_unlock(&pt->lock);
 	return err;
@@ -86,15 +92,11 @@ int mn_proc_suspend(struct mn_proctab *pt, int32_t pid)
 int mn_proc_resume(struct mn_proctab *pt, int32_t pid)
 {
 	struct proc *p;
-	int err = 0;
+	int err;
 
 	pthread_mutex_lock(&pt->lock);
-	p = mn_proc__hfind(&pt->by_pid, BY_PID, pid);
-	if (!p)
-		err = -ESRCH;
-	else if (p->state >= MN_PROC_ZOMBIE)
-		err = -EINVAL;
-	else if (p->state == MN_PROC_STOPPED)
+	p = alive_locked(pt, pid, &err);
+	if (p && p->state == MN_PROC_STOPPED)
 		err = set_state_locked(pt, p, MN_PROC_RUNNING);
 	pthread_mutex_unlock(&pt->lock);
 	return err;
