@@ -64,7 +64,7 @@ check "cat of $nfiles generated files" 0 "$nbad"
 
 # Same open: 1-byte reads, odd sizes and one read agree after lseek 0.
 if command -v python3 >/dev/null; then
-	res=$(printf '%s\n' $files | timeout 120 python3 -c '
+	res=$(printf '%s\n' $files | timeout 240 python3 -c '
 import os, sys
 bad = 0
 for path in sys.stdin.read().split():
@@ -79,7 +79,9 @@ for path in sys.stdin.read().split():
             if not b: break
             whole += b
         for chunk in (1, 7, 4093):
-            if chunk == 1 and len(whole) > 256 << 10: continue
+            # 1-byte reads are one FUSE round trip each: past 16 KiB
+            # they test the load of the machine, not the offsets
+            if chunk == 1 and len(whole) > 16 << 10: continue
             os.lseek(fd, 0, os.SEEK_SET)
             got = b""
             while True:
