@@ -22,7 +22,9 @@
 #include <micronos/config.h>
 #include <micronos/driver.h>
 #include <micronos/mem.h>
+#include <micronos/log.h>
 #include <micronos/sched.h>
+#include <micronos/sys_ident.h>
 
 #include "fs_trees_test.h"
 
@@ -146,6 +148,51 @@ static void t_kernel_files(void **state)
 			 -EACCES);
 }
 
+/*
+ * One setter behind every hostname writer: the files of /sys and /proc
+ * and a direct call agree on trimming, limits and the logged reason.
+ */
+static void t_hostname_one_setter(void **state)
+{
+	struct mn_kernel *k = *state;
+	struct mn_strbuf why = MN_STRBUF_INIT, log = MN_STRBUF_INIT;
+	char long_name[MN_UTS_LEN + 1], buf[80];
+
+	assert_int_equal(tt_write(k, &tt_root, "/proc/sys/kernel/hostname",
+				  "beta \n"), 6);
+	assert_true(mn_config_get(mn_kernel_config(k), "kernel.hostname", buf,
+				  sizeof(buf)) > 0);
+	assert_string_equal(buf, "beta");
+	/* not NUL-terminated: len bytes count, the rest is not read */
+	assert_int_equal(mn_sys_ident_set_hostname(k, "gammaXYZ", 5, 0, &why),
+			 0);
+	assert_true(mn_config_get(mn_kernel_config(k), "kernel.hostname", buf,
+				  sizeof(buf)) > 0);
+	assert_string_equal(buf, "gamma");
+
+	memset(long_name, 'a', MN_UTS_LEN);
+	long_name[MN_UTS_LEN] = '\0';
+	assert_int_equal(mn_sys_ident_set_hostname(k, long_name, MN_UTS_LEN,
+						   0, &why), -EINVAL);
+	assert_non_null(strstr(mn_strbuf_str(&why), "longer than 64"));
+	assert_int_equal(mn_sys_ident_set_hostname(k, " \n", 2, 0, NULL),
+			 -EINVAL);
+	assert_int_equal(tt_write(k, &tt_root, "/proc/sys/kernel/hostname",
+				  "no space\n"), -EINVAL);
+	assert_int_equal(tt_write(k, &tt_root, "/sys/kernel/hostname",
+				  "\n"), -EINVAL);
+	assert_true(mn_config_get(mn_kernel_config(k), "kernel.hostname", buf,
+				  sizeof(buf)) > 0);
+	assert_string_equal(buf, "gamma");
+	/* each refusal says why in the kernel log: four so far */
+	mn_log_recent(mn_kernel_log(k), &log, 0, MN_LOG_WARNING);
+	assert_non_null(strstr(mn_strbuf_str(&log),
+			       "host name refused: is empty"));
+	assert_non_null(strstr(mn_strbuf_str(&log), "not a host name"));
+	mn_strbuf_release(&log);
+	mn_strbuf_release(&why);
+}
+
 static enum mn_drv_state drv_state(struct mn_kernel *k, const char *name)
 {
 	return mn_driver_state(mn_drivers_find(mn_kernel_drivers(k), name));
@@ -250,6 +297,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(t_config_write, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(t_kernel_files, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(t_hostname_one_setter, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(t_drivers, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_memory_scheduler_cpu, setup,

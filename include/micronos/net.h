@@ -1,5 +1,6 @@
 /*
- * net - the MicronOS network: sockets, antennas and peers (SPEC.md §4).
+ * net - the MicronOS network: sockets (TCP with RFC 793's states, UDP),
+ * antennas (its interfaces) and peers (other instances found and pinged).
  *
  * Sockets.  Every MicronOS socket is a real host socket.  The table records
  * each one under a MicronOS socket descriptor `sd` (1, 2, ...; never reused
@@ -191,8 +192,8 @@ void mn_net_destroy(struct mn_net *net);
  */
 int mn_net_attach(struct mn_kernel *k);
 /*
- * The rows the network adds to the syscall table (SPEC's 3000 socket,
- * 3001 bind, 3003 listen and 3004 accept are syscall.h's), and the slot of
+ * The rows the network adds to the syscall table (the base table's 3000
+ * socket, 3001 bind, 3003 listen and 3004 accept are syscall.h's), and the slot of
  * the `via` argument: bind, connect, listen, accept and shutdown take in
  * args[MN_NET_SYS_VIA] a host descriptor of the socket plus one (0: none),
  * see mn_net_bind().  accept takes accept4's flags in args[3].

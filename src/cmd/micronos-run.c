@@ -36,6 +36,7 @@
 #include <micronos/kernel.h>
 #include <micronos/net.h>
 #include <micronos/strbuf.h>
+#include <micronos/sys_ident.h>
 
 #include "cmd_micronos-run.h"
 #include "sandbox.h"
@@ -199,9 +200,9 @@ static int boot(struct run_opts *o, struct mn_kernel **kout,
 		return e;
 	}
 	/* the hostname is MicronOS's: uname inside reads it from config */
-	if (o->hostname && (e = mn_config_set(mn_kernel_config(k),
-					      "kernel.hostname", o->hostname,
-					      0, &err)) < 0) {
+	if (o->hostname &&
+	    (e = mn_sys_ident_set_hostname(k, o->hostname,
+					   strlen(o->hostname), 0, &err)) < 0) {
 		fprintf(stderr, "micronos-run: --hostname %s: %s\n",
 			o->hostname, mn_strbuf_str(&err));
 		goto fail;

@@ -36,6 +36,7 @@
 #include <micronos/memview.h>
 #include <micronos/net_fs.h>
 #include <micronos/sched.h>
+#include <micronos/sys_ident.h>
 
 #include "fs_trees_i.h"
 
@@ -157,8 +158,7 @@ static int r_hostname(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 static int w_hostname(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 		      const char *data, size_t len)
 {
-	(void)len;
-	return mn_trees_config_write(k, ctx, "kernel.hostname", data);
+	return mn_sys_ident_set_hostname(k, data, len, ctx->cred->pid, NULL);
 }
 
 static int r_boot_time(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,

@@ -14,7 +14,7 @@
  * it is shown.
  *
  * spawn needs the sandbox, which replaces the handler with
- * mn_shell_set_hook("spawn", NULL, ...) when it is loaded.
+ * mn_shell_set_hook(k, "spawn", NULL, ...) when it is loaded.
  */
 #include <errno.h>
 #include <signal.h>

@@ -67,7 +67,7 @@ check "cat of $nfiles generated files" 0 "$nbad"
 # lines and their keys may not, and a sequence of small reads must never
 # mix two renders (a torn line shows as a changed key or line count).
 if command -v python3 >/dev/null; then
-	res=$(printf '%s\n' $files | timeout 120 python3 -c '
+	res=$(printf '%s\n' $files | timeout 240 python3 -c '
 import os, re, sys
 bad = 0
 def keys(text):
@@ -85,7 +85,9 @@ for path in sys.stdin.read().split():
             if not b: break
             whole += b
         for chunk in (1, 7, 4093):
-            if chunk == 1 and len(whole) > 256 << 10: continue
+            # 1-byte reads are one FUSE round trip each: past 16 KiB
+            # they test the load of the machine, not the offsets
+            if chunk == 1 and len(whole) > 16 << 10: continue
             os.lseek(fd, 0, os.SEEK_SET)
             got = b""
             while True:
