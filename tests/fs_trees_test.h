@@ -155,8 +155,11 @@ static inline void tt_check_offsets(struct mn_kernel *k, const char *path)
 		struct mn_strbuf again = MN_STRBUF_INIT;
 
 		assert_int_equal(tt_read_chunks(f, sizes[i], &again), 0);
+		/* a log (events/log) may grow meanwhile: same start is fine */
 		if ((again.len != first.len ||
 		     (first.len && memcmp(again.buf, first.buf, first.len))) &&
+		    !(again.len > first.len &&
+		      memcmp(again.buf, first.buf, first.len) == 0) &&
 		    !tt_same_keys(first.buf, first.len, again.buf, again.len))
 			fail_msg("%s: reads of %zu bytes gave %zu bytes, one "
 				 "read gave %zu (or different bytes)", path,
