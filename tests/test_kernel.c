@@ -17,6 +17,7 @@
 #include <micronos/config.h>
 #include <micronos/evbus.h>
 #include <micronos/health.h>
+#include <micronos/log.h>
 #include <micronos/sched.h>
 #include <micronos/signal.h>
 #include <micronos/driver.h>
@@ -399,6 +400,49 @@ static void health_events_can_fail(void **state)
 	mn_evsub_destroy(sub);
 }
 
+/* Finds a log line at level with both words, waiting up to 5 s. */
+static int log_has(struct mn_kernel *k, int level, const char *a,
+		   const char *b)
+{
+	static struct mn_log_entry e[256];
+	size_t n, i;
+	int t;
+
+	for (t = 0; t < 500; t++) {
+		n = mn_log_snapshot(mn_kernel_log(k), e, 256, MN_LOG_DEBUG);
+		for (i = 0; i < n; i++)
+			if (e[i].level == level && strstr(e[i].text, a) &&
+			    strstr(e[i].text, b))
+				return 1;
+		usleep(10000);
+	}
+	return 0;
+}
+
+/*
+ * Every subsystem's reports reach the log through the bridge, each at its
+ * level: a driver's transition is a notice, a process created debug, a
+ * health component failing an error.
+ */
+static void log_bridge_levels(void **state)
+{
+	struct mn_kernel *k = *state;
+	int32_t pid;
+
+	assert_true(mn_config_set(mn_kernel_config(k), "log.level", "debug", 0,
+				  NULL) >= 0);
+	assert_int_equal(boot_watched(k), 0);
+	assert_int_equal(mn_driver_control(mn_drivers_find(
+		mn_kernel_drivers(k), "zero"), "stop", NULL), 0);
+	assert_true(log_has(k, MN_LOG_NOTICE, "Custom(300)",
+			    "zero: running -> stopped"));
+	assert_true(log_has(k, MN_LOG_ERROR, "Custom(501)",
+			    "drivers: degraded -> failed"));
+	pid = mn_kernel_ktask(k, "logd", MN_PRIO_NORMAL);
+	assert_true(pid > 0);
+	assert_true(log_has(k, MN_LOG_DEBUG, "ProcessCreated", "logd"));
+}
+
 static int exits_seen;
 static int32_t exit_pid;
 
@@ -463,6 +507,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			health_restarts_every_driver, setup, teardown),
 		cmocka_unit_test_setup_teardown(health_events_can_fail, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(log_bridge_levels, setup,
 						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,6 +21,13 @@
  * nothing can recover that but a reader.  The grace lets a person suspend a
  * task or stop a driver on purpose for a while; 0 recovers at once.  Each
  * recovery is an event (Custom 501, health.c) and counted (recoveries).
+ *
+ * The log bridge: a subscriber thread that writes every event of the bus
+ * to the kernel log, one line each, at the level its kind deserves (a
+ * process killed by a signal is a notice, a component failing an error, a
+ * memory allocation debug).  Every subsystem reports what it does on the
+ * bus, so through the bridge every subsystem logs, and `log.level debug`
+ * shows all of it; the level is tested before a line is formatted.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -55,6 +62,9 @@ struct watchdog {
 	pthread_cond_t cond;
 	/* protected by lock: */
 	int stop;
+	struct mn_evsub *logsub;	/* the log bridge's; set once */
+	pthread_t logthread;
+	int log_started;		/* owner only */
 	struct {
 		char name[40];		/* "ktask:3", "driver:zero" */
 		uint64_t since_ns;	/* MicronOS time first seen down */
@@ -396,6 +406,73 @@ static const struct {
 /* The watchdog's period checks never come due on the scheduler. */
 #define WATCHDOG_ONLY_MS 3600000
 
+/* --- the log bridge ------------------------------------------------------- */
+
+/* The level an event is logged at. */
+static int event_level(const struct mn_event *ev)
+{
+	switch (ev->type) {
+	case MN_EV_PROCESS_TERMINATED:
+		return strstr(ev->text, "killed by") ? MN_LOG_NOTICE
+						     : MN_LOG_INFO;
+	case MN_EV_PROCESS_SUSPENDED:
+	case MN_EV_PROCESS_RESUMED:
+	case MN_EV_NETWORK_CONNECTED:
+	case MN_EV_NETWORK_DISCONNECTED:
+		return MN_LOG_INFO;
+	case MN_EV_CUSTOM:
+		break;
+	default:	/* created, timers, memory, disk, signals */
+		return MN_LOG_DEBUG;
+	}
+	switch (ev->custom_id) {
+	case MN_CUSTOM_DRIVER:
+	case MN_CUSTOM_CONFIG:
+		return MN_LOG_NOTICE;
+	case MN_CUSTOM_HEALTH:
+		if (strstr(ev->text, "-> failed") ||
+		    strstr(ev->text, "recovery failed"))
+			return MN_LOG_ERROR;
+		if (strstr(ev->text, "-> degraded"))
+			return MN_LOG_WARNING;
+		return MN_LOG_NOTICE;
+	case MN_CUSTOM_SERVICE:		/* boot stages: logged by the kernel */
+	default:
+		return MN_LOG_DEBUG;
+	}
+}
+
+static void *logbridge_main(void *arg)
+{
+	struct watchdog *w = arg;
+	struct mn_log *log = mn_kernel_log(w->k);
+	struct mn_event ev;
+	uint64_t lost = 0;
+	char type[32];
+	int rc;
+
+	while ((rc = mn_evsub_next(w->logsub, &ev, -1, &lost)) != -EINTR &&
+	       rc != -ESHUTDOWN) {
+		int level;
+
+		if (rc != 1)
+			continue;
+		if (lost)
+			mn_log_write(log, MN_LOG_WARNING, "log: %llu events "
+				     "went by unlogged",
+				     (unsigned long long)lost);
+		level = event_level(&ev);
+		if (!mn_log_enabled(log, level))
+			continue;
+		mn_event_type_label(&ev, type, sizeof(type));
+		mn_log_write(log, level, "%s %s pid %d: %s", type,
+			     mn_event_source_name(
+				     (enum mn_event_source)ev.source),
+			     (int)ev.pid, ev.text);
+	}
+	return NULL;
+}
+
 static void *watchdog_main(void *arg)
 {
 	struct watchdog *w = arg;
@@ -451,6 +528,9 @@ static int watchdog_start(struct mn_kernel *k)
 		return rc;
 	}
 	w->started = 1;
+	if (mn_evsub_create(&w->logsub, mn_kernel_evbus(k), NULL, 0) == 0 &&
+	    pthread_create(&w->logthread, NULL, logbridge_main, w) == 0)
+		w->log_started = 1;
 	return 0;
 }
 
@@ -466,6 +546,11 @@ static void watchdog_stop(struct mn_kernel *k)
 	pthread_mutex_unlock(&w->lock);
 	if (w->started)
 		pthread_join(w->thread, NULL);
+	if (w->log_started) {
+		mn_evsub_interrupt(w->logsub);
+		pthread_join(w->logthread, NULL);
+	}
+	mn_evsub_destroy(w->logsub);
 	k->watchdog = NULL;
 	pthread_cond_destroy(&w->cond);
 	pthread_mutex_destroy(&w->lock);
