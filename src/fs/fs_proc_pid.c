@@ -586,6 +586,10 @@ static int pid_list(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 		return -ENOMEM;
 	n = mn_proc_pids(pt, pids, max);
 	for (i = 0; i < n && i < max; i++) {
+		struct mn_proc_info pi;
+
+		if (mn_proc_get(pt, pids[i], &pi) < 0 || mn_pview_reaped(&pi))
+			continue;	/* gone, or reaped by the host */
 		snprintf(name, sizeof(name), "%d", (int)pids[i]);
 		if (emit(e, name))
 			break;
@@ -597,6 +601,7 @@ static int pid_list(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 static int pid_lookup(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 		      const char *name)
 {
+	struct mn_proc_info pi;
 	char *end;
 	long pid;
 
@@ -605,7 +610,8 @@ static int pid_lookup(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 		return -ENOENT;
 	pid = strtol(name, &end, 10);
 	if (*end || pid <= 0 || pid > INT32_MAX ||
-	    !mn_proc_exists(mn_kernel_procs(k), (int32_t)pid))
+	    mn_proc_get(mn_kernel_procs(k), (int32_t)pid, &pi) < 0 ||
+	    mn_pview_reaped(&pi))
 		return -ENOENT;
 	return 0;
 }
