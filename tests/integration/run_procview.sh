@@ -135,6 +135,13 @@ for pid in "$slp" "$py" "$lsl"; do
 		"$(row "$pid" | awk '{ print substr($5, 1, 1), $2, $3, $7 }')" \
 		"$(srow "$pid" | awk '{ print $6, $3, $4, $10 }')"
 done
+stop=$(msh "$N" "top -c")
+for pid in "$slp" "$py"; do
+	check "shell top $pid: state as ps inside" \
+		"$(row "$pid" | awk '{ print substr($5, 1, 1) }')" \
+		"$(printf '%s\n' "$stop" | awk -v p="$pid" '$1 == p { print $5 }')"
+done
+check_grep "shell top: Mem is the RAM free shows" "^Mem: +[0-9.]+ [KMGT]iB total" "$stop"
 for pid in 2 3 4 5; do
 	st=$(awk '{ print $3 }' "$MNT/proc/$pid/stat")
 	check "kernel task $pid: shell ps state is /proc/$pid/stat's" "$st" "$(srow "$pid" | awk '{ print $6 }')"
