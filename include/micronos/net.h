@@ -482,7 +482,8 @@ struct mn_net_ping_stats {
  * hex digits), or "ADDR:PORT": count echo requests (1..100) interval_ms
  * apart (0: 1000), each waited for up to timeout_ms (0: 1000).  Prints
  * ping(8)-style lines into out (may be NULL) and fills st (may be NULL).
- * Returns the number of replies, or -ENOENT (no such peer), -ENETDOWN,
+ * Returns the number of replies, or -ENOENT (no such peer), -ENOTUNIQ
+ * (several peers have that name: out lists their ids), -ENETDOWN,
  * -ENOTCONN, -EINVAL.
  */
 int mn_net_ping(struct mn_net *net, const char *peer, int count,

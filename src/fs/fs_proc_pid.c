@@ -621,6 +621,10 @@ static int pid_list(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 		return -ENOMEM;
 	n = mn_proc_pids(pt, pids, max);
 	for (i = 0; i < n && i < max; i++) {
+		struct mn_proc_info pi;
+
+		if (mn_proc_get(pt, pids[i], &pi) < 0 || mn_pview_reaped(&pi))
+			continue;	/* gone, or reaped by the host */
 		snprintf(name, sizeof(name), "%d", (int)pids[i]);
 		if (emit(e, name))
 			break;
@@ -632,6 +636,7 @@ static int pid_list(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 static int pid_lookup(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 		      const char *name)
 {
+	struct mn_proc_info pi;
 	char *end;
 	long pid;
 
@@ -641,11 +646,13 @@ static int pid_lookup(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 	pid = strtol(name, &end, 10);
 	if (*end || pid <= 0 || pid > INT32_MAX)
 		return -ENOENT;
-	if (mn_proc_exists(mn_kernel_procs(k), (int32_t)pid))
-		return 0;
 	/* a fork that made no trapped call yet: register the world's */
-	mn_proc_sync_host(mn_kernel_procs(k), 1);
-	return mn_proc_exists(mn_kernel_procs(k), (int32_t)pid) ? 0 : -ENOENT;
+	if (mn_proc_get(mn_kernel_procs(k), (int32_t)pid, &pi) < 0) {
+		mn_proc_sync_host(mn_kernel_procs(k), 1);
+		if (mn_proc_get(mn_kernel_procs(k), (int32_t)pid, &pi) < 0)
+			return -ENOENT;
+	}
+	return mn_pview_reaped(&pi) ? -ENOENT : 0;
 }
 
 const struct mn_synth_dir_ops mn_fs_proc_pid_dyn = {

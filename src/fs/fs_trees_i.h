@@ -117,9 +117,18 @@ struct mn_hostcpu {
 int mn_hostcpu_read(struct mn_hostcpu *out);
 /* Appends a whole host file (cpuinfo) to out; at most max bytes. */
 int mn_host_file_append(const char *path, size_t max, struct mn_strbuf *out);
-/* CPUs online/configured on the host (at least 1). */
+/*
+ * MicronOS's CPUs: the host CPUs it may use (the daemon's affinity, within
+ * its cgroup's cpuset).  Writes up to max host CPU ids, ascending, into ids
+ * (may be NULL) and returns how many there are (at least 1).  MicronOS CPU
+ * i is host CPU ids[i].
+ */
+unsigned mn_host_cpus(unsigned *ids, unsigned max);
+/* Their count, for /sys/devices/system/cpu and Cpus_allowed. */
 unsigned mn_host_ncpu_online(void);
 unsigned mn_host_ncpu_conf(void);
+/* The host's /proc/cpuinfo entries of MicronOS's CPUs, renumbered 0..n-1. */
+int mn_host_cpuinfo(struct mn_strbuf *out, size_t max);
 /* sysconf(_SC_CLK_TCK) (100 if unknown) and the page size. */
 uint64_t mn_host_clk_tck(void);
 uint64_t mn_host_page_size(void);

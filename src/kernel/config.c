@@ -68,6 +68,7 @@ static const struct mn_config_key core_keys[] = {
 	{.name = "memory.size", .type = MN_CONFIG_SIZE, .def = "64M", .desc = "size of the MicronOS address space", .min = MiB, .max = 64 * GiB, .flags = MN_CONFIG_F_RESTART},
 	{.name = "sched.workers", .type = MN_CONFIG_INT, .def = "2", .desc = "threads running kernel tasks", .min = 1, .max = 16, .flags = MN_CONFIG_F_RESTART},
 	{.name = "health.period_ms", .type = MN_CONFIG_INT, .def = "1000", .desc = "default period of health checks", .min = 100, .max = 3600000},
+	{.name = "health.grace_ms", .type = MN_CONFIG_INT, .def = "5000", .desc = "how long a kernel task may stay suspended or a driver stopped before the health monitor recovers it", .min = 0, .max = 3600000},
 	{.name = "ipc.capacity", .type = MN_CONFIG_INT, .def = "64", .desc = "messages a new IPC channel holds", .min = 1, .max = 65536},
 	{.name = "ipc.max_channels", .type = MN_CONFIG_INT, .def = "64", .desc = "IPC channels alive at once", .min = 1, .max = 4096},
 	{.name = "timers.max", .type = MN_CONFIG_INT, .def = "256", .desc = "armed timers at once", .min = 1, .max = 100000},
