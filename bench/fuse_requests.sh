@@ -15,6 +15,9 @@
 #   unlink   of each (rmdirs included)
 #   tmp      2,000 creations in /tmp inside micronos-run, beside the same
 #            in a kernel tmpfs inside (/dev/shm)
+#   write, read  256 MiB sequential (1 MiB blocks, fsync; the read in a
+#            new open), also on bindfs over a host directory when bindfs
+#            is installed (storage reads should be at least bindfs's)
 # Around each loop it reads the daemon's request counters (`stats
 # fuse.req` in its shell) and divides by the loop's operations: that is
 # the "requests/op" column, split by FUSE operation in the last one.
@@ -52,6 +55,7 @@ down() {
 		>/dev/null 2>&1
 }
 cleanup() {
+	mountpoint -q "$T/bind" 2>/dev/null && umount "$T/bind"
 	down
 	while mountpoint -q "$MNT" 2>/dev/null; do umount -l "$MNT" || break; done
 	rm -rf "$T" "$BACK"
@@ -63,7 +67,11 @@ for i in $(seq 100); do
 	[ -e "$MNT/proc/meminfo" ] && break
 	sleep 0.1
 done
-mkdir -p "$MNT/home/bench" "$BACK/host"
+mkdir -p "$MNT/home/bench" "$BACK/host" "$BACK/bindsrc" "$T/bind"
+BINDFS=
+if command -v bindfs >/dev/null && bindfs "$BACK/bindsrc" "$T/bind"; then
+	BINDFS=$T/bind
+fi
 
 # op count lines of every fuse.req.OP counter
 snap() {
@@ -91,7 +99,7 @@ run_mn() {
 	out=$("$@" 2>&1) || { echo "failed: $* : $out" >&2; return 1; }
 	t1=$(ns)
 	snap >"$T/b"
-	v=$(awk '/us\/op/ { print $2 }' <<<"$out")
+	v=$(awk '/us\/op|MB\/s/ { print $2 }' <<<"$out")
 	[ -n "$v" ] || v=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", (b - a) / 1e9 }')
 	# reread: the loop's own count of opens
 	[ "$c" = reread ] && n=$(awk '{ print $4 }' <<<"$out")
@@ -103,9 +111,9 @@ run_native() {
 	t0=$(ns)
 	out=$("$@" 2>&1) || { echo "failed: $* : $out" >&2; return 1; }
 	t1=$(ns)
-	v=$(awk '/us\/op/ { print $2 }' <<<"$out")
+	v=$(awk '/us\/op|MB\/s/ { print $2 }' <<<"$out")
 	[ -n "$v" ] || v=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", (b - a) / 1e9 }')
-	rec "$c" native "$v"
+	rec "$c" "${CONF:-native}" "$v"
 }
 
 # No --bind under /tmp: its target would be made on a tmpfs over /tmp.
@@ -128,6 +136,19 @@ for r in $(seq "$REPS"); do
 	run_mn "tmp create, inside" 2000 $INSIDE sh -c \
 		"mkdir /tmp/tb && exec /home/bench/fsbench meta /tmp/tb 2000 create"
 	$INSIDE sh -c 'rm -rf /tmp/tb /dev/shm/tb'
+	for dir in "$BACK/host" ${BINDFS:+"$BINDFS"} "$MNT/home/bench"; do
+		CONF=native
+		[ "$dir" = "$BINDFS" ] && CONF=bindfs
+		if [ "$dir" = "$MNT/home/bench" ]; then
+			run_mn "write 256 MiB (MB/s)" 256 "$FSB" write "$dir/big" 256 1M
+			run_mn "read 256 MiB (MB/s)" 256 "$FSB" read "$dir/big" 1M
+		else
+			CONF=$CONF run_native "write 256 MiB (MB/s)" "$FSB" write "$dir/big" 256 1M
+			CONF=$CONF run_native "read 256 MiB (MB/s)" "$FSB" read "$dir/big" 1M
+		fi
+		rm -f "$dir/big"
+	done
+	unset CONF
 done
 
 # The table: per case and config, median and range; ratio of medians.
@@ -136,12 +157,11 @@ awk -F '\t' '
 END {
 	print "| case | config | median | min … max | runs | × native | requests/op | by operation (last run) |"
 	print "|---|---|--:|--:|--:|--:|--:|---|"
-	nc = split("reread,create,stat,ls -lR,unlink,tmp create, inside", order, ",")
-	order[6] = order[6] "," order[7]; nc = 6
+	nc = split("reread;create;stat;ls -lR;unlink;tmp create, inside;write 256 MiB (MB/s);read 256 MiB (MB/s)", order, ";")
 	for (i = 1; i <= nc; i++) {
 		c = order[i]
-		split("native micronos", cf, " ")
-		for (j = 1; j <= 2; j++) {
+		split("native bindfs micronos", cf, " ")
+		for (j = 1; j <= 3; j++) {
 			k = c SUBSEP cf[j]
 			if (!(k in n)) continue
 			delete a
@@ -152,7 +172,8 @@ END {
 			md = n[k] % 2 ? a[(n[k] + 1) / 2] : (a[n[k] / 2] + a[n[k] / 2 + 1]) / 2
 			M[k] = md
 			ratio = "1.00×"
-			if (cf[j] != "native") ratio = ((c SUBSEP "native") in M && M[c SUBSEP "native"] > 0) ? sprintf("%.2f×", md / M[c SUBSEP "native"]) : "—"
+			# a cost: time / native time, or native rate / rate
+			if (cf[j] != "native") ratio = ((c SUBSEP "native") in M && M[c SUBSEP "native"] > 0 && md > 0) ? sprintf("%.2f×", c ~ /MB\/s/ ? M[c SUBSEP "native"] / md : md / M[c SUBSEP "native"]) : "—"
 			split(q[k], qq, " ")
 			by = ""
 			for (x = 2; x in qq; x += 2) by = by (by ? ", " : "") qq[x] " " qq[x + 1]
@@ -161,4 +182,4 @@ END {
 	}
 }' "$T/rows"
 echo
-echo "Units: us/op (fsbench), ls -lR in seconds. $REPS runs, $FILES files; load $(cut -d' ' -f1-3 /proc/loadavg); $(git -C "$SRC" rev-parse --short HEAD)."
+echo "Units: us/op (fsbench) unless named, ls -lR in seconds; × native is the cost (time ratio, or native rate ÷ rate); requests/op of write and read are per MiB. $REPS runs, $FILES files; load $(cut -d' ' -f1-3 /proc/loadavg); $(git -C "$SRC" rev-parse --short HEAD)."

@@ -301,6 +301,35 @@ static void other_xattr_namespaces_are_unsupported(void **state)
 	assert_int_equal(errno, ENODATA);
 }
 
+/* A sequential read of storage: about one READ a MiB (readahead raised). */
+static void sequential_reads_come_in_big_requests(void **state)
+{
+	struct fx *fx = *state;
+	size_t size = 4u << 20;
+	char *data = malloc(size), a[256];
+	uint64_t r0;
+	ssize_t n, total = 0;
+	int fd;
+
+	assert_non_null(data);
+	memset(data, 'z', size);
+	/* through the VFS: the kernel has no page of it */
+	assert_int_equal(mn_vfs_write_file(mn_vfs_of(fx->k), kc, "/",
+					   "/home/big", data, size, 0644),
+			 0);
+	p(fx, a, sizeof(a), "home/big");
+	r0 = reqs(fx, "read");
+	fd = open(a, O_RDONLY);
+	assert_true(fd >= 0);
+	while ((n = read(fd, data, 1u << 20)) > 0)
+		total += n;
+	close(fd);
+	assert_int_equal(total, (ssize_t)size);
+	/* 128 KiB readahead (the kernel's default) would take 32 */
+	assert_true(reqs(fx, "read") - r0 <= 8);
+	free(data);
+}
+
 /* --- exactness ----------------------------------------------------------- */
 
 static void expect_size(const char *path, off_t size)
@@ -374,6 +403,7 @@ int main(void)
 	    FX_TEST(generated_file_costs_open_reads_release),
 	    FX_TEST(create_costs_no_flush),
 	    FX_TEST(other_xattr_namespaces_are_unsupported),
+	    FX_TEST(sequential_reads_come_in_big_requests),
 	    FX_TEST(changes_by_any_path_read_back_at_once),
 	};
 
