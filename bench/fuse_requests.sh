@@ -2,7 +2,7 @@
 # bench/fuse_requests.sh - FUSE requests per operation of the file system
 # loops, and their time beside the same loop natively, in one run.
 #
-#   bench/fuse_requests.sh [-r REPS] [-n FILES] [BUILD_DIR]   (root)
+#   bench/fuse_requests.sh [-w] [-r REPS] [-n FILES] [BUILD_DIR]   (root)
 #
 # Boots a private instance (`micronos up --mount`, data and native
 # directory on the same tmpfs, /dev/shm) and runs bench/fsbench.c loops on
@@ -21,11 +21,15 @@
 # Around each loop it reads the daemon's request counters (`stats
 # fuse.req` in its shell) and divides by the loop's operations: that is
 # the "requests/op" column, split by FUSE operation in the last one.
-# Prints a Markdown table: median, min … max, ratio of medians to native.
+# Prints a Markdown table: median, min … max, ratio of medians to native;
+# -w also writes it into bench/RESULTS.md as the section "FUSE requests
+# per operation" (replacing the one there; bench/run keeps it).
 set -u
-REPS=5 FILES=10000
-while getopts r:n: o; do
+REPS=5 FILES=10000 WRITE=0
+CMDLINE="bench/fuse_requests.sh $*"
+while getopts wr:n: o; do
 	case $o in
+	w) WRITE=1 ;;
 	r) REPS=$OPTARG ;;
 	n) FILES=$OPTARG ;;
 	*) exit 2 ;;
@@ -152,6 +156,7 @@ for r in $(seq "$REPS"); do
 done
 
 # The table: per case and config, median and range; ratio of medians.
+table() {
 awk -F '\t' '
 { k = $1 SUBSEP $2; n[k]++; v[k, n[k]] = $3; q[k] = $4; cases[$1] = 1; conf[k] = $2 }
 END {
@@ -183,3 +188,29 @@ END {
 }' "$T/rows"
 echo
 echo "Units: us/op (fsbench) unless named, ls -lR in seconds; × native is the cost (time ratio, or native rate ÷ rate); requests/op of write and read are per MiB. $REPS runs, $FILES files; load $(cut -d' ' -f1-3 /proc/loadavg); $(git -C "$SRC" rev-parse --short HEAD)."
+}
+
+table | tee "$T/table.md"
+((WRITE)) || exit 0
+RESULTS=$SRC/bench/RESULTS.md
+{
+	echo "<!-- fuse_requests.sh begin -->"
+	echo "## FUSE requests per operation"
+	echo
+	echo "Written by \`$CMDLINE\` on $(date -u '+%Y-%m-%d %H:%M UTC') (not by bench/run, which keeps this section): the file system loops of bench/fsbench.c on a private instance's mount and natively, on the same tmpfs, repetitions interleaved. requests/op is the daemon's own count of FUSE requests (\`stats fuse.req\`) over the loop divided by its operations; the last column splits it by FUSE operation. RELEASE and FORGET are sent by the kernel after close and unlink return: they cost the daemon, not the caller's wait."
+	echo
+	cat "$T/table.md"
+	echo "<!-- fuse_requests.sh end -->"
+} >"$T/section.md"
+python3 - "$RESULTS" "$T/section.md" <<'PY'
+import sys
+path, sec = sys.argv[1], open(sys.argv[2]).read()
+old = open(path).read() if __import__("os").path.exists(path) else ""
+a, b = old.find("<!-- fuse_requests.sh begin -->"), old.find("<!-- fuse_requests.sh end -->")
+if a >= 0 and b > a:
+    new = old[:a] + sec.rstrip("\n") + old[b + len("<!-- fuse_requests.sh end -->"):]
+else:
+    new = old.rstrip("\n") + "\n\n" + sec
+open(path, "w").write(new if new.endswith("\n") else new + "\n")
+PY
+echo "fuse_requests.sh: wrote the section into $RESULTS"
