@@ -193,7 +193,7 @@ joined:
 
 /* --- mount and unmount --------------------------------------------------- */
 
-static int user_allow_other(void)
+int mn_fusefs_user_allow_other(void)
 {
 	FILE *f = fopen("/etc/fuse.conf", "re");
 	char line[256];
@@ -213,23 +213,25 @@ static struct fuse_session *new_session(struct mn_fusefs *fs,
 					struct mn_strbuf *err)
 {
 	const char *name = fs->kernel ? mn_kernel_name(fs->kernel) : NULL;
-	char o[256];
+	char *o = fs->mntopts;
 	char *argv[4] = {"micronos", "-o", o, NULL};
 	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
 	struct fuse_lowlevel_ops ops;
 	struct fuse_session *se;
 	int allow_other = !(fs->flags & MN_FUSEFS_NO_ALLOW_OTHER);
 
-	if (allow_other && geteuid() != 0 && !user_allow_other()) {
+	if (allow_other && geteuid() != 0 && !mn_fusefs_user_allow_other()) {
 		fuse_log(FUSE_LOG_WARNING,
 			 "micronos: /etc/fuse.conf lacks "
-			 "user_allow_other: only this user sees the mount\n");
+			 "user_allow_other: only this user sees the mount "
+			 "(sandboxed programs may use only ids mapped onto "
+			 "this user)\n");
 		allow_other = 0;
 	}
 	/* fsname shows in mountinfo: name the instance if the name is tame. */
 	if (!name || strpbrk(name, ",\\ \t\n"))
 		name = NULL;
-	snprintf(o, sizeof(o), "fsname=micronos%s%s,subtype=micronos%s%s",
+	snprintf(o, sizeof(fs->mntopts), "fsname=micronos%s%s,subtype=micronos%s%s",
 		 name ? ":" : "", name ? name : "",
 		 allow_other ? ",allow_other" : "",
 		 fs->flags & MN_FUSEFS_VFS_PERMISSIONS
@@ -318,16 +320,53 @@ static void raise_readahead(struct mn_fusefs *fs)
 	close(fd);
 }
 
+/*
+ * Root mounts with mount(2) through libfuse.  Anyone else asks fusermount3
+ * (fusefs_mnt.c says why libfuse would not) and hands libfuse the
+ * descriptor it got as "/dev/fd/N".
+ */
+static int do_mount(struct mn_fusefs *fs, struct mn_strbuf *err)
+{
+	char fdpath[32];
+	int fd;
+
+	if (geteuid() == 0) {
+		if (access("/dev/fuse", F_OK) < 0) {
+			if (err)
+				mn_strbuf_printf(err, "cannot mount FUSE at "
+						 "%s: no /dev/fuse (load the "
+						 "module: modprobe fuse)",
+						 fs->mountpoint);
+			return -ENODEV;
+		}
+		if (fuse_session_mount(fs->se, fs->mountpoint) != 0)
+			goto fail;
+		return 0;
+	}
+	if ((fd = fusefs_fusermount(fs->mountpoint, fs->mntopts, err)) < 0)
+		return fd;
+	fs->helper_mount = 1;
+	snprintf(fdpath, sizeof(fdpath), "/dev/fd/%d", fd);
+	if (fuse_session_mount(fs->se, fdpath) == 0)
+		return 0;
+	close(fd);
+fail:
+	if (err)
+		mn_strbuf_printf(err, "cannot mount FUSE at %s",
+				 fs->mountpoint);
+	return -EIO;
+}
+
 static int start_serving(struct mn_fusefs *fs, struct mn_strbuf *err)
 {
 	struct stat st;
 	int rc;
 
-	if (fuse_session_mount(fs->se, fs->mountpoint) != 0) {
-		if (err)
-			mn_strbuf_printf(err, "cannot mount FUSE at %s",
-					 fs->mountpoint);
-		return -EIO;
+	if ((rc = do_mount(fs, err)) < 0) {
+		if (fs->helper_mount)
+			fusefs_unmount_path(fs->mountpoint);
+		fs->helper_mount = 0;
+		return rc;
 	}
 	fs->mounted = 1;
 	if ((rc = fusefs_notifier_start(fs)) < 0 || (rc = loop_start(fs)) < 0) {
@@ -397,7 +436,7 @@ void mn_fusefs_unmount(struct mn_fusefs *fs)
 	fs->hooked = 0;
 	if (fs->loop_started && loop_stop(fs) < 0) {
 		/* Its threads still use fs: leak rather than crash. */
-		umount2(fs->mountpoint, MNT_DETACH);
+		fusefs_unmount_path(fs->mountpoint);
 		return;
 	}
 	fusefs_notifier_quiesce(fs);
@@ -406,6 +445,9 @@ void mn_fusefs_unmount(struct mn_fusefs *fs)
 	/* Closes /dev/fuse (aborting what is pending) and detaches. */
 	if (fs->mounted)
 		fuse_session_unmount(fs->se);
+	/* libfuse does not unmount what it got as /dev/fd/N */
+	if (fs->helper_mount)
+		fusefs_unmount_path(fs->mountpoint);
 	fs_free(fs);
 }
 

@@ -7,7 +7,8 @@
  * outside; identity without a map, and then no lock is taken).  The maps
  * may be replaced while serving (mn_fusefs_set_idmaps), hence the rwlock.  The
  * pid is the MicronOS pid of the host process when the kernel knows it (a
- * sandboxed program), else 0.
+ * sandboxed program, registered on the spot if it is a fork that made no
+ * trapped call yet: mn_proc_resolve_host), else 0.
  *
  * Supplementary groups are only asked for callers other than root (root
  * passes every check anyway).  libfuse reads them from /proc/PID/status,
@@ -202,7 +203,8 @@ static pid_t host_tgid(pid_t tid)
  * The MicronOS pid of a caller.  FUSE gives the calling thread's id: a
  * program's other threads are found through their thread group.  Only
  * callers whose uid is not the host's own (a mapped sandbox id) pay for
- * that look-up; host tools browsing the mount are no MicronOS process.
+ * that look-up (ids below 65536 are the sandbox's: see ARCHITECTURE.md,
+ * "Ids"); host tools browsing the mount are no MicronOS process.
  */
 static int32_t caller_pid(struct mn_fusefs *fs, const struct fuse_ctx *ctx,
 			  uint32_t mapped_uid)
@@ -211,7 +213,11 @@ static int32_t caller_pid(struct mn_fusefs *fs, const struct fuse_ctx *ctx,
 	int32_t pid = mn_proc_find_by_host(pt, ctx->pid);
 	pid_t tgid;
 
-	if (pid <= 0 && mapped_uid != ctx->uid &&
+	/* a fork not registered yet is registered now (the sandbox's
+	   resolver): /proc/self must name the caller from its first call */
+	if (pid <= 0 && mapped_uid != ctx->uid && mapped_uid < 65536)
+		pid = mn_proc_resolve_host(pt, ctx->pid);
+	if (pid <= 0 && mapped_uid != ctx->uid && mapped_uid < 65536 &&
 	    (tgid = host_tgid(ctx->pid)) > 0 && tgid != ctx->pid)
 		pid = mn_proc_find_by_host(pt, tgid);
 	return pid > 0 ? pid : 0;
@@ -226,10 +232,13 @@ void fusefs_req_cred(struct mn_fusefs *fs, fuse_req_t req, struct req_cred *out)
 	out->cred.flags = MN_VFS_CRED_COHERENT;
 	out->cred.uid = fusefs_uid_in(fs, ctx->uid);
 	out->cred.gid = fusefs_gid_in(fs, ctx->gid);
+	/* host root keeps its privilege under whatever id it maps to */
+	if (ctx->uid == 0)
+		out->cred.flags |= MN_VFS_CRED_ADMIN;
 	out->cred.groups = out->groups;
 	if (fs->kernel && ctx->pid > 0)
 		out->cred.pid = caller_pid(fs, ctx, out->cred.uid);
-	if (out->cred.uid != 0 && ctx->pid > 0)
+	if (ctx->uid != 0 && out->cred.uid != 0 && ctx->pid > 0)
 		out->cred.ngroups =
 		    caller_groups(fs, req, ctx->pid, out->groups);
 }

@@ -27,6 +27,7 @@
 #include <stdatomic.h>
 #include <sys/types.h>
 
+#include <micronos/stats.h>
 #include <micronos/vfs.h>
 
 #include "fusefs.h"
@@ -157,7 +158,8 @@ struct fusefs_opstat {
 	atomic_ullong lat[MN_FUSEFS_LAT_BUCKETS];
 	/* 0 not yet, 1 the kernel's counters below are set, -1 never */
 	atomic_int published;
-	_Atomic uint64_t *k_count, *k_ns, *k_lat[MN_FUSEFS_LAT_BUCKETS];
+	_Atomic uint64_t *k_count;
+	struct mn_stat_hist *k_hist;
 };
 
 struct mn_fusefs {
@@ -173,6 +175,8 @@ struct mn_fusefs {
 	struct idmap uidmap, gidmap;
 	atomic_int mapped;
 	int mounted;	/* fuse_session_mount succeeded */
+	int helper_mount; /* made by fusermount3: unmounted by it too */
+	char mntopts[256]; /* the -o options of the mount */
 	int hooked;	/* our change hook is installed on vfs */
 	dev_t conn_dev; /* st_dev of the mount: fusectl id */
 
@@ -290,5 +294,11 @@ void fusefs_counted_ops(struct fuse_lowlevel_ops *out);
 /* fusefs_mnt.c */
 int fusefs_prepare_mountpoint(const char *path, char *canon, size_t size,
 			      struct mn_strbuf *err);
+/* Mounts through fusermount3 with these -o options: the /dev/fuse
+ * descriptor of the new mount, or -errno with one line in err. */
+int fusefs_fusermount(const char *mountpoint, const char *opts,
+		      struct mn_strbuf *err);
+/* Lazy unmount: umount2, or fusermount3 -u -z when not allowed.  0/-errno */
+int fusefs_unmount_path(const char *path);
 
 #endif

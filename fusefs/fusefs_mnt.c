@@ -10,6 +10,14 @@
  * a hung one (its daemon stopped, not dead: a stat would wait for ever), so
  * a FUSE mount point is only ever probed from a child process with a
  * deadline; anything but ENOTCONN leaves it alone and says why.
+ *
+ * An ordinary user cannot open /dev/fuse (0600 on many hosts) nor call
+ * mount(2): the setuid helper fusermount3 does both for it and passes the
+ * /dev/fuse descriptor back over a socket named in _FUSE_COMMFD.  libfuse
+ * falls back to it only when mount(2) says EPERM after /dev/fuse opened,
+ * so with a 0600 device it never gets there: fusefs_fusermount() makes
+ * that call itself and the session is then mounted on "/dev/fd/N".
+ * Unmounting such a mount is fusermount3's too (fusefs_unmount_path()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +27,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -183,23 +193,181 @@ static int probe(const char *path)
 	return -ETIMEDOUT;
 }
 
+/* Waits for a helper, at most timeout_ms: its exit status or -errno. */
+static int wait_helper(pid_t pid, int timeout_ms)
+{
+	struct timespec tick = {0, 5 * 1000 * 1000};
+	int status, waited;
+
+	for (waited = 0; waited < timeout_ms; waited += 5) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+		if (r < 0)
+			return -errno;
+		nanosleep(&tick, NULL);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return -ETIMEDOUT;
+}
+
 static int detach(const char *path)
 {
-	char *argv[] = {"fusermount3", "-u", "-z", "--", (char *)path, NULL};
+	char *argv[] = {"fusermount3", "-u", "-z", "-q", "--", (char *)path,
+			NULL};
+	posix_spawn_file_actions_t fa;
 	pid_t pid;
-	int status;
+	int rc;
 
 	if (umount2(path, MNT_DETACH) == 0)
 		return 0;
 	if (errno != EPERM)
 		return -errno;
 	/* Not root: the setuid helper may unmount what this user mounted. */
-	if (posix_spawnp(&pid, "fusermount3", NULL, NULL, argv, environ))
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	rc = posix_spawnp(&pid, "fusermount3", &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc)
 		return -EPERM;
-	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
-	    WEXITSTATUS(status))
-		return -EPERM;
-	return 0;
+	return wait_helper(pid, 10000) == 0 ? 0 : -EPERM;
+}
+
+int fusefs_unmount_path(const char *path)
+{
+	return detach(path);
+}
+
+/* The /dev/fuse descriptor fusermount3 sends back, or -errno. */
+static int recv_fd(int sock)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	char c;
+	struct iovec iov = {.iov_base = &c, .iov_len = 1};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = u.buf,
+			    .msg_controllen = sizeof(u.buf)};
+	struct cmsghdr *cm;
+	ssize_t n;
+	int fd;
+
+	do
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return n < 0 ? -errno : -EIO;
+	cm = CMSG_FIRSTHDR(&mh);
+	if (!cm || cm->cmsg_level != SOL_SOCKET ||
+	    cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(sizeof(fd)))
+		return -EIO;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
+	return fd;
+}
+
+/* First line of what a helper wrote, without its "NAME: " prefix. */
+static void helper_text(int fd, char *out, size_t size)
+{
+	ssize_t n = read(fd, out, size - 1);
+	char *nl, *colon;
+
+	out[n > 0 ? n : 0] = '\0';
+	if ((nl = strchr(out, '\n')))
+		*nl = '\0';
+	if ((colon = strstr(out, ": ")) && colon - out < 16)
+		memmove(out, colon + 2, strlen(colon + 2) + 1);
+}
+
+int fusefs_fusermount(const char *mountpoint, const char *opts,
+		      struct mn_strbuf *err)
+{
+	char *argv[] = {"fusermount3", "-o", (char *)opts, "--",
+			(char *)mountpoint, NULL};
+	posix_spawn_file_actions_t fa;
+	char env_fd[32], why[256] = "";
+	char **envp;
+	int sv[2], ep[2], fd, rc, st;
+	size_t n = 0;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	if (pipe2(ep, O_CLOEXEC) < 0) {
+		rc = -errno;
+		goto close_sv;
+	}
+	while (environ[n])
+		n++;
+	if (!(envp = calloc(n + 2, sizeof(*envp)))) {
+		rc = -ENOMEM;
+		goto close_ep;
+	}
+	/* The helper's end keeps its number: dup2 onto itself clears
+	 * FD_CLOEXEC in the child only. */
+	snprintf(env_fd, sizeof(env_fd), "_FUSE_COMMFD=%d", sv[1]);
+	for (n = 0; environ[n]; n++)
+		envp[n] = environ[n];
+	envp[n] = env_fd;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, sv[1], sv[1]);
+	posix_spawn_file_actions_adddup2(&fa, ep[1], 2);
+	rc = posix_spawnp(&pid, "fusermount3", &fa, NULL, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	free(envp);
+	close(sv[1]);
+	sv[1] = -1;
+	close(ep[1]);
+	ep[1] = -1;
+	if (rc) {
+		errmsg(err, "cannot run fusermount3 to mount %s", mountpoint,
+		       rc);
+		if (err && rc == ENOENT)
+			mn_strbuf_printf(err, " (install the fuse3 package)");
+		rc = -rc;
+		goto close_ep;
+	}
+	/* It exits after sending; a closed socket means it refused. */
+	fd = recv_fd(sv[0]);
+	st = wait_helper(pid, 10000);
+	if (fd >= 0 && st == 0) {
+		rc = fd;
+		goto close_ep;
+	}
+	if (fd >= 0)
+		close(fd);
+	helper_text(ep[0], why, sizeof(why));
+	if (err) {
+		mn_strbuf_printf(err, "fusermount3 cannot mount %s",
+				 mountpoint);
+		if (why[0])
+			mn_strbuf_printf(err, ": %s", why);
+		else if (st == -ETIMEDOUT)
+			mn_strbuf_printf(err, ": it did not answer in 10 s");
+		/* fusermount3 >= 3.13 opens the device with our rights */
+		if (strstr(why, "open /dev/fuse: Permission denied"))
+			mn_strbuf_printf(err, " (/dev/fuse must be open to "
+					 "users, mode 0666, the kernel's "
+					 "default: ask root)");
+		else if (strstr(why, "not found"))
+			mn_strbuf_printf(err, " (load the module: modprobe "
+					 "fuse)");
+	}
+	rc = strstr(why, "not found") ? -ENODEV
+	     : st == -ETIMEDOUT	      ? -ETIMEDOUT
+				      : -EPERM;
+close_ep:
+	if (ep[1] >= 0)
+		close(ep[1]);
+	close(ep[0]);
+close_sv:
+	if (sv[1] >= 0)
+		close(sv[1]);
+	close(sv[0]);
+	return rc;
 }
 
 static int clean_canonical(const char *canon, struct mn_strbuf *err)
@@ -254,6 +422,24 @@ int mn_fusefs_clean_dead(const char *path, struct mn_strbuf *err)
 	return clean_canonical(canon, err);
 }
 
+/* 0 if dir has no entries, -ENOTEMPTY, or -errno. */
+static int dir_empty(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	int rc = 0;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+			rc = -ENOTEMPTY;
+			break;
+		}
+	closedir(d);
+	return rc;
+}
+
 int fusefs_prepare_mountpoint(const char *path, char *canon, size_t size,
 			      struct mn_strbuf *err)
 {
@@ -294,6 +480,14 @@ int fusefs_prepare_mountpoint(const char *path, char *canon, size_t size,
 		rc = -errno;
 	else if (!S_ISDIR(st.st_mode))
 		rc = -ENOTDIR;
+	else if ((rc = dir_empty(canon)) == -ENOTEMPTY) {
+		/* Mounting over files hides them: say so rather than
+		 * let the instance shadow someone's data. */
+		errmsg(err, "mount point %s is not empty (its files would "
+		       "be hidden under the mount); use an empty directory",
+		       canon, 0);
+		return rc;
+	}
 	if (rc < 0)
 		errmsg(err, "mount point %s", canon, rc);
 	return rc < 0 ? rc : 0;

@@ -97,10 +97,24 @@ static void child_fail(int sock, uint64_t id, int err, const char *a,
 	_exit(127);
 }
 
-static int set_creds(uint32_t uid, uint32_t gid)
+/*
+ * With a single-id map (idmap.c) only that id exists and setgroups is
+ * denied for good: a program may run as that id only, anything else is
+ * refused as the kernel would (EINVAL: no such id here).
+ */
+static int set_creds(const struct sbx_world_cfg *cfg, uint32_t uid,
+		     uint32_t gid)
 {
 	gid_t g = gid;
 
+	if (cfg->single_id) {
+		if (uid != cfg->single_inside || gid != cfg->single_inside)
+			return -EINVAL;
+		if (setresgid(gid, gid, gid) < 0 ||
+		    setresuid(uid, uid, uid) < 0)
+			return -errno;
+		return 0;
+	}
 	if (setgroups(1, &g) < 0 || setresgid(gid, gid, gid) < 0 ||
 	    setresuid(uid, uid, uid) < 0)
 		return -errno;
@@ -118,6 +132,25 @@ static void go_to_cwd(int sock, struct sbx_msg *m, const char *cwd)
 			   "inside the sandbox: ", cwd);
 	if (chdir(home) < 0 && chdir("/") < 0)
 		child_fail(sock, m->id, -errno, "chdir: ", home);
+}
+
+/*
+ * A directory as stdin or stdout would be a handle on a host directory
+ * the program could openat(fd, "../..") from, outside its root: refused.
+ * Only descriptors 0-2 cross (the SPAWN message carries three).
+ */
+static void check_stdio(int sock, struct sbx_msg *m)
+{
+	static const char *const names[] = {"stdin", "stdout", "stderr"};
+	struct stat st;
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (fstat(i, &st) == 0 && S_ISDIR(st.st_mode))
+			child_fail(sock, m->id, -EISDIR, names[i], " is a "
+				   "directory: a program may not be handed a "
+				   "host directory (it could open files "
+				   "outside its root through it)");
 }
 
 /* The child side of a spawn: never returns. */
@@ -143,6 +176,7 @@ static void become_program(int sock, struct sbx_msg *m, int *fds,
 	}
 	for (i = 0; i < 3; i++)
 		close(fds[i]);
+	check_stdio(sock, m);
 	if (unpack(m, &cwd, &argv, &envp) < 0)
 		child_fail(sock, m->id, -EINVAL, "malformed spawn request",
 			   NULL);
@@ -162,8 +196,15 @@ static void become_program(int sock, struct sbx_msg *m, int *fds,
 			setrlimit(RLIMIT_NOFILE, &nf);
 		}
 	}
-	if ((e = set_creds(m->uid, m->gid)) < 0)
-		child_fail(sock, m->id, e, "credentials", NULL);
+	/* as the namespace's root, which owns the world's cgroup */
+	if ((e = sbx_cgroup_run_join(&cfg->cg, getpid(), m->mem_limit)) < 0)
+		child_fail(sock, m->id, e, "joining the run's cgroup (limits)",
+			   NULL);
+	if ((e = set_creds(cfg, m->uid, m->gid)) < 0)
+		child_fail(sock, m->id, e, cfg->single_id && e == -EINVAL ?
+			   "credentials: this MicronOS uid/gid has no host "
+			   "id (single-id map: no subordinate ids)" :
+			   "credentials", NULL);
 	go_to_cwd(sock, m, cwd);
 	/* checked as the program's user, after chdir: relative paths work */
 	if ((e = sbx_prog_resolve(argv[0], envp, path, sizeof(path), msg,
@@ -177,6 +218,13 @@ static void become_program(int sock, struct sbx_msg *m, int *fds,
 					 : cfg->filter_fast);
 	if (lfd < 0)
 		child_fail(sock, m->id, lfd, "seccomp filter", NULL);
+	/* Changing ids cleared "dumpable", and until exec this memory is
+	   the daemon's, counted as the host's user namespace: a rootless
+	   supervisor (no CAP_SYS_PTRACE there) could not read the exec's
+	   arguments.  Dumpable again, its own namespace's rights suffice;
+	   only now, under the filter, so that nothing written into this
+	   process from outside can run unconfined. */
+	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 	memset(&reply.m, 0, sizeof(reply.m));
 	reply.m.type = SBX_MSG_LISTENER;
 	reply.m.id = m->id;
@@ -235,14 +283,51 @@ static void std_to_null(void)
 		close(fd);
 }
 
-static void close_all_but(int a, int b)
+static int cmp_int(const void *a, const void *b)
 {
-	int lo = a < b ? a : b, hi = a < b ? b : a;
+	return *(const int *)a - *(const int *)b;
+}
 
-	close_range(0, lo - 1, 0);
-	if (hi > lo + 1)
-		close_range(lo + 1, hi - 1, 0);
-	close_range(hi + 1, ~0U, 0);
+/* Closes every descriptor but the n in keep (sorted here). */
+static void close_all_but(int *keep, int n)
+{
+	unsigned int from = 0;
+	int i;
+
+	qsort(keep, n, sizeof(int), cmp_int);
+	for (i = 0; i < n; i++) {
+		if (keep[i] < 0)
+			continue;
+		if ((unsigned int)keep[i] > from)
+			close_range(from, keep[i] - 1, 0);
+		from = keep[i] + 1;
+	}
+	close_range(from, ~0U, 0);
+}
+
+/*
+ * Once the world is built init needs no more power than the programs it
+ * starts, and must not be a way around their filter: root inside shares
+ * its ids.  Undumpable: its /proc files become the host root's, so
+ * nothing inside opens /proc/1/mem or reads its environ, and ptrace
+ * access needs CAP_SYS_PTRACE over the host's user namespace (init's
+ * memory was made there).  init never changes its own ids after this,
+ * which would reset the flag; its children do, before exec, and exec
+ * makes them dumpable again as programs.  Its own filter refuses what
+ * the programs' refuses (mounts, namespaces, ptrace, ...), with no
+ * trapped row: nothing answers init's notifications.  Children stack
+ * their filter on top.
+ */
+static int confine_self(const struct sbx_world_cfg *cfg)
+{
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	if (cfg->filter_init &&
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0,
+		    cfg->filter_init) < 0)
+		return -errno;
+	return 0;
 }
 
 void sbx_init_main(int sock, const struct sbx_world_cfg *cfg)
@@ -250,11 +335,14 @@ void sbx_init_main(int sock, const struct sbx_world_cfg *cfg)
 	char err[512] = "";
 	struct pollfd pfd[2];
 	sigset_t mask;
-	int sfd, e;
+	int keep[2 + SBX_CG_MAX], sfd, e, i;
 
 	setsid();
 	prctl(PR_SET_NAME, "micronos-init");
 	e = sbx_rootfs_setup(cfg, err, sizeof(err));
+	if (e == 0 && (e = confine_self(cfg)) < 0)
+		snprintf(err, sizeof(err), "confining init: %s",
+			 strerror(-e));
 	send_simple(sock, SBX_MSG_READY, 0, 0, e, err);
 	if (e < 0)
 		_exit(1);
@@ -264,7 +352,11 @@ void sbx_init_main(int sock, const struct sbx_world_cfg *cfg)
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	/* nothing of the host stays open in here but our socket: a leaked
 	   pipe would keep a host reader waiting for EOF forever */
-	close_all_but(sock, sfd);
+	keep[0] = sock;
+	keep[1] = sfd;
+	for (i = 0; i < SBX_CG_MAX; i++)
+		keep[2 + i] = cfg->cg.dirfd[i];
+	close_all_but(keep, 2 + SBX_CG_MAX);
 	std_to_null();
 	pfd[0] = (struct pollfd){.fd = sock, .events = POLLIN};
 	pfd[1] = (struct pollfd){.fd = sfd, .events = POLLIN};

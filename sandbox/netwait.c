@@ -24,7 +24,8 @@
  * (sbx_net_job_submit): the waiter thread keeps every waiting job in one
  * epoll set (an accept waits for POLLIN, a connect under way for POLLOUT)
  * and checks each tick (WAIT_TICK_MS) that its notification is still
- * valid (a killed or interrupted caller); a job whose socket is ready goes
+ * valid (a killed or interrupted caller) and, every SIG_TICK_MS, that its
+ * caller has no signal to take (signal_sweep_locked); a job whose socket is ready goes
  * to a worker, which makes the call under the guard (below), answers the
  * notification on a duplicate of the listener, or, interrupted because
  * another process took the connection first, gives the job back to the
@@ -65,6 +66,8 @@
 
 #define MAX_WORKERS 32
 #define WAIT_TICK_MS 100
+#define SIG_TICK_MS 10		/* a parked caller's signal waits this long */
+#define SIG_SHARED_TICKS 3	/* see signal_sweep_locked */
 #define WORKER_STACK (256 * 1024)
 #define GUARD_NS 5000000	/* a call made here may block this long */
 #define GUARD_SIG (SIGRTMAX - 2)
@@ -146,6 +149,10 @@ static int factory(void *arg, int32_t pid, int domain, int type, int proto)
 		fd = socket(domain, type, proto);
 		return fd < 0 ? -errno : fd;
 	}
+	/* a rootless daemon cannot setns: its helper makes them */
+	if (n->sb->netmaker_fd >= 0)
+		return sbx_netmaker_socket(n->sb, domain, type, proto,
+					   tls_uid, tls_gid);
 	if (n->nsfd >= 0 && setns(n->nsfd, CLONE_NEWNET) < 0)
 		return -errno;
 	fd = socket(domain, type, proto);
@@ -153,9 +160,12 @@ static int factory(void *arg, int32_t pid, int domain, int type, int proto)
 		e = -errno;
 	if (n->nsfd >= 0)
 		(void)setns(n->selfns, CLONE_NEWNET);
-	/* a socket's owner is its inode's: chown sets sk_uid too */
+	/* a socket's owner is its inode's: chown sets sk_uid too (a
+	   rootless daemon sharing its namespace cannot: the socket stays
+	   the user's, which only `ss -e` shows) */
 	if (fd >= 0 && fchown(fd, n->sb->uid_base + tls_uid,
-			      n->sb->uid_base + tls_gid) < 0) {
+			      n->sb->gid_base + tls_gid) < 0 &&
+	    !(errno == EPERM && geteuid() != 0)) {
 		e = -errno;
 		close(fd);
 		fd = -1;
@@ -465,6 +475,56 @@ static void sweep_locked(struct sbx_net *n, struct sbx_net_job **gone)
 	}
 }
 
+/*
+ * Each signal tick: a caller with a signal pending leaves its call as it
+ * would leave a native blocking accept or connect.  The filter's
+ * WAIT_KILLABLE_RECV keeps a received caller waiting through signals
+ * (notify.c), so the kernel no longer tears a parked call away: the job is
+ * answered ERESTARTSYS, which the kernel turns into a restart under
+ * SA_RESTART or with no handler (a stop), EINTR otherwise - what a native
+ * accept or connect returns.  Lock held (reading /proc/TID/status does
+ * not block).
+ */
+static void signal_sweep_locked(struct sbx_net *n, struct sbx_net_job **out)
+{
+	struct sbx_net_job *j, *next;
+	int r;
+
+	for (j = n->waiting; j; j = next) {
+		next = j->next;
+		r = sbx_call_signal_pending(&j->c);
+		/* a process-directed signal in a process of several threads
+		   may be another thread's: it is this one's once it stayed
+		   pending for a few ticks (a thread able to take it would
+		   have) */
+		if (r == SBX_SIG_SHARED && ++j->sig_ticks < SIG_SHARED_TICKS)
+			continue;
+		if (r == SBX_SIG_NONE) {
+			j->sig_ticks = 0;
+			continue;
+		}
+		epoll_ctl(n->epfd, EPOLL_CTL_DEL, j->sock, NULL);
+		list_del(&n->waiting, j);
+		list_add(out, j);
+	}
+}
+
+/* Answers a job whose caller has a signal to take (no lock). */
+static void job_interrupt(struct sbx_net *n, struct sbx_net_job *j)
+{
+	struct seccomp_notif_resp *resp = j->c.resp;
+
+	resp->id = j->c.req->id;
+	resp->val = 0;
+	resp->error = -SBX_ERESTARTSYS;
+	resp->flags = 0;
+	if (ioctl(j->lfd, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0)
+		SBX_STAT(n->sb, stale, 1);
+	else
+		SBX_STAT(n->sb, failed, 1);
+	job_free(j);
+}
+
 static uint64_t mono_ms(void)
 {
 	struct timespec ts;
@@ -477,13 +537,16 @@ static void *waiter_main(void *arg)
 {
 	struct sbx_net *n = arg;
 	struct epoll_event ev[64];
-	struct sbx_net_job *gone, *j, *ready;
-	uint64_t swept = mono_ms();
-	int i, got;
+	struct sbx_net_job *gone, *j, *ready, *intr;
+	uint64_t swept = mono_ms(), sig_swept = swept;
+	int i, got, tick;
 
 	while (!atomic_load(&n->stopping)) {
-		got = epoll_wait(n->epfd, ev, 64, WAIT_TICK_MS);
-		gone = ready = NULL;
+		pthread_mutex_lock(&n->lock);
+		tick = n->waiting ? SIG_TICK_MS : WAIT_TICK_MS;
+		pthread_mutex_unlock(&n->lock);
+		got = epoll_wait(n->epfd, ev, 64, tick);
+		gone = ready = intr = NULL;
 		pthread_mutex_lock(&n->lock);
 		for (i = 0; i < got; i++) {
 			if (!(j = ev[i].data.ptr))
@@ -497,7 +560,15 @@ static void *waiter_main(void *arg)
 			sweep_locked(n, &gone);
 			swept = mono_ms();
 		}
+		if (mono_ms() - sig_swept >= SIG_TICK_MS) {
+			signal_sweep_locked(n, &intr);
+			sig_swept = mono_ms();
+		}
 		pthread_mutex_unlock(&n->lock);
+		while ((j = intr)) {
+			intr = j->next;
+			job_interrupt(n, j);
+		}
 		while ((j = gone)) {
 			gone = j->next;
 			SBX_STAT(n->sb, stale, 1);
@@ -526,7 +597,14 @@ static void run_here(struct sbx_net *n, struct sbx_net_job *j)
 
 		if (atomic_load(&n->stopping) || sbx_call_valid(&j->c) < 0)
 			break;
-		poll(&p, 1, WAIT_TICK_MS);
+		if (sbx_call_signal_pending(&j->c) == SBX_SIG_OWN) {
+			pthread_mutex_lock(&n->lock);
+			list_del(&n->running, j);
+			pthread_mutex_unlock(&n->lock);
+			job_interrupt(n, j);
+			return;
+		}
+		poll(&p, 1, SIG_TICK_MS);
 	}
 	pthread_mutex_lock(&n->lock);
 	list_del(&n->running, j);

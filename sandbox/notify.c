@@ -3,18 +3,32 @@
  *
  * Each spawned program tree has its own seccomp listener (the filter is
  * installed in the program's child; its forks share it) and one thread
- * that serves it.  The thread that receives a notification answers it, and
- * the listener has SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP set, so the kernel
- * switches straight from the blocked program to this thread and back
- * (Linux 6.6).  The thread ends when the listener reports POLLHUP: no
- * process uses the filter any more.
+ * that serves it, blocked in NOTIF_RECV itself (not in poll): the kernel
+ * hands it a notification the moment one is queued.  The listener has
+ * SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP set, so the kernel switches straight
+ * from the blocked program to this thread and back (Linux 6.6).  The
+ * thread ends when the listener reports POLLHUP: no process uses the
+ * filter any more (RECV then fails with ENOENT at once).
+ *
+ * Signals.  The filter has WAIT_KILLABLE_RECV (filter.c): from RECV on,
+ * the caller waits killably, so a signal does not interrupt a call being
+ * served; it is delivered when the answer has been given, as after a
+ * native call.  Before RECV the caller still waits interruptibly, and a
+ * signal that arrives in that window (the few microseconds between the
+ * trap and RECV) makes the kernel return ERESTARTSYS: restarted under
+ * SA_RESTART, EINTR for a handler without it.  No answer can undo that,
+ * so calls that natively never fail are not trapped when the kernel's own
+ * answer is MicronOS's (xlate.c), and this thread waits in RECV to keep
+ * the window short.  Calls the supervisor parks (netwait.c) are answered
+ * ERESTARTSYS when a signal becomes pending for their caller.
  *
  * Memory of the caller is read with process_vm_readv, one page at a time,
  * into our buffers, once: every decision uses the copy.  Because the
  * caller's pid could in principle be reused between RECV and the read,
  * every copy is followed by SECCOMP_IOCTL_NOTIF_ID_VALID, and writes go
  * through /proc/TID/mem opened (and validated) first, so the descriptor
- * pins the right address space.
+ * pins the right address space (see sbx_mem_write for why a write cannot
+ * land after the call returned).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -49,6 +63,33 @@ int sbx_call_valid(struct sbx_call *c)
 
 	return ioctl(c->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0 ? 0 :
 	       -ENOENT;
+}
+
+int sbx_call_signal_pending(struct sbx_call *c)
+{
+	unsigned long long pnd = 0, shd = 0, blk = 0;
+	char path[64], line[160];
+	int threads = 1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)c->req->pid);
+	f = fopen(path, "re");
+	if (!f)
+		return SBX_SIG_NONE;	/* gone: ID_VALID says so */
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Threads: %d", &threads) == 1 ||
+		    sscanf(line, "SigPnd: %llx", &pnd) == 1 ||
+		    sscanf(line, "ShdPnd: %llx", &shd) == 1)
+			continue;
+		if (sscanf(line, "SigBlk: %llx", &blk) == 1)
+			break;		/* the last field we need */
+	}
+	fclose(f);
+	if (pnd & ~blk)
+		return SBX_SIG_OWN;
+	if (shd & ~blk)
+		return threads == 1 ? SBX_SIG_OWN : SBX_SIG_SHARED;
+	return SBX_SIG_NONE;
 }
 
 /* One page-bounded chunk; returns bytes read (> 0) or -errno. */
@@ -104,6 +145,55 @@ int sbx_mem_read_str(struct sbx_call *c, uint64_t addr, char *buf,
 	return -ENAMETOOLONG;
 }
 
+/*
+ * Why no write lands after the call returned.  ID_VALID and the write are
+ * two steps, so the check alone proves nothing about the moment of the
+ * write; what does is that the caller cannot leave the call in between.
+ * It was received (RECV) before we got here, and with WAIT_KILLABLE_RECV a
+ * received caller waits for our answer killably: it leaves the call only
+ * by the answer (which we have not sent) or by dying.  A fatal signal
+ * kills its whole thread group and an exec by another thread kills it
+ * too, and the descriptor opened before the check pins the address space
+ * it had then, which after such a death belongs to nobody (the exec's new
+ * image is another address space).  So a write after a valid check lands
+ * in memory no running code of the caller uses.  The one exception is an
+ * address space shared outside the thread group (a vfork child killed
+ * with SIGKILL during a trapped call while its parent resumes): the write
+ * then lands in the parent's stack below its stack pointer, where the
+ * child's frames were.
+ */
+/*
+ * A rootless supervisor may not open /proc/PID/mem of a program whose host
+ * uid is one of its subordinate ids (the file is that uid's, mode 0600,
+ * and the user has no CAP_DAC_OVERRIDE), but as the owner of the program's
+ * user namespace it may write with process_vm_writev.  Without a pinning
+ * descriptor the notification is checked just before: the program is
+ * blocked in the call until answered, so its pid cannot be reused unless
+ * it is killed in between.
+ */
+static int write_unpinned(struct sbx_call *c, uint64_t addr, const void *buf,
+			  size_t len)
+{
+	size_t done = 0;
+
+	if (sbx_call_valid(c) < 0)
+		return -ENOENT;
+	while (done < len) {
+		uint64_t at = addr + done;
+		size_t room = PAGE - (at & (PAGE - 1));
+		struct iovec local = {(char *)buf + done,
+				      len - done < room ? len - done : room};
+		struct iovec remote = {(void *)(uintptr_t)at, local.iov_len};
+		ssize_t n = process_vm_writev(c->req->pid, &local, 1, &remote,
+					      1, 0);
+
+		if (n <= 0)
+			return n < 0 && errno == ESRCH ? -ESRCH : -EFAULT;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
 int sbx_mem_write(struct sbx_call *c, uint64_t addr, const void *buf,
 		  size_t len)
 {
@@ -113,6 +203,8 @@ int sbx_mem_write(struct sbx_call *c, uint64_t addr, const void *buf,
 
 	snprintf(path, sizeof(path), "/proc/%d/mem", (int)c->req->pid);
 	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0 && errno == EACCES)
+		return write_unpinned(c, addr, buf, len);
 	if (fd < 0)
 		return -ESRCH;
 	/* the fd now pins an address space: make sure it is the caller's */
@@ -201,15 +293,19 @@ static void *listener_main(void *arg)
 	c.req = req;
 	c.resp = resp;
 	for (;;) {
-		struct pollfd p = {.fd = l->fd, .events = POLLIN};
-
-		if (poll(&p, 1, -1) < 0)
-			continue;
-		if (p.revents & (POLLHUP | POLLERR | POLLNVAL))
-			break;
 		memset(req, 0, sz.seccomp_notif);
-		if (ioctl(l->fd, SECCOMP_IOCTL_NOTIF_RECV, req) < 0)
-			continue;	/* ENOENT: the caller went away */
+		if (ioctl(l->fd, SECCOMP_IOCTL_NOTIF_RECV, req) < 0) {
+			struct pollfd p = {.fd = l->fd, .events = POLLIN};
+
+			/* ENOENT: the caller went away, or nobody uses the
+			   filter any more (then RECV no longer blocks) */
+			if (errno == EINTR)
+				continue;
+			if (poll(&p, 1, errno == ENOENT ? 0 : 100) >= 0 &&
+			    (p.revents & (POLLHUP | POLLERR | POLLNVAL)))
+				break;
+			continue;
+		}
 		SBX_STAT(l->sb, notifications, 1);
 		serve_one(l, &c);
 	}

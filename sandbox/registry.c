@@ -34,6 +34,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -208,6 +209,14 @@ static uint32_t to_mn_id(struct mn_sandbox *sb, uint32_t host)
 	return host - base < MN_SANDBOX_ID_COUNT ? host - base : 65534;
 }
 
+/* The same for gids (a subordinate gid range may start elsewhere). */
+static uint32_t to_mn_gid(struct mn_sandbox *sb, uint32_t host)
+{
+	uint32_t base = sb->gid_base;
+
+	return host - base < MN_SANDBOX_ID_COUNT ? host - base : 65534;
+}
+
 static int32_t lookup_depth(struct mn_sandbox *sb, pid_t tid, pid_t *tgid,
 			    int depth);
 
@@ -248,8 +257,8 @@ static int32_t register_fork(struct mn_sandbox *sb,
 	if (pid < 0)
 		return pid;
 	mn_proc_set_ids(sb->procs, pid, to_mn_id(sb, hs->uid),
-			to_mn_id(sb, hs->euid), to_mn_id(sb, hs->gid),
-			to_mn_id(sb, hs->egid));
+			to_mn_id(sb, hs->euid), to_mn_gid(sb, hs->gid),
+			to_mn_gid(sb, hs->egid));
 	/* gone already: publish its exit now, nothing to watch */
 	if (sbx_proc_watch(sb, pid, hs->tgid) < 0)
 		mn_proc_exit(sb->procs, pid, MN_W_EXITED(0));
@@ -284,6 +293,41 @@ static int32_t lookup_depth(struct mn_sandbox *sb, pid_t tid, pid_t *tgid,
 int32_t sbx_proc_lookup(struct mn_sandbox *sb, pid_t tid, pid_t *host_tgid)
 {
 	return lookup_depth(sb, tid, host_tgid, 0);
+}
+
+/* The pid namespace inode of a host process; 0 if it is gone. */
+static ino_t pidns_of(pid_t host)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)host);
+	return stat(path, &st) == 0 ? st.st_ino : 0;
+}
+
+/*
+ * The proc table's host resolver: a FUSE caller the table does not know.
+ * A program's fork that has made no trapped call yet (python's child
+ * between fork and exec listing /proc/self/fd) is registered here, as
+ * its first trapped call would, so /proc/self names it and not init.
+ * Only threads of the sandbox's pid namespace qualify: host tools stay
+ * unknown.  A thread's parent is its process's (a thread of a spawned
+ * program is left to the supervisor as well, until it registers).
+ */
+int32_t sbx_proc_resolve(void *arg, int32_t host_tid)
+{
+	struct mn_sandbox *sb = arg;
+	ino_t ns = pidns_of(host_tid);
+	struct host_status hs;
+
+	if (!ns || ns != pidns_of(sb->init_pid))
+		return -ESRCH;
+	/* init's children are spawned programs: the supervisor registers
+	   them with their command line once init reports them, and a
+	   record made here first would take their pid */
+	if (read_status(host_tid, &hs) < 0 || hs.ppid == sb->init_pid)
+		return -ESRCH;
+	return sbx_proc_lookup(sb, host_tid, &hs.tgid);
 }
 
 /* ------------------------------------------------------------------ */

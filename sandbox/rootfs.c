@@ -9,9 +9,10 @@
  * /proc, /sys, /events, /health, /tmp, /home, /root, /var and the rest of
  * storage are MicronOS's, reached through FUSE.  Over it go read-only
  * binds of the host's system directories (their mount points are created
- * in the tree once: /usr, /opt, the /bin and /lib* links), the host's /etc
- * with MicronOS's passwd, group, hostname, hosts and os-release bound over
- * the host's files, the namespace's own procfs at /.micronos/proc (the
+ * in the tree once: /usr, /opt, the /bin and /lib* links), a private /etc
+ * (etc_tree: MicronOS's passwd, group, hostname, hosts and os-release, and
+ * links to the host's other entries), the namespace's own procfs at
+ * /.micronos/proc (the
  * magic links /dev/fd and /dev/stdin point there: FUSE cannot fake them),
  * a tmpfs /dev (the host's device nodes, or MicronOS's device files with
  * MN_SANDBOX_ROOT_DEV), a private devpts and /dev/shm, and a tmpfs /run.
@@ -19,10 +20,9 @@
  *
  * Without it (a throwaway instance), the root is a fresh tmpfs on a
  * staging directory with:
- *   - read-only, nosuid binds of the host's system directories (/usr, /etc,
+ *   - read-only, nosuid binds of the host's system directories (/usr,
  *     /opt and the /bin, /lib* links or directories, as the host has them);
- *   - MicronOS's /etc/passwd, group, hostname and hosts over the host's
- *     (until the VFS's etc tree provides them);
+ *   - the same private /etc, MicronOS's files rendered by fs_etc.c;
  *   - a procfs of the new pid namespace (its pids are MicronOS pids);
  *   - a minimal /dev: the host's null, zero, full, random, urandom and tty
  *     nodes bound in, a private devpts, /dev/shm;
@@ -32,8 +32,10 @@
  *     component by component without following symlinks or "..";
  * then the root itself is made read-only and pivot_root'ed into.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
@@ -107,17 +109,66 @@ static int mnt(struct rfs *r, const char *src, const char *rel,
 	return 0;
 }
 
+/*
+ * One component of mkdir_rel: name in dfd made a directory (mode if made
+ * here); returns an O_PATH descriptor of it, *made set if created.  A
+ * symlink found there is never followed: MicronOS's tree is writable by
+ * root inside, who could plant one to make the next boot create or mount
+ * at its target on the host, so it is replaced by the directory.
+ */
+static int mkdir_one(int dfd, const char *name, mode_t mode, int *made)
+{
+	struct stat st;
+	int fd;
+
+	*made = mkdirat(dfd, name, mode) == 0;
+	if (!*made && errno != EEXIST)
+		return -errno;
+	fd = openat(dfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOTDIR &&
+	    fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISLNK(st.st_mode)) {
+		if (unlinkat(dfd, name, 0) < 0 || mkdirat(dfd, name, mode) < 0)
+			return -errno;
+		*made = 1;
+		fd = openat(dfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+			    O_CLOEXEC);
+	}
+	if (fd < 0)
+		return -errno;
+	/* the umask must not decide a sticky /tmp's mode */
+	if (*made && fchmodat(dfd, name, mode, 0) < 0) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+/*
+ * mkdir -p of stage + rel, walked one name at a time without following a
+ * symlink (see mkdir_one); parents get 0755, the last component mode.  What
+ * exists is left as it is (a tree's own).  Returns 1 if the last component
+ * was made, 0 if it was there, or -errno.
+ */
 static int mkdir_rel(struct rfs *r, const char *rel, mode_t mode)
 {
-	if (mkdir(at(r, rel), mode) < 0) {
-		if (errno == EEXIST)
-			return 0;	/* a tree's own: left as it is */
-		return fail(r, errno, "mkdir", rel);
+	char buf[SBX_MAX_PATH], *name, *next, *save = NULL;
+	int dfd, fd, made = 0;
+
+	snprintf(buf, sizeof(buf), "%s", rel);
+	dfd = open(r->cfg->stage, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return fail(r, errno, "open", r->cfg->stage);
+	for (name = strtok_r(buf, "/", &save); name; name = next) {
+		next = strtok_r(NULL, "/", &save);
+		fd = mkdir_one(dfd, name, next ? 0755 : mode, &made);
+		close(dfd);
+		if (fd < 0)
+			return fail(r, -fd, "mkdir", rel);
+		dfd = fd;
 	}
-	/* the umask must not decide a sticky /tmp's mode */
-	if (chmod(r->path, mode) < 0)
-		return fail(r, errno, "chmod", rel);
-	return 0;
+	close(dfd);
+	return made;
 }
 
 /*
@@ -156,8 +207,9 @@ static int bind_path(struct rfs *r, const char *src, const char *abs, int rw)
 /* /usr, /etc, ...: mirror the host's symlink or bind its directory. */
 static int system_dirs(struct rfs *r)
 {
+	/* /etc is not bound whole: etc_tree() */
 	static const char *const names[] = {"/usr", "/bin", "/sbin", "/lib",
-		"/lib32", "/lib64", "/libx32", "/etc", "/opt"};
+		"/lib32", "/lib64", "/libx32", "/opt"};
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -203,54 +255,119 @@ static int write_file(const char *path, const char *text, mode_t mode)
 	return e;
 }
 
-/*
- * MicronOS's identity files over the host's.  Written into a scratch tmpfs,
- * bound onto /etc/NAME, and the scratch mount is detached again: the binds
- * keep the files alive and nothing else can reach them.
- */
-static int etc_files(struct rfs *r)
+/* 1 if name is one of MicronOS's own /etc files (cfg->etc). */
+static int etc_own(const struct sbx_world_cfg *cfg, const char *name)
 {
-	char hosts[256], hostname[SBX_HOSTNAME_MAX + 2];
-	const char *const files[][2] = {
-		{"passwd", "root:x:0:0:root:/root:/bin/sh\n"
-			   "user:x:1000:1000:MicronOS user:/home/user:"
-			   "/bin/sh\n"
-			   "nobody:x:65534:65534:nobody:/nonexistent:"
-			   "/usr/sbin/nologin\n"},
-		{"group", "root:x:0:\ntty:x:5:\nusers:x:100:\n"
-			  "user:x:1000:\nnogroup:x:65534:\n"},
-		{"hostname", hostname},
-		{"hosts", hosts},
-	};
-	char src[SBX_MAX_PATH], dst[SBX_MAX_PATH];
-	size_t i;
+	size_t at = 0;
+
+	while (at < cfg->etc_len) {
+		const char *n = cfg->etc + at;
+		const char *text = n + strlen(n) + 1;
+
+		if (!strcmp(n, name))
+			return 1;
+		at = (size_t)(text - cfg->etc) + strlen(text) + 1;
+	}
+	return 0;
+}
+
+/*
+ * Every entry of the host's /etc but MicronOS's own, as a symlink in the
+ * private /etc: to the host's link target if the entry is a link (so
+ * relative links resolve from /etc, as on the host), else to the entry
+ * in the read-only bind of the host's /etc at /.micronos/etc.
+ */
+static int etc_links(struct rfs *r)
+{
+	char link[SBX_MAX_PATH], rel[NAME_MAX + 8];
+	struct dirent *d;
+	DIR *dir = opendir("/etc");
 	int e = 0;
 
-	snprintf(hostname, sizeof(hostname), "%s\n", r->cfg->hostname);
-	snprintf(hosts, sizeof(hosts), "127.0.0.1\tlocalhost\n"
-		 "127.0.1.1\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n",
-		 r->cfg->hostname);
-	if ((e = mkdir_rel(r, "/.mn-etc", 0755)) < 0 ||
-	    (e = mnt(r, "tmpfs", "/.mn-etc", "tmpfs", MS_NOSUID | MS_NODEV,
-		     "mode=755,size=64k")) < 0)
-		return e;
-	for (i = 0; i < sizeof(files) / sizeof(files[0]) && !e; i++) {
-		snprintf(src, sizeof(src), "%s/.mn-etc/%s", r->cfg->stage,
-			 files[i][0]);
-		snprintf(dst, sizeof(dst), "%s/etc/%s", r->cfg->stage,
-			 files[i][0]);
-		if (access(dst, F_OK) < 0)
-			continue;	/* nothing to cover on this host */
-		if ((e = write_file(src, files[i][1], 0644)) < 0)
-			fail(r, -e, "write", src);
-		else if (mount(src, dst, NULL, MS_BIND, NULL) < 0 ||
-			 set_attr(dst, SBX_MOUNT_ATTR_RDONLY, 0) < 0)
-			e = fail(r, errno, "bind", dst);
+	if (!dir)
+		return fail(r, errno, "opendir", "/etc");
+	while (!e && (d = readdir(dir))) {
+		const char *target = link;
+		ssize_t n;
+
+		if (d->d_name[0] == '.' && (!d->d_name[1] ||
+		    (d->d_name[1] == '.' && !d->d_name[2])))
+			continue;
+		if (etc_own(r->cfg, d->d_name))
+			continue;
+		n = readlinkat(dirfd(dir), d->d_name, link, sizeof(link) - 1);
+		if (n >= 0)
+			link[n] = '\0';
+		else
+			snprintf(link, sizeof(link), "%s/%s",
+				 MN_SANDBOX_HOST_ETC, d->d_name);
+		snprintf(rel, sizeof(rel), "/etc/%s", d->d_name);
+		if (symlink(target, at(r, rel)) < 0)
+			e = fail(r, errno, "symlink", rel);
 	}
-	if (umount2(at(r, "/.mn-etc"), MNT_DETACH) < 0 && !e)
-		e = fail(r, errno, "umount", "/.mn-etc");
-	rmdir(at(r, "/.mn-etc"));
+	closedir(dir);
 	return e;
+}
+
+/*
+ * MicronOS's own files (passwd, group, hostname, hosts, os-release): in
+ * the tree, its /etc files bound in (live: a hostname change shows); on
+ * a tmpfs root, the text the supervisor rendered from the same rows
+ * (cfg->etc, from src/fs/fs_etc.c), written.
+ */
+static int etc_own_files(struct rfs *r)
+{
+	char src[SBX_MAX_PATH], rel[NAME_MAX + 8];
+	size_t at_ = 0;
+	int e = 0;
+
+	while (!e && at_ < r->cfg->etc_len) {
+		const char *name = r->cfg->etc + at_;
+		const char *text = name + strlen(name) + 1;
+
+		at_ = (size_t)(text - r->cfg->etc) + strlen(text) + 1;
+		snprintf(rel, sizeof(rel), "/etc/%.*s", NAME_MAX, name);
+		if ((e = write_file(at(r, rel), text, 0644)) < 0) {
+			fail(r, -e, "write", rel);
+			break;
+		}
+		if (!r->cfg->root_dir)
+			continue;
+		/* the tree's, through its descriptor (see world.c) */
+		snprintf(src, sizeof(src), "/proc/self/fd/%d/etc/%.*s",
+			 r->cfg->tree_fd, NAME_MAX, name);
+		if (access(src, F_OK) == 0 &&
+		    mount(src, at(r, rel), NULL, MS_BIND, NULL) < 0)
+			e = fail(r, errno, "bind", src);
+	}
+	return e;
+}
+
+/*
+ * /etc: a private tmpfs, never a bind of the host's files.  A bind over
+ * a single host file is detached when the host renames over it (useradd
+ * replaces /etc/passwd that way), and the host's users would show
+ * through; the private /etc's names are the sandbox's own, so nothing the
+ * host does to its files changes MicronOS's.  The host's other entries
+ * are links into a read-only bind of the host's /etc directory: they
+ * follow the host's changes (resolv.conf), but entries the host adds
+ * after the instance started do not appear.
+ */
+static int etc_tree(struct rfs *r)
+{
+	int e;
+
+	if ((e = mkdir_rel(r, "/.micronos", 0755)) < 0 ||
+	    (e = mkdir_rel(r, MN_SANDBOX_HOST_ETC, 0755)) < 0 ||
+	    (e = bind_path(r, "/etc", at(r, MN_SANDBOX_HOST_ETC), 0)) < 0 ||
+	    (e = mkdir_rel(r, "/etc", 0755)) < 0 ||
+	    (e = mnt(r, "tmpfs", "/etc", "tmpfs", MS_NOSUID | MS_NODEV,
+		     "mode=755,size=256k")) < 0 ||
+	    (e = etc_links(r)) < 0 || (e = etc_own_files(r)) < 0)
+		return e;
+	if (set_attr(at(r, "/etc"), SBX_MOUNT_ATTR_RDONLY, 0) < 0)
+		return fail(r, errno, "read-only", "/etc");
+	return 0;
 }
 
 static int dev_node(struct rfs *r, const char *name, int from_tree)
@@ -316,8 +433,11 @@ static int dev_tree(struct rfs *r)
 	if (symlink("pts/ptmx", at(r, "/dev/ptmx")) < 0)
 		return fail(r, errno, "symlink", "/dev/ptmx");
 	if ((e = mkdir_rel(r, "/dev/pts", 0755)) < 0 ||
+	    /* a single-id map has no tty group (gid 5) */
 	    (e = mnt(r, "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
-		     "newinstance,ptmxmode=0666,mode=620,gid=5")) < 0 ||
+		     r->cfg->single_id ? "newinstance,ptmxmode=0666,mode=620"
+				       : "newinstance,ptmxmode=0666,mode=620,"
+					 "gid=5")) < 0 ||
 	    (e = mkdir_rel(r, "/dev/shm", 01777)) < 0 ||
 	    (e = mnt(r, "tmpfs", "/dev/shm", "tmpfs",
 		     MS_NOSUID | MS_NODEV, "mode=1777")) < 0)
@@ -350,7 +470,9 @@ static int scratch_trees(struct rfs *r)
 	if ((e = mkdir_rel(r, "/var/tmp", 01777)) < 0 ||
 	    (e = mkdir_rel(r, "/home/user", 0755)) < 0)
 		return e;
-	if (chown(at(r, "/home/user"), MN_SANDBOX_USER_UID,
+	/* single-id map: made by the one id there is, or by no one */
+	if (!r->cfg->single_id &&
+	    chown(at(r, "/home/user"), MN_SANDBOX_USER_UID,
 		  MN_SANDBOX_USER_UID) < 0)
 		return fail(r, errno, "chown", "/home/user");
 	return 0;
@@ -525,10 +647,6 @@ static int enter_root(struct rfs *r)
  */
 static int tree_root(struct rfs *r)
 {
-	static const char *const own[] = {"passwd", "group", "hostname",
-					  "hosts", "os-release"};
-	char src[SBX_MAX_PATH], rel[64];
-	size_t i;
 	int e;
 
 	if ((e = bind_at(r, r->cfg->tree_fd, "", r->cfg->stage, 1)) < 0 ||
@@ -538,19 +656,13 @@ static int tree_root(struct rfs *r)
 		     "mode=755")) < 0 || (e = mkdir_rel(r, "/home", 0755)) < 0
 	    || (e = mkdir_rel(r, "/var/tmp", 01777)) < 0)
 		return e;
-	if (mkdir(at(r, "/home/user"), 0755) == 0 &&
-	    chown(r->path, MN_SANDBOX_USER_UID, MN_SANDBOX_USER_UID) < 0)
+	/* the default user's home, if the tree lets it be made */
+	if (mkdir_rel(r, "/home/user", 0755) == 1 && !r->cfg->single_id &&
+	    chown(at(r, "/home/user"), MN_SANDBOX_USER_UID,
+		  MN_SANDBOX_USER_UID) < 0)
 		return fail(r, errno, "chown", "/home/user");
-	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
-		/* the tree's, through its descriptor (see world.c) */
-		snprintf(src, sizeof(src), "/proc/self/fd/%d/etc/%s",
-			 r->cfg->tree_fd, own[i]);
-		snprintf(rel, sizeof(rel), "/etc/%s", own[i]);
-		if (access(src, F_OK) < 0 || access(at(r, rel), F_OK) < 0)
-			continue;	/* nothing to bind, or to cover */
-		if (mount(src, r->path, NULL, MS_BIND, NULL) < 0)
-			return fail(r, errno, "bind", src);
-	}
+	if ((e = etc_tree(r)) < 0)
+		return e;
 	if (r->cfg->root_flags & MN_SANDBOX_ROOT_HOSTPROC)
 		return mnt(r, "proc", "/proc", "proc",
 			   MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
@@ -564,7 +676,7 @@ static int tmpfs_root(struct rfs *r)
 
 	if ((e = mnt(r, "tmpfs", "", "tmpfs", MS_NOSUID | MS_NODEV,
 		     "mode=755,size=1m")) < 0 ||
-	    (e = system_dirs(r)) < 0 || (e = etc_files(r)) < 0 ||
+	    (e = system_dirs(r)) < 0 || (e = etc_tree(r)) < 0 ||
 	    (e = scratch_trees(r)) < 0)
 		return e;
 	return mkdir_rel(r, "/sys", 0555);

@@ -61,6 +61,8 @@ int mn_run_request_encode(const struct mn_run_request *r,
 	item_u64(out, "mem", sp->mem_limit);
 	item_u64(out, "trace", (uint64_t)!!sp->trace_files);
 	item_u64(out, "events", (uint64_t)!!r->events);
+	if (sp->faults && *sp->faults)
+		item(out, "faults", sp->faults);
 	return mn_strbuf_error(out) ? -ENOMEM : 0;
 }
 
@@ -93,6 +95,8 @@ static int decode_item(struct mn_run_request *r, const char *it,
 			e = -EINVAL;
 	} else if (KEY("cwd")) {
 		r->sp.cwd = val;
+	} else if (KEY("faults")) {
+		r->sp.faults = val;	/* checked when they are added */
 	} else if (KEY("cwd_strict") || KEY("trace") || KEY("events")) {
 		e = parse_u64(val, 1, &v);
 		if (KEY("cwd_strict"))

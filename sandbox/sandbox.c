@@ -24,6 +24,8 @@
 #include <micronos/kernel.h>
 #include <micronos/proc.h>
 #include <micronos/signal.h>
+#include <micronos/fs_etc.h>
+#include <micronos/strbuf.h>
 
 #include "sandbox_i.h"
 #include "xlate_net.h"
@@ -62,6 +64,41 @@ static int valid_hostname(const char *h)
 		      || ((h[i] | 32) >= 'a' && (h[i] | 32) <= 'z')))
 			return 0;
 	return 1;
+}
+
+/* cfg->etc: every file of fs_etc.c's /etc, rendered now. */
+static int render_etc(struct mn_sandbox *sb, struct mn_strbuf *err)
+{
+	struct sbx_world_cfg *c = &sb->cfg;
+	struct mn_strbuf text = MN_STRBUF_INIT;
+	const char *name;
+	size_t i;
+	int e = 0;
+
+	c->etc_len = 0;
+	for (i = 0; e == 0; i++) {
+		size_t nlen;
+
+		mn_strbuf_reset(&text);
+		if ((e = mn_fs_etc_render(sb->k, i, &name, &text)) == -ENOENT) {
+			e = 0;
+			break;
+		}
+		nlen = strlen(name);
+		if (e == 0 && c->etc_len + nlen + text.len + 2 > sizeof(c->etc))
+			e = -E2BIG;
+		if (e < 0) {
+			mn_strbuf_printf(err, "/etc/%s: %s", name, strerror(-e));
+			break;
+		}
+		memcpy(c->etc + c->etc_len, name, nlen + 1);
+		c->etc_len += nlen + 1;
+		memcpy(c->etc + c->etc_len, mn_strbuf_str(&text), text.len);
+		c->etc_len += text.len;
+		c->etc[c->etc_len++] = '\0';
+	}
+	mn_strbuf_release(&text);
+	return e;
 }
 
 static int copy_opts(struct mn_sandbox *sb, const struct mn_sandbox_opts *o,
@@ -109,8 +146,35 @@ static int copy_opts(struct mn_sandbox *sb, const struct mn_sandbox_opts *o,
 		c->root_dir = c->root_buf;
 	}
 	c->root_flags = o->root_flags;
+	if (render_etc(sb, err) < 0)
+		return -EINVAL;
 	sb->trace_files = o->trace_files;
-	sb->uid_base = o->uid_base ? o->uid_base : MN_SANDBOX_UID_BASE;
+	c->cg.run_pids = o->run_pids_max ? o->run_pids_max :
+			 MN_SANDBOX_RUN_PIDS;
+	c->cg.world_pids = o->world_pids_max ? o->world_pids_max :
+			   MN_SANDBOX_WORLD_PIDS;
+	c->cg.cpu_weight = o->cpu_weight ? o->cpu_weight : 100;
+	if (c->cg.cpu_weight > 10000) {
+		mn_strbuf_printf(err, "cpu weight %u: 1 to 10000",
+				 c->cg.cpu_weight);
+		return -EINVAL;
+	}
+	if (o->ids)
+		sb->ids = *o->ids;
+	else
+		mn_sandbox_ids_choose(&sb->ids, MN_SANDBOX_USER_UID);
+	if (sb->ids.mode == MN_SANDBOX_IDS_ROOT && o->uid_base)
+		sb->ids.uid_base = sb->ids.gid_base = o->uid_base;
+	if (sb->ids.mode == MN_SANDBOX_IDS_SINGLE) {
+		/* base + id is the host id for the one id that has one
+		   (unsigned arithmetic: wraps for host ids below it) */
+		sb->ids.uid_base = sb->ids.host_uid - sb->ids.inside;
+		sb->ids.gid_base = sb->ids.host_gid - sb->ids.inside;
+		c->single_id = 1;
+		c->single_inside = sb->ids.inside;
+	}
+	sb->uid_base = sb->ids.uid_base;
+	sb->gid_base = sb->ids.gid_base;
 	c->uid_base = sb->uid_base;
 	c->last_reserved_pid = mn_proctab_first_user_pid(sb->procs) - 1;
 	if (o->stage_dir) {
@@ -146,6 +210,52 @@ static void reserve_namespace_pids(struct mn_kernel *k)
 	mn_proctab_reserve_host_pids(mn_kernel_procs(k), (int32_t)host_max);
 }
 
+/*
+ * The world's cgroups (cgroup.c).  A host without them still gets a
+ * world: runs are then ended by their process group only, and
+ * mn_sandbox_cgroup_info says why.
+ */
+static void world_cgroup(struct mn_sandbox *sb)
+{
+	static unsigned seq;
+	struct mn_strbuf why = MN_STRBUF_INIT;
+	char name[48];
+	int i;
+
+	snprintf(name, sizeof(name), "%d.%u", (int)getpid(),
+		 __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED));
+	if (sbx_cgroup_world_create(&sb->cfg.cg, name, sb->uid_base,
+				    &why) < 0) {
+		snprintf(sb->cg_why, sizeof(sb->cg_why), "%s",
+			 mn_strbuf_str(&why));
+		for (i = 0; i < SBX_CG_MAX; i++)
+			sb->cfg.cg.dirfd[i] = sb->cfg.cg.procs_fd[i] = -1;
+	}
+	mn_strbuf_release(&why);
+}
+
+int mn_sandbox_kill_tree(struct mn_sandbox *sb, int32_t pid)
+{
+	return sbx_cgroup_run_kill(&sb->cfg.cg, pid);
+}
+
+void mn_sandbox_cgroup_info(struct mn_sandbox *sb, struct mn_strbuf *out)
+{
+	const struct sbx_cgroup_cfg *cg = &sb->cfg.cg;
+
+	if (cg->version == 0)
+		mn_strbuf_printf(out, "no cgroup (%s): a run ends by its "
+				 "process group only", sb->cg_why[0] ?
+				 sb->cg_why : "not created");
+	else
+		mn_strbuf_printf(out, "cgroup v%d %s: %llu processes per "
+				 "run, %llu per world, cpu weight %u",
+				 cg->version, cg->path[0],
+				 (unsigned long long)cg->run_pids,
+				 (unsigned long long)cg->world_pids,
+				 cg->cpu_weight);
+}
+
 int mn_sandbox_create(struct mn_sandbox **out, struct mn_kernel *k,
 		      const struct mn_sandbox_opts *opts,
 		      struct mn_strbuf *err)
@@ -168,13 +278,17 @@ int mn_sandbox_create(struct mn_sandbox **out, struct mn_kernel *k,
 	sb->syscalls = mn_kernel_syscalls(k);
 	sb->bus = mn_kernel_evbus(k);
 	sb->sock = sb->init_pidfd = sb->epfd = sb->stop_efd = -1;
+	sb->netmaker_fd = -1;
 	sb->timer_fd = -1;
+	for (e = 0; e < SBX_CG_MAX; e++)
+		sb->cfg.cg.dirfd[e] = sb->cfg.cg.procs_fd[e] = -1;
 	pthread_mutex_init(&sb->lock, NULL);
 	pthread_cond_init(&sb->cond, NULL);
 	if ((e = copy_opts(sb, opts ? opts : &defaults, err)) < 0)
 		goto fail;
 	if ((e = sbx_filter_build(&sb->filter, 1)) < 0 ||
-	    (e = sbx_filter_build(&sb->filter_fast, 0)) < 0) {
+	    (e = sbx_filter_build(&sb->filter_fast, 0)) < 0 ||
+	    (e = sbx_filter_build_init(&sb->filter_init)) < 0) {
 		mn_strbuf_printf(err, "seccomp filter: %s", strerror(-e));
 		goto fail;
 	}
@@ -185,8 +299,10 @@ int mn_sandbox_create(struct mn_sandbox **out, struct mn_kernel *k,
 	}
 	sb->cfg.filter = &sb->filter;
 	sb->cfg.filter_fast = &sb->filter_fast;
+	sb->cfg.filter_init = &sb->filter_init;
+	world_cgroup(sb);
 	reserve_namespace_pids(k);
-	if ((e = sbx_world_start(sb, sb->uid_base, err)) < 0)
+	if ((e = sbx_world_start(sb, err)) < 0)
 		goto fail;
 	sb->cfg.nbinds = 0;	/* the borrowed strings are not kept */
 	/* init has pivoted away from the staging directory, whose mounts
@@ -209,6 +325,7 @@ int mn_sandbox_create(struct mn_sandbox **out, struct mn_kernel *k,
 	mn_proc_set_host(sb->procs, MN_PID_INIT, sb->init_pid);
 	mn_signals_set_host_hook(sb->signals, sbx_host_signal, sb);
 	mn_proc_set_prio_hook(sb->procs, prio_hook, sb);
+	mn_proc_set_host_resolver(sb->procs, sbx_proc_resolve, sb);
 	mn_kernel_set_slot(k, MN_SLOT_SANDBOX, sb);
 	*out = sb;
 	mn_strbuf_release(&dummy);
@@ -230,6 +347,7 @@ void mn_sandbox_destroy(struct mn_sandbox *sb)
 	if (mn_kernel_slot(sb->k, MN_SLOT_SANDBOX) == sb) {
 		mn_kernel_set_slot(sb->k, MN_SLOT_SANDBOX, NULL);
 		mn_proc_set_prio_hook(sb->procs, NULL, NULL);
+		mn_proc_set_host_resolver(sb->procs, NULL, NULL);
 		mn_signals_set_host_hook(sb->signals, NULL, NULL);
 		mn_proc_set_host(sb->procs, MN_PID_INIT, 0);
 	}
@@ -240,8 +358,10 @@ void mn_sandbox_destroy(struct mn_sandbox *sb)
 	sbx_control_stop(sb);
 	if (sb->ktask > 0)
 		mn_proc_exit(sb->procs, sb->ktask, MN_W_EXITED(0));
+	sbx_cgroup_world_destroy(&sb->cfg.cg);
 	sbx_filter_free(&sb->filter);
 	sbx_filter_free(&sb->filter_fast);
+	sbx_filter_free(&sb->filter_init);
 	if (sb->stage_made)
 		rmdir(sb->cfg.stage);
 	pthread_cond_destroy(&sb->cond);

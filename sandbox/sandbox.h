@@ -62,12 +62,44 @@ struct mn_sandbox_bind {
 					   not MicronOS's */
 #define MN_SANDBOX_HIDDEN_PROC "/.micronos/proc"	/* the namespace's
 					   procfs inside, for magic links */
+#define MN_SANDBOX_HOST_ETC "/.micronos/etc"	/* the host's /etc, read-only:
+						   /etc's links lead there */
 
 #define MN_SANDBOX_MAX_BINDS 32
 #define MN_SANDBOX_UID_BASE 200000	/* host uid of MicronOS uid 0 */
 #define MN_SANDBOX_ID_COUNT 65536	/* MicronOS ids 0..65535 */
 #define MN_SANDBOX_USER_UID 1000	/* the default MicronOS user */
 #define MN_SANDBOX_ARG_MAX (256 * 1024)	/* argv + env + cwd of a spawn */
+
+/*
+ * Which host ids stand for MicronOS's ids (idmap.c): host root maps
+ * 0..65535 onto 200000..; a user onto its /etc/subuid and /etc/subgid range
+ * through newuidmap/newgidmap; a user without one maps a single MicronOS id
+ * onto itself and no other id exists.
+ */
+enum mn_sandbox_idmode {
+	MN_SANDBOX_IDS_ROOT,
+	MN_SANDBOX_IDS_SUBID,
+	MN_SANDBOX_IDS_SINGLE,
+};
+
+struct mn_sandbox_ids {
+	enum mn_sandbox_idmode mode;
+	uint32_t uid_base, gid_base;	/* host id of MicronOS id 0 */
+	uint32_t inside;		/* SINGLE: the one MicronOS id */
+	uint32_t host_uid, host_gid;	/* SINGLE: the user it maps onto */
+	char why[200];			/* SINGLE: why, for people */
+};
+
+/*
+ * Chooses the map for this process's euid (MICRONOS_IDMAP=single forces
+ * the single-id map, to test it).  single_inside: the MicronOS id a
+ * single-id map gives this user (MN_SANDBOX_USER_UID, or 0 for --root).
+ */
+void mn_sandbox_ids_choose(struct mn_sandbox_ids *ids, uint32_t single_inside);
+/* Host uid (gid != 0: gid) of MicronOS id `id`, or -1 if it has none. */
+int mn_sandbox_ids_host(const struct mn_sandbox_ids *ids, uint32_t id,
+			int gid);
 
 struct mn_sandbox_opts {
 	const char *hostname;	/* NULL: config kernel.hostname */
@@ -80,9 +112,18 @@ struct mn_sandbox_opts {
 	enum mn_sandbox_net net;
 	const struct mn_sandbox_bind *binds;	/* borrowed during create */
 	size_t nbinds;
-	uint32_t uid_base;	/* 0: MN_SANDBOX_UID_BASE */
+	uint32_t uid_base;	/* 0: MN_SANDBOX_UID_BASE (root's map) */
 	int trace_files;	/* publish DiskRead/DiskWrite for each open */
+	/* cgroup limits (cgroup.c); 0: the default named */
+	uint64_t run_pids_max;	/* processes of one run: 1024 */
+	uint64_t world_pids_max; /* processes of the world: 8192 */
+	uint32_t cpu_weight;	/* the world's CPU share, 1..10000: 100 */
+	/* the id map; NULL: mn_sandbox_ids_choose(MN_SANDBOX_USER_UID) */
+	const struct mn_sandbox_ids *ids;
 };
+
+#define MN_SANDBOX_RUN_PIDS 1024
+#define MN_SANDBOX_WORLD_PIDS 8192
 
 /*
  * Creates the world and starts the supervisor.  Needs root on the host (the
@@ -111,6 +152,8 @@ struct mn_sandbox_spawn {
 	uint64_t mem_limit;	/* bytes of address space; 0: none */
 	int32_t ppid;		/* MicronOS parent; 0: init */
 	int trace_files;	/* publish this program tree's opens */
+	const char *faults;	/* fault rules for this program tree, one
+				   per line (fault.h); NULL: none */
 };
 
 /*
@@ -153,7 +196,8 @@ int mn_sandbox_signal(struct mn_sandbox *sb, int32_t pid, int sig);
  * micronos-run and completes the shell's `spawn`; at shutdown ends every
  * run, kills the sandboxed programs and destroys the world.  When the
  * FUSE mount is up (MN_SLOT_FUSE) at mount_dir (borrowed, may be NULL),
- * the sandbox's root is built from it.  Config keys registered here:
+ * the sandbox's root is built from it.  ids (copied; NULL: chosen at
+ * boot) is the world's id map.  Config keys registered here:
  * sandbox.net, sandbox.dev, sandbox.proc.  A world that cannot be created
  * (no root) does not fail the boot: run and spawn say why.  Call before
  * mn_kernel_boot(); k and ctl are borrowed and must outlive the kernel's
@@ -161,7 +205,18 @@ int mn_sandbox_signal(struct mn_sandbox *sb, int32_t pid, int sig);
  */
 struct mn_ctl;
 int mn_sandbox_service_attach(struct mn_kernel *k, struct mn_ctl *ctl,
+			      const struct mn_sandbox_ids *ids,
 			      const char *mount_dir, struct mn_strbuf *err);
+
+/*
+ * Kills every process of the run that started as pid (its cgroup: its
+ * children, whatever group or session they moved to) and removes the
+ * run's cgroup.  0, -EBUSY if some would not go within 2 s, -EOPNOTSUPP
+ * when the world has no cgroup (see mn_sandbox_cgroup_info).
+ */
+int mn_sandbox_kill_tree(struct mn_sandbox *sb, int32_t pid);
+/* "cgroup v1 ..." / "cgroup v2 ..." or why there is none, into out. */
+void mn_sandbox_cgroup_info(struct mn_sandbox *sb, struct mn_strbuf *out);
 
 /* Host pid of the namespace's init (for tests and `micronos status`). */
 int mn_sandbox_init_host_pid(struct mn_sandbox *sb);

@@ -32,6 +32,11 @@
 #define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
 #endif
 
+/* Linux 5.19+ */
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+
 #define SBX_MAX_PATH 4096
 #define SBX_HOSTNAME_MAX 64
 
@@ -86,9 +91,41 @@ void sbx_msg_fail(struct sbx_msg *m, uint64_t id, int err, const char *a,
  * work opens thousands of files).
  */
 int sbx_filter_build(struct sock_fprog *out, int trap_opens);
+/* init's own filter: the refusals only, nothing trapped.  0 or -errno. */
+int sbx_filter_build_init(struct sock_fprog *out);
 void sbx_filter_free(struct sock_fprog *prog);
 /* Installs it with NEW_LISTENER; returns the listener fd or -errno. */
 int sbx_filter_install(const struct sock_fprog *prog);
+
+/* ---- cgroup.c: per-world and per-run limits, killing a run's tree ---- */
+enum { SBX_CG_PIDS, SBX_CG_MEMORY, SBX_CG_CPU, SBX_CG_FREEZER, SBX_CG_MAX };
+
+struct sbx_cgroup_cfg {
+	int version;			/* 0 none, 1 v1 hierarchies, 2 v2 */
+	int dirfd[SBX_CG_MAX];		/* the world's directory; v2: [0] */
+	int procs_fd[SBX_CG_MAX];	/* its cgroup.procs, host-opened */
+	char path[SBX_CG_MAX][256];	/* host paths, for removal */
+	uint64_t world_pids;		/* pids.max of the world; 0 none */
+	uint64_t run_pids;		/* pids.max of each run; 0 none */
+	uint32_t cpu_weight;		/* the world's, 1..10000; 0 default */
+};
+
+/* Daemon: makes and limits the world's cgroups, owned by `owner`. */
+int sbx_cgroup_world_create(struct sbx_cgroup_cfg *cg, const char *name,
+			    uint32_t owner, struct mn_strbuf *err);
+/* Daemon side of the intermediate, as host root: opens cgroup.procs. */
+int sbx_cgroup_world_open_procs(struct sbx_cgroup_cfg *cg);
+/* The intermediate, inside the namespaces: moves itself in.  0/-errno. */
+int sbx_cgroup_world_enter(struct sbx_cgroup_cfg *cg);
+/* Daemon, once the intermediate is forked: closes its copies. */
+void sbx_cgroup_world_enter_done(struct sbx_cgroup_cfg *cg);
+/* init's child, as namespace root: makes run-PID, limits it, joins. */
+int sbx_cgroup_run_join(const struct sbx_cgroup_cfg *cg, int32_t pid,
+			uint64_t mem_limit);
+/* Daemon: kills every process of run-PID and removes it.  0, -EBUSY. */
+int sbx_cgroup_run_kill(const struct sbx_cgroup_cfg *cg, int32_t pid);
+/* Daemon: kills what is left, removes the directories, closes.  Idem. */
+void sbx_cgroup_world_destroy(struct sbx_cgroup_cfg *cg);
 
 /* ---- world.c / rootfs.c / init.c ---- */
 struct sbx_world_cfg {
@@ -105,13 +142,31 @@ struct sbx_world_cfg {
 	size_t nbinds;
 	int32_t last_reserved_pid;	/* written to ns_last_pid */
 	uint32_t uid_base;		/* host uid of MicronOS uid 0 */
+	int single_id;			/* single-id map: init stays the
+					   user (no uid 0 inside) */
+	uint32_t single_inside;		/* that map's one MicronOS id */
 	const struct sock_fprog *filter;	/* traced programs */
 	const struct sock_fprog *filter_fast;	/* the rest: opens native */
+	/* MicronOS's own /etc files as fs_etc.c renders them: "name\0text\0"
+	   pairs (rootfs.c writes them; over a tree, binds the tree's) */
+	char etc[8192];
+	size_t etc_len;
+	const struct sock_fprog *filter_init;	/* init's own, once built */
+	struct sbx_cgroup_cfg cg;		/* the world's cgroups */
 };
 
 /* world.c: namespaces + init; fills sb->sock, init_pid, init_pidfd */
-int sbx_world_start(struct mn_sandbox *sb, uint32_t base,
-		    struct mn_strbuf *err);
+int sbx_world_start(struct mn_sandbox *sb, struct mn_strbuf *err);
+
+/* netmaker.c: the helper's loop (never returns), and asking it for a
+ * socket of the world's network namespace: the fd or -errno */
+void sbx_netmaker_main(int sock) __attribute__((noreturn));
+int sbx_netmaker_socket(struct mn_sandbox *sb, int domain, int type,
+			int proto, uint32_t uid, uint32_t gid);
+
+/* idmap.c: writes the map of user namespace of pid.  0 or -errno + text */
+int sbx_ids_apply(const struct mn_sandbox_ids *ids, pid_t pid,
+		  struct mn_strbuf *err);
 void sbx_world_stop(struct mn_sandbox *sb);
 
 /* In init, before pivot: assembles and enters the root.  0 or -errno. */
@@ -136,6 +191,7 @@ struct sbx_listener;	/* a notification thread (notify.c) */
 struct sbx_proc;	/* a registered host process (registry.c) */
 struct sbx_usage;	/* the usage job's token (registry.c) */
 struct sbx_net;		/* the network side (netwait.c) */
+struct sbx_call;	/* one trapped call (below) */
 
 struct mn_sandbox {
 	struct mn_kernel *k;		/* borrowed */
@@ -147,10 +203,16 @@ struct mn_sandbox {
 	struct sock_fprog filter_fast;	/* same without open rows */
 	struct sbx_world_cfg cfg;
 	int trace_files;
+	struct mn_sandbox_ids ids;	/* the world's id map */
 	uint32_t uid_base;		/* host uid of MicronOS uid 0 */
+	uint32_t gid_base;		/* host gid of MicronOS gid 0 */
 	int stage_made;			/* we created cfg.stage */
+	struct sock_fprog filter_init;	/* init's own (no traps) */
+	char cg_why[256];		/* why the world has no cgroup */
 
 	int sock;		/* our end of the init socket */
+	int netmaker_fd;	/* rootless own-netns world: netmaker.c; -1 */
+	pid_t netmaker_pid;
 	pid_t init_pid;		/* host pid of init */
 	int init_pidfd;
 	int epfd;		/* control thread: sock, pidfds, timer, stop */
@@ -186,6 +248,8 @@ int sbx_registry_init(struct mn_sandbox *sb);
  * pid.  > 0, or -errno.
  */
 int32_t sbx_proc_lookup(struct mn_sandbox *sb, pid_t tid, pid_t *host_tgid);
+/* mn_proc_set_host_resolver()'s hook; arg is the sandbox */
+int32_t sbx_proc_resolve(void *arg, int32_t host_tid);
 /* Starts watching a registered process's exit.  0 or -errno. */
 int sbx_proc_watch(struct mn_sandbox *sb, int32_t pid, pid_t host);
 /* Host pid of a live registered process, 0 if none. */
@@ -239,8 +303,39 @@ int sbx_mem_write(struct sbx_call *c, uint64_t addr, const void *buf,
 		  size_t len);
 /* 0 while the notification is still pending, else -ENOENT. */
 int sbx_call_valid(struct sbx_call *c);
+/*
+ * Whether the caller has a signal to take (from /proc/TID/status): OWN, a
+ * signal it does not block is pending for the thread itself (or for its
+ * process, and it is the only thread); SHARED, only for its process of
+ * several threads (any thread not blocking it may take it); NONE.
+ */
+#define SBX_SIG_NONE 0
+#define SBX_SIG_OWN 1
+#define SBX_SIG_SHARED 2
+int sbx_call_signal_pending(struct sbx_call *c);
+/* Linux's "restart, or EINTR under a handler without SA_RESTART": an
+   answer only while the caller has a signal to take, or it leaks. */
+#define SBX_ERESTARTSYS 512
 /* Injects fd into the caller as the call's result (ADDFD|SEND). */
 int sbx_call_inject(struct sbx_call *c, int fd, unsigned int newfd_flags);
+
+/* aftercall.c: continued set*id and execve, recorded once they ran */
+#define SBX_EXEC_ARGS_MAX 256
+#define SBX_EXEC_BYTES_MAX 16384
+struct sbx_exec_rec {
+	char name[256];			/* basename of the path */
+	const char *argv[SBX_EXEC_ARGS_MAX + 1];	/* into buf */
+	char buf[SBX_EXEC_BYTES_MAX];
+};
+/* The caller's set*id is about to run: re-read its ids afterwards. */
+void sbx_after_setid(struct sbx_call *c);
+/* The caller's execve is about to run: record x (taken over) if it does. */
+void sbx_after_exec(struct sbx_call *c, struct sbx_exec_rec *x);
+/* Before each trapped call is translated: its process's pending work. */
+void sbx_after_call(struct sbx_call *c);
+/* Control thread, each tick; and at sandbox stop. */
+void sbx_after_tick(struct mn_sandbox *sb);
+void sbx_after_clear(struct mn_sandbox *sb);
 
 /* xlate.c */
 enum sbx_verdict {
@@ -255,5 +350,17 @@ enum sbx_verdict sbx_xlate(struct sbx_call *c);
 size_t sbx_xlate_trapped(int *nrs, size_t max);
 /* Registers the MicronOS rows the table needs (uname, ...).  0 or -errno. */
 int sbx_xlate_install(struct mn_sandbox *sb);
+/* xlate_pidfd.c: pidfd_send_signal on a MicronOS /proc/PID directory */
+enum sbx_verdict sbx_x_pidfd_send_signal(struct sbx_call *c);
+
+/* faults.c: a run's fault rules, and the trapped calls' check */
+#define SBX_RUN_FAULTS_MAX 16
+/* Adds each line of rules with tree=pid; ids[] gets their ids. */
+int sbx_faults_attach(struct mn_sandbox *sb, const char *rules, int32_t pid,
+		      unsigned *ids, unsigned max, unsigned *n,
+		      struct mn_strbuf *err);
+void sbx_faults_detach(struct mn_sandbox *sb, unsigned *ids, unsigned *n);
+/* -errno a rule makes a trapped call fail with (after its delay), or 0. */
+long sbx_fault_call(struct mn_sandbox *sb, const char *call, int32_t pid);
 
 #endif

@@ -38,6 +38,7 @@
 #include <micronos/config.h>
 #include <micronos/ctl.h>
 #include <micronos/evbus.h>
+#include <micronos/health.h>
 #include <micronos/kernel.h>
 #include <micronos/log.h>
 #include <micronos/shell.h>
@@ -52,6 +53,8 @@ struct svc {
 	struct mn_kernel *k;		/* borrowed */
 	struct mn_ctl *ctl;		/* borrowed */
 	const char *mount_dir;		/* borrowed; the FUSE mount's */
+	struct mn_sandbox_ids ids;	/* the world's id map */
+	int have_ids;			/* else chosen at create */
 	int stop_efd;			/* readable once stopping */
 	pthread_mutex_t lock;
 	pthread_cond_t idle;
@@ -61,6 +64,9 @@ struct svc {
 	int stopping;
 	uint64_t spawns;		/* names of temporary log files */
 	char why[512];			/* why there is no sandbox */
+	uint64_t restarts;		/* worlds restarted after init died */
+	struct mn_sandbox_opts opts;	/* how the world was made */
+	int restarting;			/* a recovery is replacing sb */
 };
 
 static const char *const net_names[] = {"none", "host", NULL};
@@ -82,6 +88,18 @@ static const struct mn_config_key keys[] = {
 	 .desc = "/proc inside, when the tree is mounted: MicronOS's or the "
 		 "pid namespace's (micronos, host)", .names = proc_names,
 	 .flags = MN_CONFIG_F_RESTART},
+	/* limits through cgroups, where the host has them (cgroup.c) */
+	{.name = "sandbox.run_pids_max", .type = MN_CONFIG_INT, .def = "1024",
+	 .min = 1, .max = 4194304, .desc = "processes one run (a program and "
+	 "all its descendants) may have at once", .flags =
+	 MN_CONFIG_F_RESTART},
+	{.name = "sandbox.pids_max", .type = MN_CONFIG_INT, .def = "8192",
+	 .min = 1, .max = 4194304, .desc = "processes the whole sandbox world "
+	 "may have at once", .flags = MN_CONFIG_F_RESTART},
+	{.name = "sandbox.cpu_weight", .type = MN_CONFIG_INT, .def = "100",
+	 .min = 1, .max = 10000, .desc = "CPU share of the sandbox world "
+	 "against the host's other cgroups (cgroup v2 cpu.weight; 100 is "
+	 "the default share)", .flags = MN_CONFIG_F_RESTART},
 };
 
 /* The sandbox for one caller, or NULL with the reason in why. */
@@ -95,7 +113,9 @@ static struct mn_sandbox *svc_get(struct svc *svc, char *why, size_t n)
 		svc->active++;
 	else
 		snprintf(why, n, "%s", svc->stopping ? "the instance is "
-			 "shutting down" : svc->why);
+			 "shutting down" : svc->restarting ? "the sandbox "
+			 "world is restarting (its init died); try again" :
+			 svc->why);
 	pthread_mutex_unlock(&svc->lock);
 	return sb;
 }
@@ -170,9 +190,10 @@ static int supervise(struct svc *svc, struct mn_sandbox *sb,
 		     struct mn_run_reader *rd, int32_t pid,
 		     struct mn_strbuf *err)
 {
-	struct pollfd p[3] = {{.fd = rd->fd, .events = POLLIN},
+	struct pollfd p[4] = {{.fd = rd->fd, .events = POLLIN},
 			      {.fd = -1, .events = POLLIN},
-			      {.fd = svc->stop_efd, .events = POLLIN}};
+			      {.fd = svc->stop_efd, .events = POLLIN},
+			      {.fd = sb->init_pidfd, .events = POLLIN}};
 	int status = 0, code = -2;
 
 	p[1].fd = mn_sandbox_watch(sb, pid);
@@ -182,11 +203,19 @@ static int supervise(struct svc *svc, struct mn_sandbox *sb,
 		return 125;
 	}
 	while (code == -2) {
-		if (!mn_run_reader_buffered(rd) && poll(p, 3, -1) < 0)
+		if (!mn_run_reader_buffered(rd) && poll(p, 4, -1) < 0)
 			continue;
 		if (p[1].revents) {
 			if (mn_sandbox_wait(sb, pid, &status, 0) == 0)
 				code = exit_code(status);
+		} else if (p[3].revents) {
+			/* the pid namespace died with its init: so did the
+			   program, and no EXITED will come for it */
+			mn_strbuf_printf(err, "the sandbox's init died: the "
+					 "program was killed (the world "
+					 "restarts)");
+			mn_sandbox_detach(sb, pid);
+			code = 128 + SIGKILL;
 		} else if (p[2].revents) {
 			mn_strbuf_printf(err, "the instance is shutting down: "
 					 "program killed");
@@ -286,6 +315,9 @@ static int run_handler(void *arg, struct mn_ctl_request *req)
 	snprintf(num, sizeof(num), "%d", pid);
 	mn_ctl_send_frame(req->fd, 'p', num, strlen(num));
 	code = supervise(svc, sb, &rd, pid, &err);
+	/* the run ends with its whole tree: children that left the group,
+	   ignored SIGTERM or outlived the program */
+	mn_sandbox_kill_tree(sb, pid);
 	if (code >= 0 && rq.events)
 		send_events(svc->k, req->fd, seq);
 reply:
@@ -405,37 +437,173 @@ out:
 /* ------------------------------------------------------------------ */
 /* stages */
 
+/* Creates the world from svc->opts.  0 or -errno with text in msg. */
+static int make_world(struct svc *svc, struct mn_sandbox **out,
+		      struct mn_strbuf *msg)
+{
+	int e = mn_sandbox_create(out, svc->k, &svc->opts, msg);
+
+	if (e < 0)
+		MN_LOG(mn_kernel_log(svc->k), MN_LOG_WARNING, "no sandbox: %s "
+		       "(micronos-run and spawn will not work)",
+		       mn_strbuf_str(msg));
+	return e;
+}
+
+/* ------------------------------------------------------------------ */
+/* health: init's life, and a new world when it dies */
+
+/* 1 if init has exited; *sig is the signal that killed it, or 0. */
+static int init_gone(struct mn_sandbox *sb, int *sig)
+{
+	struct pollfd p = {.fd = sb->init_pidfd, .events = POLLIN};
+	siginfo_t si = {0};
+
+	*sig = 0;
+	if (sb->init_pidfd < 0 || poll(&p, 1, 0) <= 0)
+		return sb->init_pidfd < 0;
+	/* WNOWAIT: the zombie stays for mn_sandbox_destroy to reap */
+	if (waitid((idtype_t)3 /* P_PIDFD */, (id_t)sb->init_pidfd, &si,
+		   WEXITED | WNOHANG | WNOWAIT) == 0 &&
+	    si.si_code != CLD_EXITED)
+		*sig = si.si_status;
+	return 1;
+}
+
+static enum mn_health_status health_check(void *arg, char *msg, size_t n)
+{
+	struct svc *svc = arg;
+	struct mn_strbuf info = MN_STRBUF_INIT;
+	enum mn_health_status st = MN_HEALTH_OK;
+	struct mn_sandbox *sb;
+	char why[512];
+	int sig;
+
+	if (!(sb = svc_get(svc, why, sizeof(why)))) {
+		snprintf(msg, n, "no sandbox: %s", why);
+		return MN_HEALTH_DEGRADED;
+	}
+	if (init_gone(sb, &sig)) {
+		snprintf(msg, n, "the world's init died (%s%s); restarts so "
+			 "far %llu", sig ? "killed by " : "exited",
+			 sig ? strsignal(sig) : "",
+			 (unsigned long long)svc->restarts);
+		st = MN_HEALTH_FAILED;
+	} else {
+		mn_sandbox_cgroup_info(sb, &info);
+		snprintf(msg, n, "init %d; %llu restarts; %s",
+			 mn_sandbox_init_host_pid(sb),
+			 (unsigned long long)svc->restarts,
+			 mn_strbuf_str(&info));
+	}
+	svc_put(svc);
+	mn_strbuf_release(&info);
+	return st;
+}
+
+/* Waits (5 s at most) for the runs still using the dead world to end. */
+static int wait_idle(struct svc *svc)
+{
+	struct timespec dl;
+	int e = 0;
+
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += 5;
+	while (svc->active > 0 && e != ETIMEDOUT)
+		e = pthread_cond_timedwait(&svc->idle, &svc->lock, &dl);
+	return svc->active > 0 ? -EBUSY : 0;
+}
+
+/*
+ * init died (killed, or crashed): every program died with the pid
+ * namespace, the runs attached to them have ended (supervise() watches
+ * init), and nothing can be spawned.  A new world replaces it.
+ */
+static int health_recover(void *arg, char *msg, size_t n)
+{
+	struct svc *svc = arg;
+	struct mn_strbuf err = MN_STRBUF_INIT;
+	struct mn_sandbox *old, *sb = NULL;
+	int sig, e;
+
+	pthread_mutex_lock(&svc->lock);
+	old = svc->sb;
+	if (svc->stopping || !old || !init_gone(old, &sig)) {
+		pthread_mutex_unlock(&svc->lock);
+		snprintf(msg, n, "nothing to restart");
+		return -EAGAIN;
+	}
+	svc->sb = NULL;
+	svc->restarting = 1;
+	if ((e = wait_idle(svc)) < 0) {
+		svc->sb = old;
+		svc->restarting = 0;
+		pthread_mutex_unlock(&svc->lock);
+		snprintf(msg, n, "runs of the dead world did not end");
+		return e;
+	}
+	pthread_mutex_unlock(&svc->lock);
+	mn_sandbox_destroy(old);	/* reaps init, ends its threads */
+	e = make_world(svc, &sb, &err);
+	pthread_mutex_lock(&svc->lock);
+	svc->sb = e == 0 ? sb : NULL;
+	svc->restarting = 0;
+	if (e == 0)
+		svc->restarts++;
+	snprintf(svc->why, sizeof(svc->why), "%s", e == 0 ? "" :
+		 mn_strbuf_str(&err));
+	pthread_mutex_unlock(&svc->lock);
+	if (e == 0)
+		snprintf(msg, n, "world restarted (init is host pid %d)",
+			 mn_sandbox_init_host_pid(sb));
+	else
+		snprintf(msg, n, "world not restarted: %s",
+			 mn_strbuf_str(&err));
+	MN_LOG(mn_kernel_log(svc->k), e == 0 ? MN_LOG_NOTICE : MN_LOG_ERROR,
+	       "sandbox: init died%s%s; %s", sig ? " by " : "",
+	       sig ? strsignal(sig) : "", msg);
+	mn_strbuf_release(&err);
+	return e;
+}
+
 static int svc_start(struct mn_kernel *k, void *arg, struct mn_strbuf *err)
 {
 	struct svc *svc = arg;
-	struct mn_sandbox_opts o = {0};
+	struct mn_sandbox_opts *o = &svc->opts;
 	struct mn_strbuf msg = MN_STRBUF_INIT;
 	struct mn_config *cfg = mn_kernel_config(k);
 	struct mn_sandbox *sb = NULL;
-	int64_t net = 0, dev = 0, proc = 0;
+	int64_t net = 0, dev = 0, proc = 0, v;
 	int e;
 
 	(void)err;
+	memset(o, 0, sizeof(*o));
 	mn_config_get_int(cfg, "sandbox.net", &net);
 	mn_config_get_int(cfg, "sandbox.dev", &dev);
 	mn_config_get_int(cfg, "sandbox.proc", &proc);
-	o.net = net == 1 ? MN_SANDBOX_NET_HOST : MN_SANDBOX_NET_NONE;
+	o->net = net == 1 ? MN_SANDBOX_NET_HOST : MN_SANDBOX_NET_NONE;
+	if (mn_config_get_int(cfg, "sandbox.run_pids_max", &v) == 0)
+		o->run_pids_max = (uint64_t)v;
+	if (mn_config_get_int(cfg, "sandbox.pids_max", &v) == 0)
+		o->world_pids_max = (uint64_t)v;
+	if (mn_config_get_int(cfg, "sandbox.cpu_weight", &v) == 0)
+		o->cpu_weight = (uint32_t)v;
+	o->ids = svc->have_ids ? &svc->ids : NULL;
 	/* MicronOS's tree is the root when its FUSE mount is up */
 	if (svc->mount_dir && mn_kernel_slot(k, MN_SLOT_FUSE)) {
-		o.root_dir = svc->mount_dir;
-		o.root_flags = (dev == 1 ? MN_SANDBOX_ROOT_DEV : 0) |
-			       (proc == 1 ? MN_SANDBOX_ROOT_HOSTPROC : 0);
+		o->root_dir = svc->mount_dir;
+		o->root_flags = (dev == 1 ? MN_SANDBOX_ROOT_DEV : 0) |
+				(proc == 1 ? MN_SANDBOX_ROOT_HOSTPROC : 0);
 	}
-	e = mn_sandbox_create(&sb, k, &o, &msg);
+	e = make_world(svc, &sb, &msg);
 	pthread_mutex_lock(&svc->lock);
 	svc->sb = e == 0 ? sb : NULL;
 	snprintf(svc->why, sizeof(svc->why), "%s", e == 0 ? "" :
 		 mn_strbuf_str(&msg));
 	pthread_mutex_unlock(&svc->lock);
-	if (e < 0)
-		MN_LOG(mn_kernel_log(k), MN_LOG_WARNING, "no sandbox: %s "
-		       "(micronos-run and spawn will not work)",
-		       mn_strbuf_str(&msg));
+	mn_health_register(mn_kernel_health(k), &(struct mn_health_check){
+		.name = "sandbox", .check = health_check,
+		.recover = health_recover, .arg = svc});
 	mn_ctl_set_handler(svc->ctl, MN_RUN_VERB, run_handler, svc);
 	mn_shell_set_hook("spawn", NULL, shell_spawn, svc);
 	mn_strbuf_release(&msg);
@@ -448,9 +616,10 @@ static void svc_stop(struct mn_kernel *k, void *arg)
 	struct mn_sandbox *sb;
 	uint64_t one = 1;
 
-	(void)k;
 	mn_shell_set_hook("spawn", NULL, NULL, NULL);
 	mn_ctl_set_handler(svc->ctl, MN_RUN_VERB, NULL, NULL);
+	/* waits for a check or a restart in progress */
+	mn_health_unregister(mn_kernel_health(k), "sandbox");
 	if (write(svc->stop_efd, &one, sizeof(one)) < 0)
 		abort();
 	pthread_mutex_lock(&svc->lock);
@@ -483,6 +652,7 @@ static void svc_free(struct mn_kernel *k, void *arg)
 }
 
 int mn_sandbox_service_attach(struct mn_kernel *k, struct mn_ctl *ctl,
+			      const struct mn_sandbox_ids *ids,
 			      const char *mount_dir, struct mn_strbuf *err)
 {
 	struct svc *svc;
@@ -502,6 +672,10 @@ int mn_sandbox_service_attach(struct mn_kernel *k, struct mn_ctl *ctl,
 	svc->k = k;
 	svc->ctl = ctl;
 	svc->mount_dir = mount_dir;
+	if (ids) {
+		svc->ids = *ids;
+		svc->have_ids = 1;
+	}
 	svc->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	pthread_mutex_init(&svc->lock, NULL);
 	pthread_cond_init(&svc->idle, NULL);

@@ -4,7 +4,8 @@
  *
  * The control thread waits (epoll) on four things: init's socket (SPAWNED,
  * LISTENER, FAILED and EXITED messages), one pidfd per registered process,
- * a housekeeping timer and a stop eventfd.
+ * a housekeeping timer (registry.c's tick, and aftercall.c's: continued
+ * set*id and execve not yet recorded) and a stop eventfd.
  *
  * A spawned program is registered by the thread that called
  * mn_sandbox_spawn() as soon as its listener arrives (it is then blocked
@@ -53,6 +54,8 @@ struct sbx_spawn {
 	int exited, status, waited;
 	int efd;		/* eventfd for mn_sandbox_watch, -1 */
 	int detached;		/* nobody waits: dropped at exit */
+	unsigned fault_ids[SBX_RUN_FAULTS_MAX];	/* the run's fault rules */
+	unsigned nfaults;
 	struct sbx_spawn *next;
 };
 
@@ -87,6 +90,7 @@ static void spawn_exited(struct mn_sandbox *sb, struct sbx_spawn *s,
 
 	s->exited = 1;
 	s->status = status;
+	sbx_faults_detach(sb, s->fault_ids, &s->nfaults);
 	if (s->efd >= 0 && write(s->efd, &one, sizeof(one)) < 0)
 		abort();	/* an eventfd cannot overflow from 1s */
 	if (s->detached && s->state == 1)
@@ -178,8 +182,10 @@ static void *control_thread(void *arg)
 			} else if (evs[i].data.u64 == EV_SOCK) {
 				on_socket(sb);
 			} else if (evs[i].data.u64 == EV_TIMER) {
-				if (read(sb->timer_fd, &v, sizeof(v)) > 0)
+				if (read(sb->timer_fd, &v, sizeof(v)) > 0) {
 					sbx_registry_tick(sb);
+					sbx_after_tick(sb);
+				}
 			} else {
 				sbx_proc_exited(sb, evs[i].data.ptr);
 			}
@@ -228,6 +234,7 @@ void sbx_control_stop(struct mn_sandbox *sb)
 		sb->ctl_started = 0;
 	}
 	sbx_registry_clear(sb);
+	sbx_after_clear(sb);
 	while (sb->spawns) {
 		struct sbx_spawn *s = sb->spawns;
 
@@ -333,6 +340,7 @@ static void spawn_drop(struct mn_sandbox *sb, struct sbx_spawn *s)
 		pp = &(*pp)->next;
 	if (*pp)
 		*pp = s->next;
+	sbx_faults_detach(sb, s->fault_ids, &s->nfaults);
 	if (s->lfd >= 0)
 		close(s->lfd);
 	if (s->efd >= 0)
@@ -411,6 +419,14 @@ int32_t mn_sandbox_spawn(struct mn_sandbox *sb,
 	pthread_mutex_unlock(&sb->lock);
 	/* s stays listed for mn_sandbox_wait(); only its spawner frees it */
 	pid = register_spawned(sb, sp, s, err);
+	/* before the listener: the program's execve waits for it */
+	if (pid >= 0 && sp->faults) {
+		pthread_mutex_lock(&sb->lock);
+		if (sbx_faults_attach(sb, sp->faults, s->pid, s->fault_ids,
+				      SBX_RUN_FAULTS_MAX, &s->nfaults, err))
+			pid = -EINVAL;
+		pthread_mutex_unlock(&sb->lock);
+	}
 	if (pid >= 0)
 		pid = sbx_listener_start(sb, lfd, sp->trace_files);
 	else

@@ -21,6 +21,19 @@
  * Not trapped, by design: clock_gettime/gettimeofday/time reach the vDSO
  * and never enter the kernel (the time namespace gives monotonic and boot
  * clocks MicronOS's origin); reads and writes go to real descriptors.
+ *
+ * Not trapped either, for exactness under signals: the identity calls
+ * (getpid, gettid, getppid, get[e]uid, get[e]gid, getres[ug]id).  A
+ * trapped call can be interrupted in the moment before the supervisor
+ * receives it, and the kernel then returns EINTR to a handler without
+ * SA_RESTART (notify.c); these calls never fail natively, and their
+ * native answer IS MicronOS's: MicronOS pids are the pid namespace's and
+ * MicronOS ids the user namespace's (the record follows set*id, below).
+ *
+ * Continued calls whose effect MicronOS records (set*id, execve) run in
+ * the kernel after the answer, so the record is made once they have run:
+ * a pending entry per process, resolved at the process's next trapped
+ * call or the control thread's tick (sbx_xlate_tick).
  */
 #include <errno.h>
 #include <linux/audit.h>
@@ -78,100 +91,15 @@ static int load_cred(struct sbx_call *c)
 	return 0;
 }
 
-/* ---- process identity ---- */
-
-static enum sbx_verdict x_getpid(struct sbx_call *c)
-{
-	return answer(c, dispatch(c, MN_SYS_GETPID, 0, 0));
-}
-
-/* MicronOS has no threads: a main thread's tid is its pid; other threads'
-   tids are the namespace's, which the kernel gives. */
-static enum sbx_verdict x_gettid(struct sbx_call *c)
-{
-	if ((pid_t)c->req->pid != c->host_tgid)
-		return SBX_CONTINUE;
-	return answer(c, dispatch(c, MN_SYS_GETPID, 0, 0));
-}
-
-/* The pid namespace is authoritative for the parent: it reparents to
-   init (or a subreaper) the moment a parent dies, while MicronOS learns of
-   the death through a pidfd a little later. */
-static enum sbx_verdict x_getppid(struct sbx_call *c)
-{
-	(void)c;
-	return SBX_CONTINUE;
-}
-
-static enum sbx_verdict x_getuid(struct sbx_call *c)
-{
-	if (load_cred(c) < 0)
-		return answer(c, -ESRCH);
-	return answer(c, dispatch(c, MN_SYS_GETUID, 0, 0));
-}
-
-static enum sbx_verdict x_getgid(struct sbx_call *c)
-{
-	if (load_cred(c) < 0)
-		return answer(c, -ESRCH);
-	return answer(c, dispatch(c, MN_SYS_GETGID, 0, 0));
-}
-
-static enum sbx_verdict x_geteuid(struct sbx_call *c)
-{
-	return answer(c, dispatch(c, MN_SYS_GETEUID, 0, 0));
-}
-
-static enum sbx_verdict x_getegid(struct sbx_call *c)
-{
-	return answer(c, dispatch(c, MN_SYS_GETEGID, 0, 0));
-}
-
-/* getresuid/getresgid: real and effective from MicronOS; saved = effective
-   (MicronOS keeps no saved id; with no_new_privs they only differ after a
-   deliberate setresuid, which re-syncs the record, see x_setid). */
-static enum sbx_verdict getres(struct sbx_call *c, uint32_t nr_real,
-			       uint32_t nr_eff)
-{
-	uint32_t ids[3];
-	long r, e;
-	int i, err;
-
-	if (load_cred(c) < 0)
-		return answer(c, -ESRCH);
-	r = dispatch(c, nr_real, 0, 0);
-	e = dispatch(c, nr_eff, 0, 0);
-	if (r < 0 || e < 0)
-		return answer(c, r < 0 ? r : e);
-	ids[0] = (uint32_t)r;
-	ids[1] = ids[2] = (uint32_t)e;
-	for (i = 0; i < 3; i++)
-		if ((err = sbx_mem_write(c, ARG(c, i), &ids[i],
-					 sizeof(ids[i]))) < 0)
-			return answer(c, err == -ENOENT ? -ESRCH : -EFAULT);
-	return answer(c, 0);
-}
-
-static enum sbx_verdict x_getresuid(struct sbx_call *c)
-{
-	return getres(c, MN_SYS_GETUID, MN_SYS_GETEUID);
-}
-
-static enum sbx_verdict x_getresgid(struct sbx_call *c)
-{
-	return getres(c, MN_SYS_GETGID, MN_SYS_GETEGID);
-}
+/* ---- set*id ---- */
 
 /*
- * set*id: the user namespace enforces who may become whom, so the kernel
- * runs the call; the record is re-read from the host once it has run (the
- * caller's next trapped call), marked here.
+ * The user namespace enforces who may become whom, so the kernel runs the
+ * call; the record takes the host's new ids once it has run (aftercall.c).
  */
-static __thread int32_t setid_pending;
-
 static enum sbx_verdict x_setid(struct sbx_call *c)
 {
-	setid_pending = c->pid;
+	sbx_after_setid(c);
 	return SBX_CONTINUE;
 }
 
@@ -202,12 +130,10 @@ static enum sbx_verdict x_time(struct sbx_call *c)
 
 /* ---- exec ---- */
 
-#define EXEC_ARGS_MAX 256
-#define EXEC_BYTES_MAX 16384
-
 /*
- * Records the command line the program asked for, then lets the kernel
- * exec.  The record is what the program asked for; what runs is decided by
+ * Copies the command line the program asked for and lets the kernel exec;
+ * the copy is recorded only once the exec has happened (aftercall.c): a
+ * failed execve leaves the process's name alone.  What runs is decided by
  * the kernel inside the root, so a racing thread can only make the record
  * wrong, never the sandbox weaker.  The copy is capped (first 256 args,
  * 16 KiB), like ps's view.
@@ -216,43 +142,41 @@ static enum sbx_verdict x_exec(struct sbx_call *c)
 {
 	int at = c->req->data.nr == __NR_execveat;
 	uint64_t vec = ARG(c, at ? 2 : 1);
-	char *buf = malloc(EXEC_BYTES_MAX), path[SBX_MAX_PATH];
-	const char *argv[EXEC_ARGS_MAX + 1];
+	struct sbx_exec_rec *x = malloc(sizeof(*x));
+	char path[SBX_MAX_PATH];
+	const char *base;
 	size_t used = 0, n = 0;
 	int len;
 
-	if (!buf)
+	if (!x)
 		return answer(c, -ENOMEM);
 	len = sbx_mem_read_str(c, ARG(c, at ? 1 : 0), path, sizeof(path));
 	if (len < 0)
 		goto fault;
-	while (vec && n < EXEC_ARGS_MAX && used < EXEC_BYTES_MAX - 1) {
+	while (vec && n < SBX_EXEC_ARGS_MAX && used < sizeof(x->buf) - 1) {
 		uint64_t p;
 
 		if (sbx_mem_read(c, vec + n * 8, &p, sizeof(p)) < 0)
 			goto fault;
 		if (!p)
 			break;
-		len = sbx_mem_read_str(c, p, buf + used,
-				       EXEC_BYTES_MAX - used);
+		len = sbx_mem_read_str(c, p, x->buf + used,
+				       sizeof(x->buf) - used);
 		if (len == -ENAMETOOLONG)
 			break;	/* keep what fits */
 		if (len < 0)
 			goto fault;
-		argv[n++] = buf + used;
+		x->argv[n++] = x->buf + used;
 		used += (size_t)len + 1;
 	}
-	argv[n] = NULL;
-	{
-		const char *base = strrchr(path, '/');
-
-		dispatch(c, MN_SYS_EXEC, (uint64_t)(uintptr_t)argv,
-			 (uint64_t)(uintptr_t)(base ? base + 1 : path));
-	}
-	free(buf);
+	x->argv[n] = NULL;
+	base = strrchr(path, '/');
+	/* a file name is at most 255 bytes (NAME_MAX) */
+	snprintf(x->name, sizeof(x->name), "%.255s", base ? base + 1 : path);
+	sbx_after_exec(c, x);
 	return SBX_CONTINUE;
 fault:
-	free(buf);
+	free(x);
 	return answer(c, -EFAULT);
 }
 
@@ -339,15 +263,6 @@ static enum sbx_verdict x_open(struct sbx_call *c)
 }
 
 static const struct xrow table[] = {
-	[__NR_getpid] = {"getpid", x_getpid},
-	[__NR_gettid] = {"gettid", x_gettid},
-	[__NR_getppid] = {"getppid", x_getppid},
-	[__NR_getuid] = {"getuid", x_getuid},
-	[__NR_getgid] = {"getgid", x_getgid},
-	[__NR_geteuid] = {"geteuid", x_geteuid},
-	[__NR_getegid] = {"getegid", x_getegid},
-	[__NR_getresuid] = {"getresuid", x_getresuid},
-	[__NR_getresgid] = {"getresgid", x_getresgid},
 	[__NR_setuid] = {"setuid", x_setid},
 	[__NR_setgid] = {"setgid", x_setid},
 	[__NR_setreuid] = {"setreuid", x_setid},
@@ -361,6 +276,9 @@ static const struct xrow table[] = {
 	[__NR_kill] = {"kill", x_kill},
 	[__NR_tkill] = {"tkill", x_tkill},
 	[__NR_tgkill] = {"tgkill", x_tgkill},
+	/* a /proc/PID directory of MicronOS's /proc: xlate_pidfd.c */
+	[__NR_pidfd_send_signal] = {"pidfd_send_signal",
+				    sbx_x_pidfd_send_signal},
 	[__NR_open] = {"open", x_open},
 	[__NR_openat] = {"openat", x_open},
 	[__NR_openat2] = {"openat2", x_open},
@@ -386,33 +304,10 @@ size_t sbx_xlate_trapped(int *nrs, size_t max)
 	return n;
 }
 
-/* After a set*id ran, the record takes the host's new ids. */
-static void resync_ids(struct sbx_call *c)
-{
-	char path[64], line[128];
-	uint32_t r, e, gr, ge, base = c->sb->uid_base;
-	int got = 0;
-	FILE *f;
-
-	setid_pending = 0;
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)c->req->pid);
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Uid: %u %u", &r, &e) == 2)
-			got |= 1;
-		else if (sscanf(line, "Gid: %u %u", &gr, &ge) == 2)
-			got |= 2;
-	fclose(f);
-	if (got == 3)
-		mn_proc_set_ids(c->sb->procs, c->pid, r - base, e - base,
-				gr - base, ge - base);
-}
-
 enum sbx_verdict sbx_xlate(struct sbx_call *c)
 {
 	int nr = c->req->data.nr;
+	long fault;
 
 	/* the filter only traps native calls, but the table is the law */
 	if (c->req->data.arch != AUDIT_ARCH_X86_64 || nr < 0 ||
@@ -421,9 +316,12 @@ enum sbx_verdict sbx_xlate(struct sbx_call *c)
 	c->ctx->pid = c->pid;
 	c->ctx->uid = c->ctx->gid = 0;
 	c->ctx->caller = c;
-	if (setid_pending == c->pid)
-		resync_ids(c);
+	sbx_after_call(c);
 	mn_proc_add_syscalls(c->sb->procs, c->pid, 1);
+	/* fault rules (faults.c); opens are the mount's to fault, once */
+	if (strncmp(table[nr].name, "open", 4) != 0 &&
+	    (fault = sbx_fault_call(c->sb, table[nr].name, c->pid)) < 0)
+		return answer(c, fault);
 	return table[nr].fn(c);
 }
 

@@ -512,7 +512,7 @@ static int accept_one(struct sbx_net_job *j, struct sockaddr_storage *ss,
 		return *fd;
 	/* the program's socket, as if it had accepted it itself */
 	if (fchown(*fd, c->sb->uid_base + c->ctx->uid,
-		   c->sb->uid_base + c->ctx->gid) < 0) {
+		   c->sb->gid_base + c->ctx->gid) < 0) {
 		/* only its owner (ss -e) would be wrong: not worth
 		   failing the call for */
 	}

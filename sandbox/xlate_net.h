@@ -113,6 +113,7 @@ struct sbx_net_job {
 	struct sockaddr_storage ss;	/* connect: the address copy */
 	socklen_t len;
 	/* netwait.c's */
+	int sig_ticks;			/* ticks a shared signal was pending */
 	struct sbx_net_job *next;
 	void *req_mem, *resp_mem;
 	int lfd;			/* dup of the listener */

@@ -3,9 +3,26 @@
 # shellcheck shell=bash
 
 MN_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-MN_PACKAGES="build-essential cmake pkg-config libfuse3-dev fuse3
-libseccomp-dev libcmocka-dev libreadline-dev iproute2 procps busybox-static
-groff-base man-db python3"
+# One package a line: helpers' merges stay simple.
+MN_PACKAGES="
+build-essential
+clang
+cmake
+pkg-config
+libfuse3-dev
+fuse3
+libcmocka-dev
+libreadline-dev
+iproute2
+procps
+psmisc
+busybox-static
+groff-base
+man-db
+python3
+git
+uidmap
+"
 
 mn_missing_packages() {
 	local p missing=""
@@ -21,6 +38,7 @@ mn_install_deps() {
 	missing=$(mn_missing_packages)
 	[ -z "$missing" ] && return 0
 	if [ "$(id -u)" -ne 0 ]; then
+		# not root: say what root must install, once, and stop
 		echo "MicronOS needs these packages:$missing" >&2
 		echo "Install them with:" >&2
 		echo "  sudo apt-get update && sudo apt-get install -y$missing" >&2
@@ -33,12 +51,13 @@ mn_install_deps() {
 	apt-get install -y -qq $missing >/dev/null || exit 1
 }
 
-# mn_build DIR [cmake options...]
+# mn_build DIR [cmake options...]: warnings are errors in our own builds.
 mn_build() {
 	local dir=$1
 	shift
 	echo "==> building $dir"
-	cmake -S "$MN_TOP" -B "$MN_TOP/$dir" "$@" >/dev/null || exit 1
+	cmake -S "$MN_TOP" -B "$MN_TOP/$dir" -DMN_WERROR=ON "$@" >/dev/null ||
+		exit 1
 	cmake --build "$MN_TOP/$dir" -j "$(nproc)" -- --no-print-directory \
 		>"$MN_TOP/$dir.log" 2>&1 || {
 		tail -n 60 "$MN_TOP/$dir.log" >&2

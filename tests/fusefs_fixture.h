@@ -9,6 +9,8 @@
 #ifndef MN_TEST_FUSEFS_FIXTURE_H
 #define MN_TEST_FUSEFS_FIXTURE_H
 
+#include "mn_skip.h"	/* without root or /dev/fuse: skipped, CI fails */
+
 #define WAIT_MS 10000 /* generous: a hang, not slowness, fails a test */
 
 /* --- the test stream: a file that blocks until the test publishes -------- */
@@ -265,7 +267,7 @@ static int setup(void **state)
 	struct fx *fx;
 
 	if (!can_mount())
-		skip();
+		MN_SKIP();
 	fx = fx_new();
 	if (boot(fx, 0) != 0) {
 		fx_free(fx);
@@ -279,7 +281,7 @@ static int setup(void **state)
 static int setup_bare(void **state)
 {
 	if (!can_mount())
-		skip();
+		MN_SKIP();
 	*state = fx_new();
 	return 0;
 }

@@ -467,7 +467,7 @@ static void test_format_stats(void **state)
 		"type.TimerExpired: 0\ntype.NetworkConnected: 0\n"
 		"type.NetworkDisconnected: 0\ntype.MemoryAllocated: 0\n"
 		"type.MemoryFreed: 0\ntype.DiskRead: 1\ntype.DiskWrite: 0\n"
-		"type.SignalReceived: 0\ntype.Custom: 1\n"
+		"type.SignalReceived: 0\ntype.Custom: 1\ntype.FaultInjected: 0\n"
 		"source.kernel: 1\nsource.process: 0\nsource.driver: 1\n"
 		"source.network: 0\nsource.timer: 1\n";
 	const char *table =
@@ -487,6 +487,7 @@ static void test_format_stats(void **state)
 		"DiskWrite            disk         0\n"
 		"SignalReceived       signal       0\n"
 		"Custom               custom       1\n"
+		"FaultInjected        fault        0\n"
 		"\n"
 		"SOURCE   COUNT\n"
 		"kernel       1\n"

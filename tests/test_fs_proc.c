@@ -21,6 +21,7 @@
 #include <micronos/clock.h>
 #include <micronos/config.h>
 #include <micronos/mem.h>
+#include <micronos/memview.h>
 #include <micronos/proc.h>
 #include <micronos/signal.h>
 #include <micronos/syscall.h>
@@ -364,15 +365,31 @@ static void t_meminfo_stat_uptime(void **state)
 {
 	struct mn_kernel *k = *state;
 	struct mn_meminfo mi;
+	struct mn_memview mv;
 	char *text, *f[16], *p;
 	unsigned long long kb;
 	int n;
 
 	mn_mem_info(mn_kernel_mem(k), &mi);
+	assert_int_equal(mn_memview_get(k, &mv), 0);
 	text = tt_cat(k, "/proc/meminfo");
+	/* RAM is the model's (memview.h): the host's or the cgroup's */
 	assert_int_equal(sscanf(text, "MemTotal: %llu kB", &kb), 1);
-	assert_int_equal(kb, mi.total / 1024);
+	assert_int_equal(kb, mv.total / 1024);
+	assert_true(kb > 0);
 	assert_non_null(strstr(text, "\nMemAvailable:"));
+	/* init is the daemon, which is resident: used is not 0 */
+	p = strstr(text, "\nMemFree:");
+	assert_non_null(p);
+	assert_true(strtoull(p + 9, NULL, 10) < kb);
+	/* the address space as Vmalloc*, exactly the region manager's */
+	p = strstr(text, "\nVmallocTotal:");
+	assert_non_null(p);
+	assert_int_equal(strtoull(p + 14, NULL, 10), mi.total / 1024);
+	free(text);
+	text = tt_cat(k, "/proc/vmstat");
+	assert_non_null(strstr(text, "nr_free_pages "));
+	assert_non_null(strstr(text, "\npgfault "));
 	free(text);
 
 	text = tt_cat(k, "/proc/stat");

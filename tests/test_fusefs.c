@@ -121,10 +121,30 @@ static ssize_t read_chunks(int fd, char *buf, size_t max, size_t chunk)
 	return (ssize_t)got;
 }
 
+/* Same lines with the same first word each: what a re-render keeps. */
+static int same_keys(const char *a, size_t alen, const char *b, size_t blen)
+{
+	const char *ae = a + alen, *be = b + blen;
+
+	while (a < ae && b < be) {
+		size_t ka = strcspn(a, " \t:\n"), kb = strcspn(b, " \t:\n");
+		const char *na = memchr(a, '\n', (size_t)(ae - a));
+		const char *nb = memchr(b, '\n', (size_t)(be - b));
+
+		if (ka != kb || memcmp(a, b, ka) || !na != !nb)
+			return 0;
+		a = na ? na + 1 : ae;
+		b = nb ? nb + 1 : be;
+	}
+	return a >= ae && b >= be;
+}
+
 /*
  * Re-reads fd from 0 in `chunk`-byte reads and compares with the first
  * whole read.  A log (events/log) may have grown meanwhile: more bytes are
- * fine if the first ones are the same; other files must match exactly.
+ * fine if the first ones are the same.  Reading from offset 0 again renders
+ * the file again (seq_file), so figures may move, but never the lines and
+ * their keys: a sequence of small reads mixing two renders would tear one.
  */
 static void reread_same(int fd, const char *path, ssize_t whole, size_t chunk)
 {
@@ -132,6 +152,10 @@ static void reread_same(int fd, const char *path, ssize_t whole, size_t chunk)
 
 	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
 	n = read_chunks(fd, gw->b, GEN_MAX, chunk);
+	assert_true(n >= 0);
+	if ((n != whole || memcmp(gw->a, gw->b, (size_t)whole)) &&
+	    same_keys(gw->a, (size_t)whole, gw->b, (size_t)n))
+		return;	/* rendered again: same lines, other figures */
 	if (n > whole)
 		print_message("%s grew by %zd bytes while open\n", path,
 			      n - whole);
@@ -1158,5 +1182,8 @@ int main(void)
 	    BARE_TEST(standalone_mount_of_a_vfs),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	if (!can_mount())
+		return mn_skip_all("needs root and /dev/fuse");
+
+	return MN_SKIP_STATUS(cmocka_run_group_tests(tests, NULL, NULL));
 }

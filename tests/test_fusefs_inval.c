@@ -447,5 +447,8 @@ int main(void)
 	    BARE_TEST(hook_follows_the_mount),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	if (!can_mount())
+		return mn_skip_all("needs root and /dev/fuse");
+
+	return MN_SKIP_STATUS(cmocka_run_group_tests(tests, NULL, NULL));
 }

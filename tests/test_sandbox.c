@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -178,6 +179,8 @@ static void opens_are_trapped_only_when_traced(void **state)
 
 static int try_denied(void)
 {
+	struct utsname uts;
+
 	if (mount("none", "/tmp", "tmpfs", 0, NULL) == 0 || errno != EPERM)
 		return 1;
 	if (unshare(CLONE_NEWUSER) == 0 || errno != EPERM)
@@ -185,7 +188,7 @@ static int try_denied(void)
 	if (syscall(__NR_clone3, NULL, 0) == 0 || errno != ENOSYS)
 		return 3;
 	/* the supervisor is gone: a trapped call fails, never passes */
-	if (syscall(SYS_getpid) != -1 || errno != ENOSYS)
+	if (syscall(SYS_uname, &uts) != -1 || errno != ENOSYS)
 		return 4;
 	return 0;
 }
@@ -462,5 +465,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_usage, setup, teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return MN_SKIP_STATUS(cmocka_run_group_tests(tests, NULL, NULL));
 }

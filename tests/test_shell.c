@@ -385,7 +385,7 @@ static void test_processes(void **state)
 	assert_int_equal(run(fx, "suspend 2"), MN_SHELL_OK);
 	assert_has(out(fx), "stopped");
 	assert_int_equal(run(fx, "resume 2"), MN_SHELL_OK);
-	assert_has(out(fx), "running");
+	assert_has(out(fx), "resumed 2 (timerd)");
 	assert_int_equal(run(fx, "kill 2"), MN_SHELL_FAIL);
 	assert_has(err(fx), "kernel task");
 	assert_int_equal(run(fx, "kill 1 KILL"), MN_SHELL_FAIL);

@@ -268,6 +268,77 @@ static void test_threads(void **state)
 	assert_int_equal(mn_stats_count(st), 2);
 }
 
+static void test_histogram(void **state)
+{
+	struct mn_stats *st = *state;
+	struct mn_stat_hist *h, *again;
+	struct mn_stat_value v[8];
+	struct mn_strbuf sb = MN_STRBUF_INIT;
+	uint64_t b[MN_STATS_HIST_BUCKETS], count, sum;
+	_Atomic uint64_t *c;
+
+	assert_int_equal(mn_stats_histogram(st, "fuse.read.ns", &h), 0);
+	assert_int_equal(mn_stats_histogram(st, "fuse.read.ns", &again), 0);
+	assert_ptr_equal(h, again);
+	assert_int_equal(mn_stats_counter(st, "fuse.read.ns", &c), -EEXIST);
+	assert_int_equal(mn_stats_counter(st, "fuse.reads", &c), 0);
+	assert_int_equal(mn_stats_histogram(st, "fuse.reads", &h), -EEXIST);
+	assert_int_equal(mn_stats_histogram(st, "fuse.read.ns", &h), 0);
+	/* bucket i holds [2^(i-1), 2^i); 0 alone; the top is open */
+	assert_int_equal(mn_stat_hist_bucket(0), 0);
+	assert_int_equal(mn_stat_hist_bucket(1), 1);
+	assert_int_equal(mn_stat_hist_bucket(2), 2);
+	assert_int_equal(mn_stat_hist_bucket(3), 2);
+	assert_int_equal(mn_stat_hist_bucket(4), 3);
+	assert_int_equal(mn_stat_hist_bucket(UINT64_MAX),
+			 MN_STATS_HIST_BUCKETS - 1);
+	mn_stat_observe(h, 0);
+	mn_stat_observe(h, 3);
+	mn_stat_observe(h, 1000);
+	mn_stat_observe(h, 1ULL << 45);
+	assert_int_equal(mn_stats_get_histogram(st, "fuse.read.ns", b, &count,
+						&sum), 0);
+	assert_int_equal(count, 4);
+	assert_int_equal(sum, 1003 + (1ULL << 45));
+	assert_int_equal(b[0], 1);
+	assert_int_equal(b[2], 1);
+	assert_int_equal(b[10], 1);	/* 512 <= 1000 < 1024 */
+	assert_int_equal(b[MN_STATS_HIST_BUCKETS - 1], 1);
+	assert_int_equal(mn_stats_get_histogram(st, "fuse.reads", b, NULL,
+						NULL), -EEXIST);
+	assert_int_equal(mn_stats_get_histogram(st, "nope", b, NULL, NULL),
+			 -ENOENT);
+	assert_int_equal(mn_stats_snapshot(st, "fuse.read.", v, 8), 1);
+	assert_int_equal(v[0].kind, MN_STAT_HISTOGRAM);
+	assert_int_equal(v[0].counter, 4);
+	assert_int_equal(v[0].value, 4);
+	mn_stat_inc(c);
+	assert_int_equal(mn_stats_format_prometheus(st, NULL, &sb), 2);
+	assert_non_null(strstr(mn_strbuf_str(&sb),
+			       "# TYPE micronos_fuse_read_ns histogram\n"));
+	assert_non_null(strstr(mn_strbuf_str(&sb),
+			       "micronos_fuse_read_ns_bucket{le=\"0\"} 1\n"));
+	assert_non_null(strstr(mn_strbuf_str(&sb),
+			       "micronos_fuse_read_ns_bucket{le=\"3\"} 2\n"));
+	assert_non_null(strstr(mn_strbuf_str(&sb),
+			       "micronos_fuse_read_ns_bucket{le=\"1023\"} 3\n"));
+	assert_non_null(strstr(mn_strbuf_str(&sb),
+			       "micronos_fuse_read_ns_bucket{le=\"+Inf\"} 4\n"));
+	assert_non_null(strstr(mn_strbuf_str(&sb),
+			       "micronos_fuse_read_ns_count 4\n"));
+	assert_non_null(strstr(mn_strbuf_str(&sb),
+			       "# TYPE micronos_fuse_reads counter\n"
+			       "micronos_fuse_reads 1\n"));
+	mn_strbuf_reset(&sb);
+	assert_int_equal(mn_stats_format(st, "fuse.read.", &sb), 1);
+	assert_non_null(strstr(mn_strbuf_str(&sb), "histogram"));
+	mn_strbuf_release(&sb);
+	mn_stats_reset(st);
+	assert_int_equal(mn_stats_get_histogram(st, "fuse.read.ns", b, &count,
+						&sum), 0);
+	assert_int_equal(count + sum + b[0] + b[10], 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -282,6 +353,7 @@ int main(void)
 		T(test_snapshot),
 		T(test_reset),
 		T(test_threads),
+		T(test_histogram),
 	};
 #undef T
 

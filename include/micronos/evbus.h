@@ -37,6 +37,7 @@ enum mn_event_type {
 	MN_EV_DISK_WRITE,
 	MN_EV_SIGNAL_RECEIVED,
 	MN_EV_CUSTOM,		/* see custom_id */
+	MN_EV_FAULT_INJECTED,	/* a fault rule fired (fault.h) */
 	MN_EV__COUNT
 };
 
@@ -70,6 +71,7 @@ enum mn_event_class {
 	MN_EVC_DISK,		/* Disk* */
 	MN_EVC_SIGNAL,		/* SignalReceived */
 	MN_EVC_CUSTOM,		/* Custom(id) */
+	MN_EVC_FAULT,		/* FaultInjected */
 	MN_EVC__COUNT
 };
 

@@ -36,6 +36,7 @@ struct mn_ipc;
 struct mn_health;
 struct mn_drivers;
 struct mn_syscalls;
+struct mn_faults;
 
 enum mn_boot_stage {
 	MN_STAGE_CORE,
@@ -117,6 +118,7 @@ struct mn_ipc *mn_kernel_ipc(struct mn_kernel *k);
 struct mn_health *mn_kernel_health(struct mn_kernel *k);
 struct mn_drivers *mn_kernel_drivers(struct mn_kernel *k);
 struct mn_syscalls *mn_kernel_syscalls(struct mn_kernel *k);
+struct mn_faults *mn_kernel_faults(struct mn_kernel *k);
 
 /*
  * Registers a kernel task: a process of kind MN_PROC_KTASK, child of init,

@@ -238,6 +238,23 @@ int mn_proc_cred(struct mn_proctab *pt, int32_t pid, struct mn_cred *out);
  * (the sandbox calls it on every trapped call).
  */
 int32_t mn_proc_find_by_host(struct mn_proctab *pt, int32_t host_pid);
+/*
+ * Like mn_proc_find_by_host(), but a host thread the table does not know
+ * yet is handed to the host resolver (the sandbox's: a program's fork
+ * that has made no trapped call yet is registered on the spot), so a
+ * caller is named by its own pid from its first request.  host_tid may
+ * be any thread of the process.  > 0, or -ESRCH (no resolver, or the
+ * thread is no sandboxed process).
+ */
+int32_t mn_proc_resolve_host(struct mn_proctab *pt, int32_t host_tid);
+/*
+ * The resolver behind mn_proc_resolve_host(): called outside the lock,
+ * returns the pid (registering it if need be) or -errno.  One per table;
+ * NULL removes it.
+ */
+void mn_proc_set_host_resolver(struct mn_proctab *pt,
+			       int32_t (*fn)(void *arg, int32_t host_tid),
+			       void *arg);
 
 /*
  * argv as Linux /proc/PID/cmdline has it: each argument NUL-terminated,

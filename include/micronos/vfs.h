@@ -103,6 +103,13 @@ struct mn_vfs_cred {
  * reported to the change hook (see "Change notification").
  */
 #define MN_VFS_CRED_COHERENT 0x1
+/*
+ * The caller holds the host's privilege over files (host root through the
+ * mount): it passes every check MicronOS root passes, yet what it creates
+ * is owned by its own uid - host root's files show as host uid 0, which is
+ * not MicronOS root (see "Ids" in ARCHITECTURE.md).
+ */
+#define MN_VFS_CRED_ADMIN 0x2
 
 /* The kernel itself: uid 0, gid 0, pid 0. */
 extern const struct mn_vfs_cred mn_vfs_cred_kernel;
@@ -236,7 +243,8 @@ int mn_vfs_setattr(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 ssize_t mn_vfs_readlink(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 			uint64_t ino, char *buf, size_t size);
 
-/* mknod: regular files and FIFOs only (-EPERM for devices, sockets). */
+/* mknod: regular files and FIFOs; sockets and devices where the file
+ * system keeps them (tmp: sockets), else -EPERM. */
 int mn_vfs_mknod(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 		 uint64_t parent, const char *name, mode_t mode, dev_t rdev,
 		 struct mn_vfs_entry *out);
@@ -587,9 +595,11 @@ int mn_vfs_proc_fds(struct mn_kernel *k, int32_t pid,
  * function, each entry described by one template row whose callbacks see
  * which entry they serve in ctx->bind.
  *
- * Regular files are rendered once per open into a snapshot (so one reader
- * sees one consistent text, and offsets, 1-byte reads and lseek back to 0
- * agree); they are served DIRECT_IO with st_size 0 unless a getattr
+ * Regular files are rendered into a snapshot at open and again by each read
+ * that starts over at offset 0 after the first (Linux's seq_file: a reader
+ * that keeps the file open and lseeks to 0 sees fresh figures, and one read
+ * sequence, 1-byte reads or not, sees one consistent text); they are served
+ * DIRECT_IO with st_size 0 unless a getattr
  * callback says otherwise.  Symlinks render their target.  Writable
  * control files (mode with a w bit and a write callback) get each write(2)
  * as one call, Plan 9 style (`echo stop > state`); the callback's -errno is

@@ -14,6 +14,7 @@
 
 struct run_opts {
 	const char *name;		/* instance name */
+	int named;			/* -n or --runtime was given */
 	const char *runtime;		/* --runtime DIR (the instance's) */
 	int throwaway;			/* --throwaway: never a running one */
 	int world;			/* options that need a world of their
@@ -30,7 +31,22 @@ struct run_opts {
 	struct mn_sandbox_bind binds[MN_SANDBOX_MAX_BINDS];
 	char *bind_bufs[MN_SANDBOX_MAX_BINDS];	/* owned copies */
 	struct mn_sandbox_opts sb;	/* world options */
+	struct mn_strbuf faults;	/* --fault rules, one per line */
+	int seeded;			/* --seed given: a reproducible world */
+	uint64_t seed;
+	const char *seed_mount;		/* the seeded world's mount point */
 };
+
+/*
+ * --seed: attaches the VFS and a FUSE mount on a temporary directory to
+ * the throwaway instance k (before boot) and makes it the sandbox's root
+ * (cmd_micronos-run_seed.c).  run_seed_cleanup() removes the directory
+ * once the instance is gone.
+ */
+struct mn_kernel;
+int run_seed_attach(struct mn_kernel *k, struct run_opts *o,
+		    struct mn_strbuf *err);
+void run_seed_cleanup(struct run_opts *o);
 
 /*
  * Fills o from the command line.  Returns 0 to run, 1 after --help or

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <micronos/fault.h>
+
 #include "cmd_micronos-run.h"
 
 static const char usage[] =
@@ -32,11 +34,16 @@ static const char usage[] =
 	"  -C, --cwd DIR          working directory inside (must exist)\n"
 	"      --trace            publish every open as a Disk event\n"
 	"      --events           print the instance's events at exit\n"
+	"      --fault RULE       make the program's calls fail on purpose\n"
+	"                         (repeatable; micronos(7), FAULTS)\n"
+	"      --seed N           a reproducible world: seeded random devices\n"
+	"                         and fault rules (a private instance)\n"
 	"  -h, --help             this text\n";
 
 enum {
 	OPT_ROOT = 256, OPT_NET, OPT_BIND, OPT_ROBIND, OPT_HOSTNAME,
 	OPT_TRACE, OPT_EVENTS, OPT_VERSION, OPT_RUNTIME, OPT_THROWAWAY,
+	OPT_FAULT, OPT_SEED,
 };
 
 static const struct option longopts[] = {
@@ -55,6 +62,8 @@ static const struct option longopts[] = {
 	{"cwd", required_argument, NULL, 'C'},
 	{"trace", no_argument, NULL, OPT_TRACE},
 	{"events", no_argument, NULL, OPT_EVENTS},
+	{"fault", required_argument, NULL, OPT_FAULT},
+	{"seed", required_argument, NULL, OPT_SEED},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{NULL, 0, NULL, 0},
@@ -104,13 +113,45 @@ static int add_bind(struct run_opts *o, const char *arg, int writable)
 	return 0;
 }
 
+/*
+ * Checks a --fault rule here, so a typo is reported before anything runs
+ * (the instance checks it again when it adds it with tree=PID).
+ */
+static int add_fault(struct run_opts *o, const char *rule)
+{
+	struct mn_strbuf why = MN_STRBUF_INIT;
+	struct mn_faults *f = NULL;
+	char *probe = NULL;
+	int e;
+
+	e = mn_faults_create(&f, NULL, NULL, NULL, 1);
+	if (e == 0 && strchr(rule, '\n'))
+		e = -EINVAL;
+	if (e == 0 && asprintf(&probe, "%s tree=1", rule) < 0)
+		e = -ENOMEM;
+	if (e == 0)
+		e = mn_faults_add(f, probe, &why);
+	if (e >= 0) {
+		mn_strbuf_printf(&o->faults, "%s%s", o->faults.len ? "\n" : "",
+				 rule);
+		e = 0;
+	} else {
+		e = bad("--fault", rule, why.len ? mn_strbuf_str(&why) :
+			"not a rule");
+	}
+	mn_strbuf_release(&why);
+	mn_faults_destroy(f);
+	free(probe);
+	return e;
+}
+
 static int parse_one(struct run_opts *o, int c, int *gid_set)
 {
 	int e;
 
 	switch (c) {
-	case 'n': o->name = optarg; return 0;
-	case OPT_RUNTIME: o->runtime = optarg; return 0;
+	case 'n': o->name = optarg; o->named = 1; return 0;
+	case OPT_RUNTIME: o->runtime = optarg; o->named = 1; return 0;
 	case OPT_THROWAWAY: o->throwaway = 1; return 0;
 	case OPT_ROOT: o->uid = 0; if (!*gid_set) o->gid = 0; return 0;
 	case 'u':
@@ -155,6 +196,19 @@ static int parse_one(struct run_opts *o, int c, int *gid_set)
 	case 'C': o->cwd = optarg; o->cwd_strict = 1; return 0;
 	case OPT_TRACE: o->sb.trace_files = 1; return 0;
 	case OPT_EVENTS: o->show_events = 1; return 0;
+	case OPT_FAULT: return add_fault(o, optarg);
+	case OPT_SEED: {
+		char *end;
+
+		errno = 0;
+		o->seed = strtoull(optarg, &end, 10);
+		if (errno || end == optarg || *end || *optarg == '-' ||
+		    o->seed == 0 || o->seed > INT64_MAX)
+			return bad("--seed", optarg, "a number from 1");
+		/* the seed shapes the instance: a world of its own */
+		o->seeded = o->world = 1;
+		return 0;
+	}
 	case 'h': fputs(usage, stdout); return 1;
 	case OPT_VERSION: printf("micronos-run %s\n", MN_VERSION); return 1;
 	default: fputs(usage, stderr); return -EINVAL;
@@ -193,5 +247,6 @@ void run_free_opts(struct run_opts *o)
 
 	for (i = 0; i < MN_SANDBOX_MAX_BINDS; i++)
 		free(o->bind_bufs[i]);
+	mn_strbuf_release(&o->faults);
 	free(o->cwd_buf);
 }

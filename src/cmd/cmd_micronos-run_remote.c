@@ -81,6 +81,7 @@ static int send_request(struct mn_ctl_client *cl, const struct run_opts *o,
 	rq.sp.prio = o->prio;
 	rq.sp.mem_limit = o->mem_limit;
 	rq.sp.trace_files = o->sb.trace_files;
+	rq.sp.faults = o->faults.len ? mn_strbuf_str(&o->faults) : NULL;
 	e = mn_run_request_encode(&rq, &buf);
 	if (e == 0 && buf.len > MN_RUN_REQUEST_MAX)
 		e = -E2BIG;
@@ -148,9 +149,11 @@ static void converse(struct mn_ctl_client *cl, const char *name, int sigfd,
 		if (e == 0)
 			done = on_frame(&f, code);
 	}
-	if (e == -ESHUTDOWN)
+	if (e == -ESHUTDOWN) {
 		fprintf(stderr, "micronos-run: instance %s went away (shut "
 			"down or crashed); the program was killed\n", name);
+		*code = 128 + SIGKILL;	/* init kills the namespace */
+	}
 	else if (e < 0)
 		fprintf(stderr, "micronos-run: lost instance %s: %s\n", name,
 			strerror(-e));

@@ -22,7 +22,7 @@
 #include <micronos/shell.h>
 
 #include "micronos_i.h"
-#include "shell_i.h"
+#include "texttable_i.h"
 
 void mn_client_print(const struct mn_ctl_reply *r)
 {
@@ -324,6 +324,32 @@ static int status_one(struct mn_texttable *t, const struct mn_inst *in,
 	return up;
 }
 
+/*
+ * A user lists its own instances (its runtime root); root's live in
+ * /run/micronos, whose instance dirs are root's alone: say where, and how
+ * many, so "no instance" is not taken for "nothing runs on this host".
+ */
+static void note_root_instances(struct mn_strbuf *notes)
+{
+	struct dirent **names = NULL;
+	int n, count = 0;
+
+	if (geteuid() == 0 || getenv("MICRONOS_RUNTIME_ROOT"))
+		return;
+	n = scandir("/run/micronos", &names, NULL, alphasort);
+	for (int i = 0; i < n; i++) {
+		if (names[i]->d_name[0] != '.')
+			count++;
+		free(names[i]);
+	}
+	free(names);
+	if (count > 0)
+		mn_strbuf_printf(notes, "(this lists your instances; root's "
+				 "(%d) live in /run/micronos: sudo micronos "
+				 "status)\n",
+				 count);
+}
+
 int mn_cmd_status(const struct mn_opts *o)
 {
 	struct mn_strbuf notes = MN_STRBUF_INIT, err = MN_STRBUF_INIT;
@@ -351,6 +377,8 @@ int mn_cmd_status(const struct mn_opts *o)
 		}
 		free(names);
 	}
+	if (!o->name && !o->runtime)
+		note_root_instances(&notes);
 	if (running) {
 		struct mn_strbuf out = MN_STRBUF_INIT;
 

@@ -14,7 +14,9 @@
  * lock and finds a socket or pid file knows they belong to a dead instance
  * and removes them.  Because a clean exit removes the lock file, a locker
  * checks after flock that the path still names the file it locked (else it
- * raced with such an exit and tries again).
+ * raced with such an exit and tries again).  The data dir has a lock of its
+ * own (DATA/lock, never removed): two instances of different names given
+ * the same --data would otherwise share storage behind each other's back.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -112,7 +114,7 @@ int mn_inst_resolve(struct mn_inst *in, const struct mn_opts *o,
 	int ret = 0;
 
 	memset(in, 0, sizeof(*in));
-	in->lock_fd = -1;
+	in->lock_fd = in->data_lock_fd = -1;
 	if (!name_ok(name)) {
 		mn_strbuf_printf(err, "bad instance name '%s': use 1..63 "
 				 "letters, digits, '_', '.', '-'\n",
@@ -221,6 +223,43 @@ static int take_lock(struct mn_inst *in)
 	return -EAGAIN;
 }
 
+/* Takes DATA/lock; -EBUSY naming the instance that holds it. */
+static int lock_data(struct mn_inst *in, struct mn_strbuf *err)
+{
+	char path[PATH_MAX + 8], who[MN_INST_NAME_MAX + 16] = "";
+	int fd = -1, ret = mkdirs(in->data_dir, 0700);
+	ssize_t n;
+
+	if (ret == 0 && join(path, sizeof(path), in->data_dir, "lock") < 0)
+		ret = -ENAMETOOLONG;
+	if (ret == 0 &&
+	    (fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+		ret = -errno;
+	if (ret < 0) {
+		mn_strbuf_printf(err, "cannot use data dir %s: %s\n",
+				 in->data_dir,
+				 ret == -EPERM ? "not a directory owned by "
+						 "this user"
+					       : strerror(-ret));
+		return ret;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		n = pread(fd, who, sizeof(who) - 1, 0);
+		who[n > 0 ? n : 0] = '\0';
+		who[strcspn(who, "\n")] = '\0';
+		mn_strbuf_printf(err, "data dir %s is in use by another "
+				 "running instance%s%s\n",
+				 in->data_dir, who[0] ? " " : "", who);
+		close(fd);
+		return -EBUSY;
+	}
+	/* for the message above: who holds it */
+	if (ftruncate(fd, 0) == 0)
+		dprintf(fd, "'%s' (pid %d)\n", in->name, (int)getpid());
+	in->data_lock_fd = fd;
+	return 0;
+}
+
 int mn_inst_lock(struct mn_inst *in, struct mn_strbuf *err,
 		 struct mn_strbuf *note)
 {
@@ -248,6 +287,10 @@ int mn_inst_lock(struct mn_inst *in, struct mn_strbuf *err,
 				 ret == -EPERM ? "not a directory owned by "
 						 "this user"
 					       : strerror(-ret));
+		return ret;
+	}
+	if ((ret = lock_data(in, err)) < 0) {
+		mn_inst_release(in);	/* leaves no runtime dir behind */
 		return ret;
 	}
 	pid = mn_inst_read_pid(in);
@@ -299,6 +342,9 @@ void mn_inst_release(struct mn_inst *in)
 	rmdir(in->runtime_dir);
 	close(in->lock_fd);
 	in->lock_fd = -1;
+	if (in->data_lock_fd >= 0)
+		close(in->data_lock_fd);
+	in->data_lock_fd = -1;
 }
 
 int mn_inst_is_locked(const struct mn_inst *in)
@@ -354,7 +400,18 @@ int mn_inst_connect(const struct mn_inst *in, struct mn_ctl_client **out,
 {
 	int ret = mn_ctl_client_connect(out, in->ctl_path);
 
-	if (ret == -ENOENT || ret == -ECONNREFUSED)
+	char rootdir[PATH_MAX];
+	struct stat st;
+
+	snprintf(rootdir, sizeof(rootdir), "/run/micronos/%s", in->name);
+	if ((ret == -ENOENT || ret == -ECONNREFUSED) && geteuid() != 0 &&
+	    !getenv("MICRONOS_RUNTIME_ROOT") && stat(rootdir, &st) == 0)
+		/* root's instance of that name: not ours to reach */
+		mn_strbuf_printf(err, "instance '%s' is not running as you; "
+				 "root's '%s' lives in %s (sudo micronos "
+				 "...)\n",
+				 in->name, in->name, rootdir);
+	else if (ret == -ENOENT || ret == -ECONNREFUSED)
 		mn_strbuf_printf(err, "instance '%s' is not running (start it "
 				 "with 'micronos up%s%s')\n",
 				 in->name, strcmp(in->name, "default") ? " -n "

@@ -159,7 +159,7 @@ static int start(struct daemon *d)
 			say(d, "booting MicronOS %s (%s)\n", d->in.name,
 			    MN_VERSION);
 		ret = mn_kernel_boot(d->k, &err);
-		if (!d->o->quiet || ret < 0)
+		if (!d->o->quiet)
 			report_stages(d);
 	}
 	if (ret == 0) {

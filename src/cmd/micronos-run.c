@@ -9,7 +9,10 @@
  * exits with its status (128+N when a signal N ended it).
  *
  * If the instance NAME runs, the program runs there (its sandbox world,
- * its process table): cmd_micronos-run_remote.c.  Otherwise, or with
+ * its process table): cmd_micronos-run_remote.c.  If -n NAME names an
+ * instance that does not run, micronos-run refuses (exit 125): a typo must
+ * not run the program somewhere else.  Without -n and no default instance
+ * it says so in one line and boots a throwaway one.  Also with
  * options that need a world of their own (--bind, --ro-bind, --net host,
  * --hostname) or --throwaway, this process boots a throwaway instance (a
  * kernel plus its sandbox world) and shuts it down after.  Everything the
@@ -150,14 +153,42 @@ static int run_net_setup(struct mn_kernel *k, const struct run_opts *o,
 	return e < 0 ? e : 0;
 }
 
+/*
+ * --seed: the random devices and the fault rules' generator start from
+ * the seed, and the world is new (pids from the first free one, clocks
+ * from the instance's boot, an empty in-memory storage).
+ */
+static int seed_config(struct mn_kernel *k, uint64_t seed,
+		       struct mn_strbuf *err)
+{
+	char num[24];
+	int e;
+
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)seed);
+	e = mn_config_set(mn_kernel_config(k), "random.seed", num, 0, err);
+	if (e >= 0)
+		e = mn_config_set(mn_kernel_config(k), "fault.seed", num, 0,
+				  err);
+	return e < 0 ? e : 0;
+}
+
 /* Boots the throwaway instance and its sandbox. */
-static int boot(const struct run_opts *o, struct mn_kernel **kout,
+static int boot(struct run_opts *o, struct mn_kernel **kout,
 		struct mn_sandbox **sbout)
 {
-	struct mn_kernel_opts ko = {.name = o->name};
+	static struct mn_sandbox_ids ids;
+	struct mn_kernel_opts ko = {.name = o->name,
+				    .deterministic = o->seeded};
 	struct mn_strbuf err = MN_STRBUF_INIT;
+	struct mn_sandbox_opts so = o->sb;
 	struct mn_kernel *k = NULL;
 	int e;
+
+	/* a single-id map makes the program's own uid the one that exists */
+	mn_sandbox_ids_choose(&ids, o->uid);
+	if (ids.mode == MN_SANDBOX_IDS_SINGLE)
+		fprintf(stderr, "micronos-run: %s\n", ids.why);
+	so.ids = &ids;
 
 	if ((e = mn_kernel_create(&k, &ko)) < 0) {
 		fprintf(stderr, "micronos-run: cannot create an instance: %s\n",
@@ -170,6 +201,12 @@ static int boot(const struct run_opts *o, struct mn_kernel **kout,
 					      0, &err)) < 0) {
 		fprintf(stderr, "micronos-run: --hostname %s: %s\n",
 			o->hostname, mn_strbuf_str(&err));
+		goto fail;
+	}
+	if (o->seeded && ((e = seed_config(k, o->seed, &err)) < 0 ||
+			  (e = run_seed_attach(k, o, &err)) < 0)) {
+		fprintf(stderr, "micronos-run: --seed: %s\n",
+			mn_strbuf_str(&err));
 		goto fail;
 	}
 	/* the network: the program's sockets are MicronOS's (net.h) */
@@ -188,7 +225,7 @@ static int boot(const struct run_opts *o, struct mn_kernel **kout,
 			mn_strbuf_str(&err));
 		goto fail;
 	}
-	if ((e = mn_sandbox_create(sbout, k, &o->sb, &err)) < 0) {
+	if ((e = mn_sandbox_create(sbout, k, &so, &err)) < 0) {
 		fprintf(stderr, "micronos-run: cannot create the sandbox: "
 			"%s\n", mn_strbuf_str(&err));
 		goto fail;
@@ -235,6 +272,16 @@ int main(int argc, char **argv)
 		e = run_remote(&o, env, &code);
 		if (e != -ENOENT)
 			goto out;	/* it ran there, or we said why not */
+		/* a typo in -n must not run the program in another world */
+		if (o.named) {
+			fprintf(stderr, "micronos-run: instance %s is not "
+				"running (start it with `micronos up -n %s`, "
+				"or pass --throwaway)\n", o.name, o.name);
+			goto out;
+		}
+		fprintf(stderr, "micronos-run: instance %s is not running: "
+			"booting a throwaway instance for this program\n",
+			o.name);
 	}
 	if (boot(&o, &k, &sb) < 0)
 		goto out;
@@ -246,6 +293,7 @@ int main(int argc, char **argv)
 	sp.gid = o.gid;
 	sp.prio = o.prio;
 	sp.mem_limit = o.mem_limit;
+	sp.faults = o.faults.len ? mn_strbuf_str(&o.faults) : NULL;
 	pid = mn_sandbox_spawn(sb, &sp, &err);
 	if (pid < 0) {
 		fprintf(stderr, "micronos-run: %s\n", mn_strbuf_str(&err));
@@ -262,14 +310,21 @@ int main(int argc, char **argv)
 		e = mn_sandbox_wait(sb, pid, &status, -1);
 	}
 	code = e < 0 ? 125 : exit_code(status);
-	if (e < 0)
+	if (e == -ESHUTDOWN) {
+		/* init died: the pid namespace, the program with it */
+		fprintf(stderr, "micronos-run: the sandbox's init died: the "
+			"program was killed\n");
+		code = 128 + SIGKILL;
+	} else if (e < 0) {
 		fprintf(stderr, "micronos-run: lost the program: %s\n",
 			strerror(-e));
+	}
 out:
 	mn_sandbox_destroy(sb);
 	if (k && o.show_events)
 		print_events(k);
 	mn_kernel_destroy(k);
+	run_seed_cleanup(&o);
 	mn_strbuf_release(&err);
 	free(env);
 	run_free_opts(&o);

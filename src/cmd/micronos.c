@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <micronos/ctl.h>
 #include <micronos/kernel.h>
@@ -168,8 +169,62 @@ static int parse_opts(const struct subcmd *sc, int argc, char **argv,
 
 /* Read by the fuse stage at boot, so they live as long as the program. */
 static struct mn_fusefs_opts fuse_opts;
-static struct mn_fusefs_idmap fuse_maps[2];
+static struct mn_fusefs_idmap fuse_umaps[3], fuse_gmaps[3];
+static struct mn_sandbox_ids world_ids;
 static char fuse_mountpoint[PATH_MAX];
+
+/*
+ * The world's id map.  A user's mount reaches the sandbox's other ids only
+ * with allow_other, which /etc/fuse.conf must allow: without it the
+ * subordinate range would be ids that cannot even read the tree, so the
+ * map falls back to the one id the mount lets in.  Said once, on stderr.
+ */
+static void choose_ids(struct mn_sandbox_ids *ids)
+{
+	mn_sandbox_ids_choose(ids, MN_SANDBOX_USER_UID);
+	if (ids->mode == MN_SANDBOX_IDS_SUBID &&
+	    !mn_fusefs_user_allow_other()) {
+		ids->mode = MN_SANDBOX_IDS_SINGLE;
+		ids->inside = MN_SANDBOX_USER_UID;
+		ids->host_uid = (uint32_t)geteuid();
+		ids->host_gid = (uint32_t)getegid();
+		snprintf(ids->why, sizeof(ids->why),
+			 "/etc/fuse.conf lacks user_allow_other: only "
+			 "MicronOS uid %u maps onto you (uid %u); other ids "
+			 "fail with EINVAL/EPERM",
+			 ids->inside, (unsigned)ids->host_uid);
+	}
+	if (ids->mode == MN_SANDBOX_IDS_SINGLE)
+		fprintf(stderr, "micronos: %s\n", ids->why);
+}
+
+/* The mount's id map lines for uids (gid 0) or gids; returns how many. */
+static unsigned fuse_map_lines(const struct mn_sandbox_ids *ids, int gid,
+			       struct mn_fusefs_idmap *l)
+{
+	uint32_t self = gid ? (uint32_t)getegid() : (uint32_t)geteuid();
+	uint32_t base = gid ? ids->gid_base : ids->uid_base;
+
+	switch (ids->mode) {
+	case MN_SANDBOX_IDS_SINGLE:
+		/* the user is root to the tree, and owns what the one id
+		   inside owns (its home): both show as the user */
+		l[0] = (struct mn_fusefs_idmap){0, self, 1};
+		l[1] = (struct mn_fusefs_idmap){ids->inside, self, 1};
+		return 2;
+	case MN_SANDBOX_IDS_SUBID:
+		l[0] = (struct mn_fusefs_idmap){0, base, MN_SANDBOX_ID_COUNT};
+		l[1] = (struct mn_fusefs_idmap){0, self, 1};
+		return 2;
+	default:
+		l[0] = (struct mn_fusefs_idmap){0, base, MN_SANDBOX_ID_COUNT};
+		l[1] = (struct mn_fusefs_idmap){MN_SANDBOX_ID_COUNT, 0, base};
+		l[2] = (struct mn_fusefs_idmap){
+			base + MN_SANDBOX_ID_COUNT, base + MN_SANDBOX_ID_COUNT,
+			UINT32_MAX - (base + MN_SANDBOX_ID_COUNT)};
+		return 3;
+	}
+}
 
 int attach_layers(struct mn_kernel *k, struct mn_ctl *ctl,
 		  const struct mn_inst *in, struct mn_strbuf *err)
@@ -203,25 +258,35 @@ int attach_layers(struct mn_kernel *k, struct mn_ctl *ctl,
 	 * the shell's spawn.  A world that cannot be created (not root)
 	 * does not fail the boot.
 	 */
-	ret = mn_sandbox_service_attach(k, ctl, in->mount_dir, err);
+	choose_ids(&world_ids);
+	ret = mn_sandbox_service_attach(k, ctl, &world_ids, in->mount_dir,
+					err);
 	if (ret < 0)
 		return ret;
 	/*
 	 * The FUSE mount of the whole tree at in->mount_dir, in the fuse
-	 * stage.  Sandboxed programs reach it with host ids shifted by the
-	 * sandbox's base: the first map line turns them back into MicronOS
-	 * ids (and owners into the sandbox's view); the second keeps host
-	 * callers (root browsing the mount) as they are.
+	 * stage.  One id rule for every caller (ARCHITECTURE.md, "Ids"), a
+	 * bijection between host ids and MicronOS ids: MicronOS ids 0-65535
+	 * are the world's host ids (base to base + 65535, the sandbox's user
+	 * namespace, so inside they show as themselves).  A root instance
+	 * maps host ids below the base to MicronOS ids 65536 up (host uid H
+	 * is MicronOS 65536 + H), so a host user's files show as its own on
+	 * the host, and ids past the world's range are the same on both
+	 * sides.  A rootless instance admits its owner alone, as MicronOS
+	 * root; with a single-id map the mount cannot tell the user's
+	 * programs from the user: both are the owner, root to the tree
+	 * (inside the namespace the program is still its one uid).
 	 */
-	fuse_maps[0] = (struct mn_fusefs_idmap){0, MN_SANDBOX_UID_BASE, 65536};
-	fuse_maps[1] = (struct mn_fusefs_idmap){0, 0, 65536};
+	fuse_opts.nuid_map = fuse_map_lines(&world_ids, 0, fuse_umaps);
+	fuse_opts.ngid_map = fuse_map_lines(&world_ids, 1, fuse_gmaps);
 	snprintf(fuse_mountpoint, sizeof(fuse_mountpoint), "%s",
 		 in->mount_dir);
 	fuse_opts.mountpoint = fuse_mountpoint;
-	fuse_opts.uid_map = fuse_maps;
-	fuse_opts.nuid_map = 2;
-	fuse_opts.gid_map = fuse_maps;
-	fuse_opts.ngid_map = 2;
+	fuse_opts.uid_map = fuse_umaps;
+	fuse_opts.gid_map = fuse_gmaps;
+	/* choose_ids said it: the mount admits this user alone */
+	if (geteuid() != 0 && !mn_fusefs_user_allow_other())
+		fuse_opts.flags |= MN_FUSEFS_NO_ALLOW_OTHER;
 	ret = mn_fusefs_attach(k, &fuse_opts);
 	if (ret < 0) {
 		mn_strbuf_printf(err, "cannot attach the FUSE mount: %s\n",

@@ -46,6 +46,7 @@ struct mn_inst {
 	char lock_path[PATH_MAX];
 	char pid_path[PATH_MAX];
 	int lock_fd;		/* held while the instance runs; -1 */
+	int data_lock_fd;	/* DATA/lock: one instance per data dir */
 };
 
 /* --- cmd_micronos_inst.c ------------------------------------------------- */

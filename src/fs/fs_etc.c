@@ -10,6 +10,10 @@
  * hostname change shows at once; /etc/hostname is writable by root and
  * sets the key (with the config's validation).  Rows are MN_SYNTH_SIZED:
  * tools that trust st_size (or mmap) see the real length.
+ *
+ * This is the one source of these files: a run whose root is not the
+ * instance's tree (a throwaway instance's tmpfs root) gets the same text
+ * through mn_fs_etc_render(), written into its /etc by sandbox/rootfs.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,6 +21,8 @@
 
 #include <micronos/config.h>
 #include <micronos/kernel.h>
+
+#include <micronos/fs_etc.h>
 
 #include "vfs_i.h"
 
@@ -48,6 +54,7 @@ static int r_group(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 	(void)ctx;
 	return mn_strbuf_puts(out,
 		"root:x:0:\n"
+		"tty:x:5:\n"	/* /dev/pts's group (devpts gid=5) */
 		"users:x:100:user\n"
 		"user:x:1000:\n"
 		"nogroup:x:65534:\n");
@@ -125,3 +132,16 @@ const struct mn_synth_node mn_fs_etc_root = {
 	.mode = S_IFDIR | 0755,
 	.children = etc_rows,
 };
+
+int mn_fs_etc_render(struct mn_kernel *k, size_t i, const char **name,
+		     struct mn_strbuf *out)
+{
+	static const struct mn_vfs_cred root;
+	struct mn_vnode_ctx ctx = {.cred = &root};
+
+	if (i >= sizeof(etc_rows) / sizeof(etc_rows[0]) - 1)
+		return -ENOENT;
+	ctx.node = &etc_rows[i];
+	*name = etc_rows[i].name;
+	return etc_rows[i].render(k, &ctx, out);
+}

@@ -227,6 +227,7 @@ static const struct mn_synth_node by_type_rows[] = {
 	RO("disk", r_by_type),
 	RO("signal", r_by_type),
 	RO("custom", r_by_type),
+	RO("fault", r_by_type),
 	{.name = NULL},
 };
 

@@ -7,7 +7,9 @@
  * per-process directories are in fs_proc_pid.c, the host reads in
  * fs_proc_host.c.  Where the figures come from:
  *
- *   meminfo    MicronOS's address space (mn_mem_format_meminfo)
+ *   meminfo    MicronOS's memory model (memview.h): the RAM its processes
+ *              may use and use, the address space as Vmalloc*
+ *   vmstat     the same model in pages, and the processes' page faults
  *   stat       cpu/cpuN, intr, ctxt: the host's counters since MicronOS
  *              booted (MicronOS runs on the host's CPUs); btime, processes,
  *              procs_running, procs_blocked: MicronOS's
@@ -36,6 +38,7 @@
 #include <micronos/kernel.h>
 #include <micronos/log.h>
 #include <micronos/mem.h>
+#include <micronos/memview.h>
 #include <micronos/net_fs.h>
 #include <micronos/proc.h>
 #include <micronos/sched.h>
@@ -189,13 +192,80 @@ void mn_procfs_destroy(struct mn_procfs *p)
 
 /* --- system-wide files ---------------------------------------------------- */
 
+static void put_meminfo(struct mn_strbuf *out, const char *name,
+			uint64_t bytes)
+{
+	/* Linux's layout: name and colon padded to 16, value to 8, kB */
+	char key[40];
+
+	snprintf(key, sizeof(key), "%s:", name);
+	mn_strbuf_printf(out, "%-16s%8llu kB\n", key,
+			 (unsigned long long)(bytes / 1024));
+}
+
+/*
+ * The model's figures under Linux's names, in Linux's order; what
+ * MicronOS does not have (swap, page cache, slab) is 0.  free(1) computes
+ * used as total - free - buffers - cache: the processes' RSS.
+ */
 static int r_meminfo(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 		     struct mn_strbuf *out)
 {
+	struct mn_memview m;
+	const struct {
+		const char *name;
+		const uint64_t *v;
+	} rows[] = {
+		{"MemTotal", &m.total},	{"MemFree", &m.free},
+		{"MemAvailable", &m.free}, {"Buffers", NULL},
+		{"Cached", NULL}, {"SwapCached", NULL},
+		{"Active", &m.used}, {"Inactive", NULL},
+		{"Active(anon)", &m.anon}, {"Inactive(anon)", NULL},
+		{"Active(file)", &m.file}, {"Inactive(file)", NULL},
+		{"Unevictable", NULL}, {"Mlocked", NULL},
+		{"SwapTotal", NULL}, {"SwapFree", NULL},
+		{"Dirty", NULL}, {"Writeback", NULL},
+		{"AnonPages", &m.anon}, {"Mapped", &m.file},
+		{"Shmem", NULL}, {"KReclaimable", NULL}, {"Slab", NULL},
+		{"SReclaimable", NULL}, {"SUnreclaim", NULL},
+		{"KernelStack", NULL}, {"PageTables", NULL},
+		{"CommitLimit", &m.total}, {"Committed_AS", &m.used},
+		{"VmallocTotal", &m.space_total},
+		{"VmallocUsed", &m.space_used},
+		{"VmallocChunk", &m.space_largest_free},
+	};
+	size_t i;
+	int ret = mn_memview_get(k, &m);
+
 	(void)ctx;
-	if (!mn_kernel_mem(k))
-		return -ENODEV;
-	return mn_mem_format_meminfo(mn_kernel_mem(k), out);
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		put_meminfo(out, rows[i].name, rows[i].v ? *rows[i].v : 0);
+	return mn_strbuf_error(out);
+}
+
+/* vmstat(8) needs the file; the model in pages, and page faults. */
+static int r_vmstat(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
+		    struct mn_strbuf *out)
+{
+	uint64_t pg = mn_host_page_size();
+	struct mn_memview m;
+	int ret = mn_memview_get(k, &m);
+
+	(void)ctx;
+	if (ret < 0)
+		return ret;
+	mn_strbuf_printf(out, "nr_free_pages %llu\nnr_anon_pages %llu\n"
+			 "nr_mapped %llu\nnr_file_pages 0\nnr_dirty 0\n"
+			 "nr_writeback 0\npswpin 0\npswpout 0\n"
+			 "pgfault %llu\npgmajfault %llu\n",
+			 (unsigned long long)(m.free / pg),
+			 (unsigned long long)(m.anon / pg),
+			 (unsigned long long)(m.file / pg),
+			 (unsigned long long)m.faults,
+			 (unsigned long long)m.major_faults);
+	return mn_strbuf_error(out);
 }
 
 static uint64_t sub_sat(uint64_t a, uint64_t b)
@@ -475,6 +545,7 @@ static const struct mn_synth_node proc_rows[] = {
 	{.name = "thread-self", .mode = S_IFLNK | 0777,
 	 .flags = MN_SYNTH_VOLATILE, .render = r_thread_self},
 	RO("meminfo", r_meminfo),
+	RO("vmstat", r_vmstat),
 	RO("stat", r_stat),
 	RO("uptime", r_uptime),
 	RO("loadavg", r_loadavg),

@@ -12,7 +12,9 @@
  *   comm     the name
  *   cwd, exe symlinks to what MicronOS knows
  *   fd/      one symlink per descriptor of the VFS table (the file syscalls)
- *   task/    the main thread's directory: MicronOS processes have one
+ *   task/    one directory per thread (the host's threads of a program,
+ *            numbered as the pid namespace numbers them; one otherwise),
+ *            whose stat and status show that thread's state and times
  *
  * Files and directories belong to the process's effective ids; environ is
  * 0400 and fd/ 0500 as on Linux.  Every render looks the process up again:
@@ -45,9 +47,14 @@ static int32_t ctx_pid(const struct mn_vnode_ctx *ctx)
 		       (int32_t)ctx->bind[0].num : -1;
 }
 
+/* The process's view, or under task/TID that thread's. */
 static int view(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 		struct mn_pview *v)
 {
+	if (ctx->nbind >= 2 && ctx->bind[1].num > 0 &&
+	    ctx->bind[1].num < INT32_MAX)
+		return mn_pview_get_thread(k, ctx_pid(ctx),
+					   (int32_t)ctx->bind[1].num, v);
 	return mn_pview_get(k, ctx_pid(ctx), v);
 }
 
@@ -59,9 +66,11 @@ static void stat_head(struct mn_strbuf *out, const struct mn_pview *v)
 	unsigned long flags = pi->kind == MN_PROC_KTASK ? PF_KTHREAD : 0;
 
 	/* 1 pid .. 13 cmajflt */
-	mn_strbuf_printf(out, "%d (%s) %c %d %d %d 0 -1 %lu 0 0 0 0 ",
+	mn_strbuf_printf(out, "%d (%s) %c %d %d %d %d %d %lu %llu 0 %llu 0 ",
 			 (int)pi->pid, pi->comm, v->state, (int)pi->ppid,
-			 (int)v->pgrp, (int)v->session, flags);
+			 (int)v->pgrp, (int)v->session, (int)v->tty_nr,
+			 (int)v->tpgid, flags, (unsigned long long)v->minflt,
+			 (unsigned long long)v->majflt);
 	/* 14 utime .. 22 starttime: priority is 20 + nice as Linux shows */
 	mn_strbuf_printf(out, "%llu %llu 0 0 %d %d %u 0 %llu ",
 			 (unsigned long long)mn_ns_to_ticks(v->utime_ns),
@@ -138,7 +147,7 @@ static int count_fd(void *arg, int fd, const char *path)
 }
 
 static void status_ids(struct mn_kernel *k, struct mn_strbuf *out,
-		       const struct mn_pview *v)
+		       const struct mn_pview *v, int32_t tid)
 {
 	const struct mn_proc_info *pi = &v->pi;
 	int fds = mn_vfs_proc_fds(k, pi->pid, count_fd, NULL);
@@ -152,14 +161,14 @@ static void status_ids(struct mn_kernel *k, struct mn_strbuf *out,
 			 "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\n"
 			 "TracerPid:\t0\n",
 			 pi->comm, v->umask, st ? st : "?", (int)pi->pid,
-			 (int)pi->pid, (int)pi->ppid);
+			 (int)tid, (int)pi->ppid);
 	mn_strbuf_printf(out, "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n",
 			 pi->uid, pi->euid, pi->euid, pi->euid, pi->gid,
 			 pi->egid, pi->egid, pi->egid);
 	mn_strbuf_printf(out, "FDSize:\t%u\nGroups:\t\nNStgid:\t%d\n"
 			 "NSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n",
 			 fdsize,
-			 (int)pi->pid, (int)pi->pid, (int)v->pgrp,
+			 (int)pi->pid, (int)tid, (int)v->pgrp,
 			 (int)v->session);
 }
 
@@ -169,19 +178,19 @@ static void status_mem(struct mn_strbuf *out, const struct mn_pview *v)
 		return;	/* kernel tasks and zombies: no memory map */
 	put_kb(out, "VmPeak", v->vmpeak);
 	put_kb(out, "VmSize", v->vsize);
-	put_kb(out, "VmLck", 0);
-	put_kb(out, "VmPin", 0);
+	put_kb(out, "VmLck", v->vmlck);
+	put_kb(out, "VmPin", v->vmpin);
 	put_kb(out, "VmHWM", v->vmhwm);
 	put_kb(out, "VmRSS", v->rss);
-	put_kb(out, "RssAnon", v->rss);
-	put_kb(out, "RssFile", 0);
-	put_kb(out, "RssShmem", 0);
-	put_kb(out, "VmData", 0);
-	put_kb(out, "VmStk", 0);
-	put_kb(out, "VmExe", 0);
-	put_kb(out, "VmLib", 0);
-	put_kb(out, "VmPTE", 0);
-	put_kb(out, "VmSwap", 0);
+	put_kb(out, "RssAnon", v->rss_anon);
+	put_kb(out, "RssFile", v->rss_file);
+	put_kb(out, "RssShmem", v->rss_shmem);
+	put_kb(out, "VmData", v->vmdata);
+	put_kb(out, "VmStk", v->vmstk);
+	put_kb(out, "VmExe", v->vmexe);
+	put_kb(out, "VmLib", v->vmlib);
+	put_kb(out, "VmPTE", v->vmpte);
+	put_kb(out, "VmSwap", v->vmswap);
 }
 
 static int r_status(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
@@ -192,7 +201,8 @@ static int r_status(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 
 	if (ret < 0)
 		return ret;
-	status_ids(k, out, &v);
+	status_ids(k, out, &v, ctx->nbind >= 2 ?
+		   (int32_t)ctx->bind[1].num : v.pi.pid);
 	status_mem(out, &v);
 	mn_strbuf_printf(out, "Threads:\t%u\nSigQ:\t%d/%d\n", v.threads,
 			 __builtin_popcountll(v.sigpnd), MN_SIG_MAX);
@@ -229,9 +239,14 @@ static int r_statm(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 
 	if (ret < 0)
 		return ret;
-	return mn_strbuf_printf(out, "%llu %llu 0 0 0 0 0\n",
+	/* size resident shared text lib data dt, as Linux: lib and dt 0 */
+	return mn_strbuf_printf(out, "%llu %llu %llu %llu 0 %llu 0\n",
 				(unsigned long long)(v.vsize / page),
-				(unsigned long long)(v.rss / page));
+				(unsigned long long)(v.rss / page),
+				(unsigned long long)(v.shared / page),
+				(unsigned long long)(v.text / page),
+				(unsigned long long)((v.vmdata + v.vmstk) /
+						     page));
 }
 
 static int r_cmdline(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
@@ -449,28 +464,40 @@ static int r_fd(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 	return ff.found ? mn_strbuf_error(out) : -ENOENT;
 }
 
+#define TASKS_MAX 4096
+
 static int task_list(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 		     int (*emit)(void *e, const char *name), void *e)
 {
+	int32_t *tids = malloc(TASKS_MAX * sizeof(*tids));
 	char name[16];
+	int i, n;
 
-	if (!mn_proc_exists(mn_kernel_procs(k), ctx_pid(ctx)))
-		return -ENOENT;
-	snprintf(name, sizeof(name), "%d", (int)ctx_pid(ctx));
-	emit(e, name);
-	return 0;
+	if (!tids)
+		return -ENOMEM;
+	n = mn_pview_threads(k, ctx_pid(ctx), tids, TASKS_MAX);
+	for (i = 0; i < n && i < TASKS_MAX; i++) {
+		snprintf(name, sizeof(name), "%d", (int)tids[i]);
+		if (emit(e, name))
+			break;
+	}
+	free(tids);
+	return n < 0 ? n : 0;
 }
 
 static int task_lookup(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 		       const char *name)
 {
-	char self[16];
+	struct mn_pview v;
+	char *end;
+	long tid;
 
-	snprintf(self, sizeof(self), "%d", (int)ctx_pid(ctx));
-	if (strcmp(name, self) != 0 ||
-	    !mn_proc_exists(mn_kernel_procs(k), ctx_pid(ctx)))
+	if (name[0] < '1' || name[0] > '9')
 		return -ENOENT;
-	return 0;
+	tid = strtol(name, &end, 10);
+	if (*end || tid <= 0 || tid > INT32_MAX)
+		return -ENOENT;
+	return mn_pview_get_thread(k, ctx_pid(ctx), (int32_t)tid, &v);
 }
 
 /* Every file of a process belongs to its effective ids. */

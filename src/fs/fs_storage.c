@@ -2,8 +2,8 @@
  * fs_storage.c - storage, the persistent tree of MicronOS (mounted at /).
  *
  * Representation: a host directory tree, DATA/storage, with one host file
- * per MicronOS file - a directory is a directory, a symlink a symlink, a
- * hard link a hard link.  Why:
+ * per MicronOS file - a directory is a directory, a hard link a hard link,
+ * every other file a regular file.  Why:
  *  - data I/O is a pread/pwrite on a host descriptor (and the FUSE adapter
  *    may splice straight from it), so storage runs at the speed of the host
  *    file system, as bindfs and passthrough_ll do; no block layer, no
@@ -15,15 +15,11 @@
  *    unlink while open keeps the inode alive, nlink, ctime, O_APPEND and
  *    sparse files behave exactly as the host's;
  *  - an administrator can inspect or back up the tree with ordinary tools.
- * Ownership and modes: when the daemon runs as root (as it does with a
- * sandbox), they are real host ownership and modes (chown/chmod on the host
- * file).  Otherwise the host files stay owned by the daemon's user and the
- * MicronOS uid, gid and mode live in a "user.micronos.meta" xattr (files
- * and directories; symlinks, which cannot carry user xattrs, show uid 0).
- * Inode numbers are the host's st_ino: stable across restarts.  Each node
- * holds an O_PATH descriptor of its host file (as passthrough_ll does), so
- * renames by anyone never confuse it and a looked-up inode cannot be
- * reused by the host while the kernel still knows it; generation is 0.
+ * Owner, group, mode, file type and device number are MicronOS's, kept in
+ * an xattr of each backing file; the backing files themselves are private
+ * to the daemon (fs_storage_meta.c says why and how).  Inode numbers are
+ * the host's st_ino: stable across restarts; generation is 0.  Nodes do
+ * not hold a descriptor each: a bounded cache does (fs_storage_node.c).
  *
  * Caching: files open with MN_VFS_FOPEN_KEEP_CACHE, so the FUSE kernel
  * keeps a file's pages from one open to the next instead of reading it all
@@ -39,8 +35,9 @@
  * at release one DiskRead and one DiskWrite event carry the totals, so a
  * program that writes a file in 4 KiB pieces makes one event, not 1000.
  *
- * Locking: none here.  The host kernel serialises what it must; each open
- * directory stream has a mutex for its position.
+ * Locking: the node cache's lock (fs_storage_i.h); each open directory
+ * stream has a mutex for its position.  The host kernel serialises the
+ * rest.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -54,21 +51,9 @@
 #include <unistd.h>
 
 #include <micronos/evbus.h>
+#include <micronos/health.h>
 
-#include "vfs_i.h"
-
-#define META_XATTR "user.micronos.meta"
-#define HIDDEN_PREFIX "user.micronos."
-
-struct storage {
-	int rootfd;		/* O_PATH of the root; set once */
-	int native;		/* real host ownership (running as root) */
-	mode_t umask;		/* the daemon's, undone on create */
-};
-
-struct sino {
-	int fd;			/* O_PATH | O_NOFOLLOW */
-};
+#include "fs_storage_i.h"
 
 struct sopen {
 	int fd;
@@ -81,84 +66,55 @@ struct sdir {
 	off_t pos;		/* protected by lock */
 };
 
-#define ST(fs) ((struct storage *)(fs)->priv)
-#define FD(vn) (((struct sino *)(vn)->priv)->fd)
-
 static void procpath(int fd, char *buf, size_t size)
 {
 	snprintf(buf, size, "/proc/self/fd/%d", fd);
 }
 
-/* --- metadata in xattrs (non-root daemon) ------------------------------- */
+/* --- attributes ------------------------------------------------------------ */
 
-static void meta_load(const char *pp, struct stat *st)
+/* What MicronOS sees of the node behind fd. */
+static int stat_node(struct storage *s, struct sino *si, int fd,
+		     struct stat *st)
 {
-	char buf[64];
-	unsigned uid, gid, mode;
-	ssize_t n = getxattr(pp, META_XATTR, buf, sizeof(buf) - 1);
-
-	st->st_uid = 0;
-	st->st_gid = 0;
-	if (n <= 0)
-		return;
-	buf[n] = '\0';
-	if (sscanf(buf, "%u %u %o", &uid, &gid, &mode) != 3)
-		return;
-	st->st_uid = uid;
-	st->st_gid = gid;
-	st->st_mode = (st->st_mode & S_IFMT) | (mode & 07777);
-}
-
-static int meta_store(const char *pp, uint32_t uid, uint32_t gid, mode_t mode)
-{
-	char buf[64];
-	int n = snprintf(buf, sizeof(buf), "%u %u %o", uid, gid,
-			 (unsigned)(mode & 07777));
-
-	return setxattr(pp, META_XATTR, buf, (size_t)n, 0) < 0 ? -errno : 0;
-}
-
-static int stat_fd(struct storage *s, int fd, struct stat *st)
-{
-	char pp[64];
+	struct smeta m;
+	int ret;
 
 	if (fstatat(fd, "", st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
-	if (!s->native && !S_ISLNK(st->st_mode)) {
-		procpath(fd, pp, sizeof(pp));
-		meta_load(pp, st);
-	} else if (!s->native) {
-		st->st_uid = st->st_gid = 0;
-	}
-	return 0;
+	ret = smeta_get(s, si, fd, &m);
+	if (ret == 0)
+		smeta_apply(&m, st);
+	return ret;
 }
 
-/* --- nodes ------------------------------------------------------------------- */
-
-static int entry_at(struct storage *s, int dirfd, const char *name,
-		    struct mn_fs_entry *out)
+static int fill_entry(struct storage *s, struct sino *si,
+		      struct mn_fs_entry *out)
 {
-	struct sino *si = malloc(sizeof(*si));
-	int ret;
+	int fd = snode_fd(s, si), ret;
 
-	if (!si)
-		return -ENOMEM;
-	si->fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (si->fd < 0) {
-		ret = -errno;
-		free(si);
+	if (fd < 0)
+		return fd;
+	ret = stat_node(s, si, fd, &out->attr);
+	snode_fd_put(s, si);
+	if (ret < 0)
 		return ret;
-	}
-	ret = stat_fd(s, si->fd, &out->attr);
-	if (ret < 0) {
-		close(si->fd);
-		free(si);
-		return ret;
-	}
 	out->ino = out->attr.st_ino;
 	out->gen = 0;
 	out->priv = si;
 	return 0;
+}
+
+static int entry_at(struct storage *s, struct sino *dir, const char *name,
+		    struct mn_fs_entry *out)
+{
+	struct sino *si;
+	struct stat st;
+	int ret = snode_lookup(s, dir, name, &si, &st);
+
+	if (ret == 0 && (ret = fill_entry(s, si, out)) < 0)
+		snode_put(s, si);
+	return ret;
 }
 
 static int s_lookup(struct mn_fs *fs, struct mn_vnode *dir, const char *name,
@@ -168,66 +124,81 @@ static int s_lookup(struct mn_fs *fs, struct mn_vnode *dir, const char *name,
 	/* the root's ".." would leave the tree */
 	if (strcmp(name, "..") == 0 && dir->lino == fs->root_ino)
 		name = ".";
-	return entry_at(ST(fs), FD(dir), name, out);
+	return entry_at(ST(fs), SI(dir), name, out);
 }
 
 static void s_put(struct mn_fs *fs, void *priv)
 {
-	struct sino *si = priv;
-
-	(void)fs;
-	if (!si)
-		return;
-	close(si->fd);
-	free(si);
+	if (priv)
+		snode_put(ST(fs), priv);
 }
 
 static int s_getattr(struct mn_fs *fs, struct mn_vnode *vn,
 		     const struct mn_vfs_cred *cred, struct stat *st)
 {
+	struct storage *s = ST(fs);
+	int fd = snode_fd(s, SI(vn)), ret;
+
 	(void)cred;
-	return stat_fd(ST(fs), FD(vn), st);
+	if (fd < 0)
+		return fd;
+	ret = stat_node(s, SI(vn), fd, st);
+	snode_fd_put(s, SI(vn));
+	return ret;
 }
 
-static int set_owner(struct storage *s, int fd, const char *pp,
-		     const struct stat *a, int to_set)
+/* chown, chmod: the xattr only (the host file stays the daemon's). */
+static int set_meta(struct storage *s, struct sino *si, int fd,
+		    const struct stat *a, int to_set)
 {
-	struct stat cur;
-	int ret;
+	struct smeta m;
+	int ret = smeta_get(s, si, fd, &m);
 
-	if (s->native)
-		return fchownat(fd, "", (to_set & MN_SETATTR_UID) ?
-				a->st_uid : (uid_t)-1,
-				(to_set & MN_SETATTR_GID) ? a->st_gid :
-				(gid_t)-1, AT_EMPTY_PATH |
-				AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
-	ret = stat_fd(s, fd, &cur);
-	if (ret < 0 || S_ISLNK(cur.st_mode))
-		return ret < 0 ? ret : -EPERM;
-	return meta_store(pp, (to_set & MN_SETATTR_UID) ? a->st_uid :
-			  cur.st_uid, (to_set & MN_SETATTR_GID) ? a->st_gid :
-			  cur.st_gid, cur.st_mode);
+	if (ret < 0)
+		return ret;
+	if (to_set & MN_SETATTR_UID)
+		m.uid = a->st_uid;
+	if (to_set & MN_SETATTR_GID)
+		m.gid = a->st_gid;
+	/* Linux: a chown clears setuid, and setgid of a group-executable
+	 * file (the mount's kernel sends that as a mode; other callers
+	 * rely on this) */
+	if ((to_set & (MN_SETATTR_UID | MN_SETATTR_GID)) &&
+	    !(to_set & MN_SETATTR_MODE) && !S_ISDIR(m.mode)) {
+		m.mode &= ~(mode_t)S_ISUID;
+		if (m.mode & S_IXGRP)
+			m.mode &= ~(mode_t)S_ISGID;
+	}
+	if ((to_set & MN_SETATTR_MODE) && !S_ISLNK(m.mode))
+		m.mode = (m.mode & S_IFMT) | (a->st_mode & 07777);
+	ret = smeta_write(fd, &m);
+	if (ret == 0)
+		smeta_set_cached(s, si, &m);
+	return ret;
 }
 
-static int set_mode(struct storage *s, int fd, const char *pp, mode_t mode)
+static int set_size(int fd, const struct stat *a, struct mn_vfs_file *f)
 {
-	struct stat cur;
-	int ret = stat_fd(s, fd, &cur);
+	struct sopen *so = f && !f->is_dir ? f->priv : NULL;
+	char pp[64];
+	int wfd, ret = 0;
 
-	if (ret < 0 || S_ISLNK(cur.st_mode))
-		return ret;	/* symlink modes mean nothing */
-	if (s->native)
-		return chmod(pp, mode & 07777) < 0 ? -errno : 0;
-	/* the daemon must keep access to its own files */
-	if (chmod(pp, (mode & 0777) | (S_ISDIR(cur.st_mode) ? 0700 : 0600)) < 0)
+	if (so && (atomic_load(&f->flags) & O_ACCMODE) != O_RDONLY)
+		return ftruncate(so->fd, a->st_size) < 0 ? -errno : 0;
+	procpath(fd, pp, sizeof(pp));
+	wfd = open(pp, O_WRONLY | O_CLOEXEC);
+	if (wfd < 0)
 		return -errno;
-	return meta_store(pp, cur.st_uid, cur.st_gid, mode);
+	if (ftruncate(wfd, a->st_size) < 0)
+		ret = -errno;
+	close(wfd);
+	return ret;
 }
 
-static int set_times(int fd, const char *pp, const struct stat *a,
-		     int to_set, int is_link)
+static int set_times(int fd, const struct stat *a, int to_set)
 {
 	struct timespec ts[2] = {{0, UTIME_OMIT}, {0, UTIME_OMIT}};
+	char pp[64];
 
 	if (to_set & MN_SETATTR_ATIME)
 		ts[0] = a->st_atim;
@@ -237,9 +208,7 @@ static int set_times(int fd, const char *pp, const struct stat *a,
 		ts[1] = a->st_mtim;
 	if (to_set & MN_SETATTR_MTIME_NOW)
 		ts[1].tv_nsec = UTIME_NOW;
-	if (is_link)
-		return utimensat(fd, "", ts, AT_EMPTY_PATH |
-				 AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+	procpath(fd, pp, sizeof(pp));
 	return utimensat(AT_FDCWD, pp, ts, 0) < 0 ? -errno : 0;
 }
 
@@ -247,176 +216,286 @@ static int s_setattr(struct mn_fs *fs, struct mn_vnode *vn,
 		     const struct stat *a, int to_set, struct mn_vfs_file *f)
 {
 	struct storage *s = ST(fs);
-	int fd = FD(vn), ret = 0;
-	struct stat cur;
-	char pp[64];
+	int fd = snode_fd(s, SI(vn)), ret = 0;
 
-	procpath(fd, pp, sizeof(pp));
-	if (fstatat(fd, "", &cur, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
-		return -errno;
-	if (to_set & (MN_SETATTR_UID | MN_SETATTR_GID))
-		ret = set_owner(s, fd, pp, a, to_set);
-	if (ret == 0 && (to_set & MN_SETATTR_MODE))
-		ret = set_mode(s, fd, pp, a->st_mode);
-	if (ret == 0 && (to_set & MN_SETATTR_SIZE)) {
-		struct sopen *so = f && !f->is_dir ? f->priv : NULL;
-		int r = so && (atomic_load(&f->flags) & O_ACCMODE) != O_RDONLY
-			? ftruncate(so->fd, a->st_size)
-			: truncate(pp, a->st_size);
-
-		ret = r < 0 ? -errno : 0;
-	}
+	if (fd < 0)
+		return fd;
+	if (to_set & (MN_SETATTR_UID | MN_SETATTR_GID | MN_SETATTR_MODE))
+		ret = set_meta(s, SI(vn), fd, a, to_set);
+	if (ret == 0 && (to_set & MN_SETATTR_SIZE))
+		ret = set_size(fd, a, f);
 	if (ret == 0 && (to_set & (MN_SETATTR_ATIME | MN_SETATTR_MTIME |
 				   MN_SETATTR_ATIME_NOW |
 				   MN_SETATTR_MTIME_NOW)))
-		ret = set_times(fd, pp, a, to_set, S_ISLNK(cur.st_mode));
+		ret = set_times(fd, a, to_set);
+	snode_fd_put(s, SI(vn));
 	return ret;
 }
 
+/* A symlink's target is its backing file's data. */
 static ssize_t s_readlink(struct mn_fs *fs, struct mn_vnode *vn,
 			  const struct mn_vfs_cred *cred, char *buf,
 			  size_t size)
 {
+	struct storage *s = ST(fs);
+	int fd = snode_fd(s, SI(vn)), rfd;
+	struct smeta m;
+	char pp[64];
 	ssize_t n;
 
-	(void)fs;
 	(void)cred;
-	n = readlinkat(FD(vn), "", buf, size);
-	return n < 0 ? -errno : n;
+	if (fd < 0)
+		return fd;
+	n = smeta_get(s, SI(vn), fd, &m);
+	if (n == 0 && !S_ISLNK(m.mode))
+		n = -EINVAL;
+	procpath(fd, pp, sizeof(pp));
+	rfd = n == 0 ? open(pp, O_RDONLY | O_CLOEXEC) : -1;
+	if (n == 0 && rfd < 0)
+		n = snode_err(s, errno);
+	snode_fd_put(s, SI(vn));
+	if (rfd < 0)
+		return n;
+	n = pread(rfd, buf, size, 0);
+	if (n < 0)
+		n = -errno;
+	close(rfd);
+	return n;
 }
 
-/* Gives a new host file its MicronOS owner and mode, then looks it up. */
-static int finish_new(struct storage *s, int dirfd, const char *name,
+/* --- creation ----------------------------------------------------------------- */
+
+/* Looks the new host file up and gives its node the metadata na. */
+static int finish_new(struct storage *s, struct sino *dir, const char *name,
 		      const struct mn_fs_newattr *na, struct mn_fs_entry *out)
 {
-	int ret = 0;
+	struct smeta m = {na->uid, na->gid, na->mode, na->rdev};
+	struct sino *si;
+	struct stat st;
+	int fd, ret;
 
-	if (s->native) {
-		if (fchownat(dirfd, name, na->uid, na->gid,
-			     AT_SYMLINK_NOFOLLOW) < 0)
-			ret = -errno;
-		if (ret == 0 && !S_ISLNK(na->mode) &&
-		    ((na->mode & s->umask) || (na->mode & 07000)) &&
-		    fchmodat(dirfd, name, na->mode & 07777, 0) < 0)
-			ret = -errno;
-	}
+	if (!S_ISCHR(na->mode) && !S_ISBLK(na->mode))
+		m.rdev = 0;
+	ret = snode_lookup(s, dir, name, &si, &st);
+	if (ret < 0)
+		return ret;
+	fd = snode_fd(s, si);
+	ret = fd < 0 ? fd : smeta_write(fd, &m);
 	if (ret == 0)
-		ret = entry_at(s, dirfd, name, out);
-	if (ret == 0 && !s->native && !S_ISLNK(na->mode)) {
-		char pp[64];
-
-		procpath(((struct sino *)out->priv)->fd, pp, sizeof(pp));
-		ret = meta_store(pp, na->uid, na->gid, na->mode);
-		if (ret == 0)
-			meta_load(pp, &out->attr);
-		else
-			s_put(NULL, out->priv);
-	}
-	if (ret < 0)	/* never leave a file the caller did not get */
-		unlinkat(dirfd, name, S_ISDIR(na->mode) ? AT_REMOVEDIR : 0);
+		smeta_set_cached(s, si, &m);
+	if (fd >= 0)
+		snode_fd_put(s, si);
+	if (ret == 0)
+		ret = fill_entry(s, si, out);
+	if (ret < 0)
+		snode_put(s, si);
 	return ret;
 }
 
-static mode_t host_mode(const struct storage *s, mode_t mode)
+/* Creates the regular backing file of a new non-directory. */
+static int create_backing(struct storage *s, int dfd, const char *name,
+			  const char *data)
 {
-	if (s->native)
-		return mode & 07777;
-	return (mode & 0777) | (S_ISDIR(mode) ? 0700 : 0600);
+	size_t len = data ? strlen(data) : 0;
+	int fd = openat(dfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW |
+			O_CLOEXEC, SHOST_FILE_MODE);
+	int ret = 0;
+
+	if (fd < 0)
+		return snode_err(s, errno);
+	if (len && write(fd, data, len) != (ssize_t)len)
+		ret = errno ? -errno : -ENOSPC;
+	if (ret == 0 && (s->umask & SHOST_FILE_MODE) &&
+	    fchmod(fd, SHOST_FILE_MODE) < 0)
+		ret = -errno;
+	close(fd);
+	if (ret < 0)
+		unlinkat(dfd, name, 0);
+	return ret;
 }
 
+static int make_node(struct storage *s, struct sino *dir, const char *name,
+		     const char *data, const struct mn_fs_newattr *na,
+		     struct mn_fs_entry *out)
+{
+	int dfd = snode_fd(s, dir), ret;
+
+	if (dfd < 0)
+		return dfd;
+	ret = create_backing(s, dfd, name, data);
+	if (ret == 0 && (ret = finish_new(s, dir, name, na, out)) < 0)
+		unlinkat(dfd, name, 0);	/* never leave what the caller
+					   did not get */
+	snode_fd_put(s, dir);
+	return ret;
+}
+
+/* Every type is a regular backing file with its type in the metadata. */
 static int s_mknod(struct mn_fs *fs, struct mn_vnode *dir, const char *name,
 		   const struct mn_fs_newattr *na, struct mn_fs_entry *out)
 {
-	struct storage *s = ST(fs);
-	int fd;
-
-	if (S_ISREG(na->mode)) {
-		fd = openat(FD(dir), name, O_CREAT | O_EXCL | O_WRONLY |
-			    O_CLOEXEC, host_mode(s, na->mode));
-		if (fd < 0)
-			return -errno;
-		close(fd);
-	} else if (mknodat(FD(dir), name, S_IFIFO | host_mode(s, na->mode),
-			   0) < 0) {
-		return -errno;
+	switch (na->mode & S_IFMT) {
+	case S_IFREG: case S_IFIFO: case S_IFSOCK: case S_IFCHR: case S_IFBLK:
+		return make_node(ST(fs), SI(dir), name, NULL, na, out);
+	default:
+		return -EINVAL;
 	}
-	return finish_new(s, FD(dir), name, na, out);
 }
 
 static int s_mkdir(struct mn_fs *fs, struct mn_vnode *dir, const char *name,
 		   const struct mn_fs_newattr *na, struct mn_fs_entry *out)
 {
 	struct storage *s = ST(fs);
+	int dfd = snode_fd(s, SI(dir)), ret = 0;
 
-	if (mkdirat(FD(dir), name, host_mode(s, na->mode)) < 0)
-		return -errno;
-	return finish_new(s, FD(dir), name, na, out);
+	if (dfd < 0)
+		return dfd;
+	if (mkdirat(dfd, name, SHOST_DIR_MODE) < 0)
+		ret = snode_err(s, errno);
+	if (ret == 0 && (ret = finish_new(s, SI(dir), name, na, out)) < 0)
+		unlinkat(dfd, name, AT_REMOVEDIR);
+	snode_fd_put(s, SI(dir));
+	return ret;
 }
 
 static int s_symlink(struct mn_fs *fs, struct mn_vnode *dir,
 		     const char *name, const char *target,
 		     const struct mn_fs_newattr *na, struct mn_fs_entry *out)
 {
-	if (symlinkat(target, FD(dir), name) < 0)
-		return -errno;
-	return finish_new(ST(fs), FD(dir), name, na, out);
+	struct mn_fs_newattr la = *na;
+
+	la.mode = S_IFLNK | 0777;
+	return make_node(ST(fs), SI(dir), name, target, &la, out);
 }
 
 static int s_link(struct mn_fs *fs, struct mn_vnode *vn,
 		  struct mn_vnode *newdir, const char *newname,
 		  struct mn_fs_entry *out)
 {
+	struct storage *s = ST(fs);
+	int fd = snode_fd(s, SI(vn)), dfd, ret = 0;
 	char pp[64];
 
-	procpath(FD(vn), pp, sizeof(pp));
-	if (linkat(AT_FDCWD, pp, FD(newdir), newname, AT_SYMLINK_FOLLOW) < 0)
-		return -errno;
-	return entry_at(ST(fs), FD(newdir), newname, out);
+	if (fd < 0)
+		return fd;
+	dfd = snode_fd(s, SI(newdir));
+	if (dfd < 0) {
+		snode_fd_put(s, SI(vn));
+		return dfd;
+	}
+	procpath(fd, pp, sizeof(pp));
+	if (linkat(AT_FDCWD, pp, dfd, newname, AT_SYMLINK_FOLLOW) < 0)
+		ret = snode_err(s, errno);
+	snode_fd_put(s, SI(newdir));
+	snode_fd_put(s, SI(vn));
+	return ret < 0 ? ret : entry_at(s, SI(newdir), newname, out);
+}
+
+static int remove_at(struct mn_fs *fs, struct mn_vnode *dir,
+		     const char *name, int flags)
+{
+	struct storage *s = ST(fs);
+	int dfd = snode_fd(s, SI(dir)), ret = 0;
+
+	if (dfd < 0)
+		return dfd;
+	if (unlinkat(dfd, name, flags) < 0)
+		ret = -errno;
+	snode_fd_put(s, SI(dir));
+	return ret;
 }
 
 static int s_unlink(struct mn_fs *fs, struct mn_vnode *dir, const char *name)
 {
-	(void)fs;
-	return unlinkat(FD(dir), name, 0) < 0 ? -errno : 0;
+	return remove_at(fs, dir, name, 0);
 }
 
 static int s_rmdir(struct mn_fs *fs, struct mn_vnode *dir, const char *name)
 {
-	(void)fs;
-	return unlinkat(FD(dir), name, AT_REMOVEDIR) < 0 ? -errno : 0;
+	return remove_at(fs, dir, name, AT_REMOVEDIR);
+}
+
+/* The node now at dfd/name remembers that name (see fs_storage_node.c). */
+static void moved(struct storage *s, int dfd, struct sino *dir,
+		  const char *name)
+{
+	struct stat st;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		snode_moved(s, st.st_ino, dir, name);
 }
 
 static int s_rename(struct mn_fs *fs, struct mn_vnode *dir, const char *name,
 		    struct mn_vnode *newdir, const char *newname,
 		    unsigned flags)
 {
-	(void)fs;
-	return renameat2(FD(dir), name, FD(newdir), newname, flags) < 0 ?
-		-errno : 0;
+	struct storage *s = ST(fs);
+	int d1 = snode_fd(s, SI(dir)), d2, ret = 0;
+
+	if (d1 < 0)
+		return d1;
+	d2 = snode_fd(s, SI(newdir));
+	if (d2 < 0) {
+		snode_fd_put(s, SI(dir));
+		return d2;
+	}
+	if (renameat2(d1, name, d2, newname, flags) < 0)
+		ret = snode_err(s, errno);
+	if (ret == 0)
+		moved(s, d2, SI(newdir), newname);
+	if (ret == 0 && (flags & RENAME_EXCHANGE))
+		moved(s, d1, SI(dir), name);
+	snode_fd_put(s, SI(newdir));
+	snode_fd_put(s, SI(dir));
+	return ret;
 }
 
 /* --- open files ------------------------------------------------------------- */
 
+/* Opens the backing file of vn with host flags; -ENXIO for what is no
+ * regular file to MicronOS (a socket, a fifo or a device: the mount's
+ * kernel opens those itself). */
+static int open_backing(struct storage *s, struct sino *si, int hflags)
+{
+	int fd = snode_fd(s, si), ofd;
+	struct smeta m;
+	char pp[64];
+	int ret;
+
+	if (fd < 0)
+		return fd;
+	ret = smeta_get(s, si, fd, &m);
+	if (ret == 0 && !S_ISREG(m.mode) && !S_ISDIR(m.mode))
+		ret = -ENXIO;
+	procpath(fd, pp, sizeof(pp));
+	ofd = ret == 0 ? open(pp, hflags | O_CLOEXEC) : -1;
+	if (ret == 0 && ofd < 0)
+		ret = snode_err(s, errno);
+	snode_fd_put(s, si);
+	return ret < 0 ? ret : ofd;
+}
+
 static int s_open(struct mn_fs *fs, struct mn_vnode *vn,
 		  struct mn_vfs_file *f, int flags)
 {
+	struct storage *s = ST(fs);
 	struct sopen *so = malloc(sizeof(*so));
-	char pp[64];
-	int hflags;
+	int ret;
 
-	(void)fs;
 	if (!so)
 		return -ENOMEM;
 	/* O_TRUNC is the VFS's (after the permission check); O_DIRECT would
 	 * impose the host's alignment on every caller */
-	hflags = flags & (O_ACCMODE | O_APPEND | O_SYNC | O_DSYNC);
-	procpath(FD(vn), pp, sizeof(pp));
-	so->fd = open(pp, hflags | O_CLOEXEC);
-	if (so->fd < 0) {
-		int err = -errno;
-
+	so->fd = open_backing(s, SI(vn), flags & (O_ACCMODE | O_APPEND |
+						  O_SYNC | O_DSYNC));
+	/* an open file keeps its node's descriptor: fstat of an unlinked
+	 * file must still work */
+	ret = so->fd < 0 ? so->fd : snode_pin(s, SI(vn));
+	if (ret < 0) {
+		if (so->fd >= 0)
+			close(so->fd);
 		free(so);
-		return err;
+		return ret;
 	}
 	so->append = !!(flags & O_APPEND);
 	f->priv = so;
@@ -487,6 +566,7 @@ static void s_release(struct mn_vfs_file *f)
 	if (so) {
 		close(so->fd);
 		free(so);
+		snode_unpin(ST(f->vn->fs), SI(f->vn));
 	}
 	f->priv = NULL;
 }
@@ -502,16 +582,13 @@ static int s_opendir(struct mn_fs *fs, struct mn_vnode *vn,
 		     struct mn_vfs_file *f)
 {
 	struct sdir *d = calloc(1, sizeof(*d));
-	char pp[64];
 	int fd, err;
 
-	(void)fs;
 	if (!d)
 		return -ENOMEM;
-	procpath(FD(vn), pp, sizeof(pp));
-	fd = open(pp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = open_backing(ST(fs), SI(vn), O_RDONLY | O_DIRECTORY);
 	if (fd < 0 || !(d->dp = fdopendir(fd))) {
-		err = -errno;
+		err = fd < 0 ? fd : -errno;
 		if (fd >= 0)
 			close(fd);
 		free(d);
@@ -541,7 +618,10 @@ static int s_readdir(struct mn_vfs_file *f, off_t off, mn_fs_fill_fn *fill,
 			ret = errno ? -errno : 0;
 			break;
 		}
-		if (fill(arg, de->d_name, de->d_ino, de->d_type, de->d_off)) {
+		if (fill(arg, de->d_name, de->d_ino,
+			 de->d_type == DT_REG ?
+			 smeta_dtype(ST(f->vn->fs), dirfd(d->dp), de->d_name,
+				     de->d_ino) : de->d_type, de->d_off)) {
 			d->pos = -1;	/* not consumed: seek back next time */
 			break;
 		}
@@ -582,77 +662,136 @@ static int s_statfs(struct mn_fs *fs, struct mn_vnode *vn,
 static int xname_ok(const char *name)
 {
 	return strncmp(name, "user.", 5) == 0 && name[5] &&
-	       strncmp(name, HIDDEN_PREFIX, strlen(HIDDEN_PREFIX)) != 0;
+	       strncmp(name, SHIDDEN_PREFIX, strlen(SHIDDEN_PREFIX)) != 0;
+}
+
+/*
+ * Borrows vn's descriptor for an xattr call and fills pp with its path.
+ * Linux keeps user.* xattrs to regular files and directories: so do we,
+ * though every backing file could carry them.  *special tells the rest.
+ */
+static int xbegin(struct storage *s, struct mn_vnode *vn, char *pp,
+		  size_t ppsz, int *special)
+{
+	int fd = snode_fd(s, SI(vn)), ret;
+	struct smeta m;
+
+	if (fd < 0)
+		return fd;
+	ret = smeta_get(s, SI(vn), fd, &m);
+	if (ret < 0) {
+		snode_fd_put(s, SI(vn));
+		return ret;
+	}
+	*special = !S_ISREG(m.mode) && !S_ISDIR(m.mode);
+	procpath(fd, pp, ppsz);
+	return 0;
 }
 
 static int s_setxattr(struct mn_fs *fs, struct mn_vnode *vn, const char *name,
 		      const void *value, size_t size, int flags)
 {
+	struct storage *s = ST(fs);
+	int special, ret;
 	char pp[64];
 
-	(void)fs;
 	if (!xname_ok(name))
 		return -EOPNOTSUPP;
-	procpath(FD(vn), pp, sizeof(pp));
-	return setxattr(pp, name, value, size, flags) < 0 ? -errno : 0;
+	ret = xbegin(s, vn, pp, sizeof(pp), &special);
+	if (ret < 0)
+		return ret;
+	if (special)
+		ret = -EPERM;
+	else if (setxattr(pp, name, value, size, flags) < 0)
+		ret = -errno;
+	snode_fd_put(s, SI(vn));
+	return ret;
 }
 
 static ssize_t s_getxattr(struct mn_fs *fs, struct mn_vnode *vn,
 			  const char *name, void *value, size_t size)
 {
+	struct storage *s = ST(fs);
+	int special;
 	char pp[64];
 	ssize_t n;
 
-	(void)fs;
 	if (!xname_ok(name))
 		return -ENODATA;
-	procpath(FD(vn), pp, sizeof(pp));
-	n = getxattr(pp, name, value, size);
-	return n < 0 ? -errno : n;
+	n = xbegin(s, vn, pp, sizeof(pp), &special);
+	if (n < 0)
+		return n;
+	if (special)
+		n = -ENODATA;
+	else if ((n = getxattr(pp, name, value, size)) < 0)
+		n = -errno;
+	snode_fd_put(s, SI(vn));
+	return n;
+}
+
+/* Copies the names xname_ok lets through from all[0..n) into list. */
+static ssize_t xfilter(const char *all, ssize_t n, char *list, size_t size)
+{
+	const char *p;
+	ssize_t need = 0;
+
+	for (p = all; p < all + n; p += strlen(p) + 1) {
+		size_t l = strlen(p) + 1;
+
+		if (!xname_ok(p))
+			continue;
+		if (size && (size_t)need + l > size)
+			return -ERANGE;
+		if (size)
+			memcpy(list + need, p, l);
+		need += (ssize_t)l;
+	}
+	return need;
 }
 
 static ssize_t s_listxattr(struct mn_fs *fs, struct mn_vnode *vn, char *list,
 			   size_t size)
 {
-	char pp[64], *all, *p, *o = list;
-	ssize_t n, need = 0;
+	struct storage *s = ST(fs);
+	char pp[64], *all = NULL;
+	int special;
+	ssize_t n;
 
-	(void)fs;
-	procpath(FD(vn), pp, sizeof(pp));
-	n = listxattr(pp, NULL, 0);
-	if (n <= 0)
-		return n < 0 ? (errno == ENOTSUP ? 0 : -errno) : 0;
-	all = malloc((size_t)n);
-	if (!all)
-		return -ENOMEM;
-	n = listxattr(pp, all, (size_t)n);
-	for (p = all; n > 0 && p < all + n; p += strlen(p) + 1) {
-		size_t l = strlen(p) + 1;
-
-		if (!xname_ok(p))
-			continue;
-		if (size && (size_t)need + l > size) {
-			need = -ERANGE;
-			break;
-		}
-		if (size)
-			memcpy(o + need, p, l);
-		need += (ssize_t)l;
-	}
+	n = xbegin(s, vn, pp, sizeof(pp), &special);
+	if (n < 0)
+		return n;
+	n = special ? 0 : listxattr(pp, NULL, 0);
+	if (n > 0 && !(all = malloc((size_t)n)))
+		n = -ENOMEM;
+	else if (n > 0)
+		n = listxattr(pp, all, (size_t)n);
+	if (n < 0 && n != -ENOMEM)
+		n = errno == ENOTSUP ? 0 : -errno;
+	snode_fd_put(s, SI(vn));
+	if (n > 0)
+		n = xfilter(all, n, list, size);
 	free(all);
-	return n < 0 ? -errno : need;
+	return n;
 }
 
 static int s_removexattr(struct mn_fs *fs, struct mn_vnode *vn,
 			 const char *name)
 {
+	struct storage *s = ST(fs);
+	int special, ret;
 	char pp[64];
 
-	(void)fs;
 	if (!xname_ok(name))
 		return -ENODATA;
-	procpath(FD(vn), pp, sizeof(pp));
-	return removexattr(pp, name) < 0 ? -errno : 0;
+	ret = xbegin(s, vn, pp, sizeof(pp), &special);
+	if (ret < 0)
+		return ret;
+	if (special)
+		ret = -EPERM;
+	else if (removexattr(pp, name) < 0)
+		ret = -errno;
+	snode_fd_put(s, SI(vn));
+	return ret;
 }
 
 static void s_destroy(struct mn_fs *fs)
@@ -661,6 +800,7 @@ static void s_destroy(struct mn_fs *fs)
 
 	if (!s)
 		return;
+	snode_fini(s);
 	close(s->rootfd);
 	free(s);
 }
@@ -697,6 +837,70 @@ static const struct mn_fs_ops storage_ops = {
 	.destroy = s_destroy,
 };
 
+/* --- health ------------------------------------------------------------------- */
+
+/* Descriptors the daemon holds, or -errno (EMFILE: none left to look). */
+static long count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	long n = 0;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1;	/* not the one reading */
+}
+
+enum mn_health_status mn_fs_storage_health(struct mn_vfs *vfs, char *msg,
+					   size_t size)
+{
+	struct mn_vnode *vn = mn_vnode_get(vfs, MN_VFS_ROOT_INO);
+	struct storage *s = vn && vn->fs->ops == &storage_ops ? ST(vn->fs) :
+		NULL;
+	enum mn_health_status st = MN_HEALTH_OK;
+	unsigned cached = 0, cap = 0;
+	int handles = 0;
+	uint64_t reopens = 0, emfile = 0, fresh = 0;
+	struct rlimit rl = {0, 0};
+	long used = count_fds();
+	int off;
+
+	if (s) {
+		snode_stats(s, &cached, &cap, &reopens, &emfile, &handles);
+		pthread_mutex_lock(&s->lock);
+		fresh = emfile - s->emfile_seen;
+		s->emfile_seen = emfile;
+		pthread_mutex_unlock(&s->lock);
+	}
+	mn_vnode_put(vfs, vn);
+	getrlimit(RLIMIT_NOFILE, &rl);
+	if (used < 0) {
+		off = snprintf(msg, size, "cannot count descriptors: %s",
+			       strerror((int)-used));
+		st = MN_HEALTH_FAILED;
+	} else {
+		off = snprintf(msg, size, "%ld of %llu descriptors in use",
+			       used, (unsigned long long)rl.rlim_cur);
+		if ((unsigned long long)used * 100 >= rl.rlim_cur * 95ULL)
+			st = MN_HEALTH_FAILED;
+		else if ((unsigned long long)used * 100 >= rl.rlim_cur * 80ULL)
+			st = MN_HEALTH_DEGRADED;
+	}
+	if (fresh)
+		st = MN_HEALTH_FAILED;
+	if (s && off >= 0 && (size_t)off < size)
+		snprintf(msg + off, size - (size_t)off, "; storage caches %u "
+			 "(cap %u), %llu re-opens by %s, %llu opens refused "
+			 "(EMFILE)", cached, cap, (unsigned long long)reopens,
+			 handles ? "handle" : "name",
+			 (unsigned long long)emfile);
+	return st;
+}
+
 /* The daemon's umask, read without changing it (umask(2) would race). */
 static mode_t read_umask(void)
 {
@@ -713,34 +917,53 @@ static mode_t read_umask(void)
 }
 
 /*
- * One descriptor per known node: a tree of a few hundred thousand files
- * needs as many.  Root may raise the hard limit too, up to the system's
- * nr_open; everyone else gets the hard limit.
+ * The soft descriptor limit up to the hard one: the node cache takes a
+ * quarter of it (fs_storage_node.c), the rest is for open files, sockets
+ * and the sandbox's descriptors.
  */
 static void raise_nofile(void)
 {
-	rlim_t want = 1 << 20;
 	struct rlimit rl;
-	FILE *f = fopen("/proc/sys/fs/nr_open", "re");
-	unsigned long nr;
 
-	if (f) {
-		if (fscanf(f, "%lu", &nr) == 1 && nr < want)
-			want = nr;
-		fclose(f);
-	}
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-		return;
-	if (rl.rlim_max < want) {
-		struct rlimit up = {want, want};
-
-		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
-			return;
-	}
-	if (rl.rlim_cur < rl.rlim_max) {
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
+}
+
+/*
+ * Opens (creating it 0700 if missing) the storage directory without
+ * following a symlink in its last component, makes it private, and brings
+ * it to the current format: a fresh one gets the root's metadata, an old
+ * one is migrated (fs_storage_meta.c).
+ */
+static int open_root(struct storage *s, const char *dir)
+{
+	struct smeta root = {0, 0, S_IFDIR | 0755, 0};
+	int fresh = mkdir(dir, SHOST_DIR_MODE) == 0, ret = 0;
+	char pp[64];
+
+	if (!fresh && errno != EEXIST)
+		return -errno;
+	s->rootfd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (s->rootfd < 0)
+		return errno == ELOOP ? -ENOTDIR : -errno;
+	if (fresh) {
+		procpath(s->rootfd, pp, sizeof(pp));
+		ret = smeta_write(s->rootfd, &root);
+		if (ret == 0 && setxattr(pp, SFORMAT_XATTR, SFORMAT,
+					 strlen(SFORMAT), 0) < 0)
+			ret = -errno;
+	}
+	if (ret == 0)
+		ret = smeta_migrate(s, s->rootfd);
+	if (ret == 0)
+		ret = smeta_privatize(s, s->rootfd, 1);
+	if (ret < 0) {
+		close(s->rootfd);
+		s->rootfd = -1;
+	}
+	return ret;
 }
 
 int mn_fs_storage_create(struct mn_vfs *vfs, const char *dir,
@@ -755,28 +978,30 @@ int mn_fs_storage_create(struct mn_vfs *vfs, const char *dir,
 		ret = -ENOMEM;
 		goto fail;
 	}
-	s->native = geteuid() == 0;
+	s->rootfd = -1;
+	s->uid = geteuid();
+	s->gid = getegid();
+	s->root_ok = s->uid == 0;
 	s->umask = read_umask();
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-		ret = -errno;
+	raise_nofile();
+	ret = open_root(s, dir);
+	if (ret < 0)
 		goto fail;
-	}
-	s->rootfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (s->rootfd < 0) {
-		ret = -errno;
-		goto fail;
-	}
-	fs->priv = s;
-	ret = entry_at(s, s->rootfd, ".", &fe);
+	ret = snode_init(s, 0);
 	if (ret < 0)
 		goto fail_fd;
-	raise_nofile();
+	fs->priv = s;
+	ret = entry_at(s, NULL, ".", &fe);
+	if (ret < 0)
+		goto fail_node;
 	fs->root_ino = fe.ino;
 	fs->root_priv = fe.priv;
 	fs->attr_timeout = 1.0;
 	fs->entry_timeout = 1.0;
 	*out = fs;
 	return 0;
+fail_node:
+	snode_fini(s);
 fail_fd:
 	close(s->rootfd);
 fail:

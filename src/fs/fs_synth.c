@@ -18,8 +18,12 @@
  * (driver names, config keys: few and long-lived).
  *
  * Regular files are rendered into a snapshot at open; reads copy from it at
- * any offset.  MN_SYNTH_GROWS files render again when a read reaches the
- * end, so `tail -f` sees what was appended.  Directories with dynamic
+ * any offset.  A read from offset 0 after the first one renders again, as
+ * Linux's seq_file does: top and vmstat keep /proc/stat open and lseek(0)
+ * (or pread at 0) every frame, and must see fresh figures, while one read
+ * sequence (offset 0 then onwards) stays one consistent snapshot.
+ * MN_SYNTH_GROWS files also render again when a read reaches the end, so
+ * `tail -f` sees what was appended.  Directories with dynamic
  * entries take their list once, at opendir, so one listing is consistent.
  *
  * Locking: the intern table has a mutex (a leaf); a snapshot has a mutex
@@ -73,6 +77,7 @@ struct sfile {
 	void *state;			/* io rows */
 	pthread_mutex_t lock;
 	struct mn_strbuf snap;		/* protected by lock */
+	int fresh;			/* snap unread since rendered; lock */
 	char **dyn;			/* directories: names listed */
 	size_t ndyn, dyncap;
 };
@@ -504,8 +509,10 @@ static int y_open(struct mn_fs *fs, struct mn_vnode *vn, struct mn_vfs_file *f,
 	} else {
 		f->fopen = (r->flags & MN_SYNTH_SIZED) ? 0 :
 			MN_VFS_FOPEN_DIRECT_IO;
-		if (acc != O_WRONLY)
+		if (acc != O_WRONLY) {
 			ret = render(fs, n, &sf->cred, &sf->snap);
+			sf->fresh = 1;
+		}
 	}
 	if (ret < 0) {
 		f->priv = NULL;
@@ -530,7 +537,10 @@ static ssize_t y_read(struct mn_vfs_file *f, void *buf, size_t size, off_t off)
 					sf->state, buf, size, off);
 	}
 	pthread_mutex_lock(&sf->lock);
-	if ((size_t)off >= sf->snap.len && (n->row->flags & MN_SYNTH_GROWS)) {
+	/* offset 0 again: a new read sequence, so a new snapshot */
+	if ((off == 0 && !sf->fresh) ||
+	    ((size_t)off >= sf->snap.len &&
+	     (n->row->flags & MN_SYNTH_GROWS))) {
 		struct mn_strbuf fresh = MN_STRBUF_INIT;
 
 		ret = render(fs, n, &sf->cred, &fresh);
@@ -541,6 +551,7 @@ static ssize_t y_read(struct mn_vfs_file *f, void *buf, size_t size, off_t off)
 			mn_strbuf_release(&fresh);
 		}
 	}
+	sf->fresh = 0;
 	if (ret == 0 && (size_t)off < sf->snap.len) {
 		ret = (ssize_t)(sf->snap.len - (size_t)off);
 		if ((size_t)ret > size)

@@ -33,6 +33,7 @@
 #include <micronos/kernel.h>
 #include <micronos/log.h>
 #include <micronos/mem.h>
+#include <micronos/memview.h>
 #include <micronos/net_fs.h>
 #include <micronos/sched.h>
 
@@ -420,7 +421,32 @@ static int r_mem(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 	return -ENOENT;
 }
 
+/* memory/ram/: the RAM of the memory model (memview.h), in bytes. */
+static int r_ram(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
+		 struct mn_strbuf *out)
+{
+	struct mn_memview m;
+	const char *n = ctx->node->name;
+	int ret = mn_memview_get(k, &m);
+
+	if (ret < 0)
+		return ret;
+	return mn_strbuf_printf(out, "%llu\n", (unsigned long long)
+				(!strcmp(n, "total") ? m.total :
+				 !strcmp(n, "used") ? m.used :
+				 !strcmp(n, "free") ? m.free : m.holders));
+}
+
+static const struct mn_synth_node ram_rows[] = {
+	RO("total", r_ram),
+	RO("used", r_ram),
+	RO("free", r_ram),
+	RO("processes", r_ram),
+	{.name = NULL},
+};
+
 static const struct mn_synth_node mem_rows[] = {
+	{.name = "ram", .mode = S_IFDIR | 0555, .children = ram_rows},
 	RO("total", r_mem),
 	RO("used", r_mem),
 	RO("free", r_mem),
@@ -484,6 +510,8 @@ static const struct mn_synth_node sys_rows[] = {
 	{.name = "memory", .mode = S_IFDIR | 0555, .children = mem_rows},
 	{.name = "devices", .mode = S_IFDIR | 0555, .children = devices_rows},
 	{.name = "class", .mode = S_IFDIR | 0555, .children = class_rows},
+	{.name = "fault", .mode = S_IFDIR | 0555,
+	 .children = mn_fs_sys_fault_rows},
 	{.name = NULL},
 };
 

@@ -3,7 +3,7 @@
  * without a data dir).
  *
  * Inodes are heap objects (struct tnode) with the POSIX attributes, a
- * growable data buffer for regular files, a target for symlinks and
+ * sparse page tree for regular files, a target for symlinks and
  * extended attributes.  Directory entries live in one hash table of the
  * whole file system keyed by (directory, name) for lookups, and on a list
  * per directory in creation order for readdir: each entry gets a cookie
@@ -12,7 +12,8 @@
  *
  * An inode lives while it has a name (nlink > 0) or the VFS holds a
  * reference on it (a lookup or an open file: unlink while open works).
- * Data is capped by max_bytes for the whole file system (-ENOSPC).
+ * Data is capped by max_bytes for the whole file system (-ENOSPC): the
+ * pages files hold, not their sizes (holes are free, as on tmpfs).
  *
  * This file keeps the tree: inodes, names, directories and attributes;
  * fs_tmp_data.c what a file holds (content, extended attributes).
@@ -147,6 +148,7 @@ static struct tnode *tnew(struct tmpfs *t, const struct mn_fs_newattr *na)
 	n->mode = na->mode;
 	n->uid = na->uid;
 	n->gid = na->gid;
+	n->rdev = na->rdev;
 	n->nlink = S_ISDIR(na->mode) ? 2 : 1;
 	n->next_cookie = 3;	/* 1 ".", 2 ".." */
 	mn_tmp_now(&n->mtime);
@@ -168,6 +170,7 @@ static void tfree(struct tmpfs *t, struct tnode *n)
 	if (n->all_next)
 		n->all_next->all_prev = n->all_prev;
 	mn_tmp_xattrs_free(n);
+	mn_tmp_pages_free(t, n);
 	t->used -= n->cap;
 	t->inodes--;
 	free(n->data);
@@ -185,12 +188,14 @@ static void fill_attr(const struct tnode *n, struct stat *st)
 	memset(st, 0, sizeof(*st));
 	st->st_ino = n->ino;
 	st->st_mode = n->mode;
+	st->st_rdev = n->rdev;
 	st->st_nlink = n->nlink;
 	st->st_uid = n->uid;
 	st->st_gid = n->gid;
 	st->st_size = S_ISDIR(n->mode) ? 4096 : (off_t)n->size;
 	st->st_blksize = 4096;
-	st->st_blocks = (blkcnt_t)((n->cap + 511) / 512);
+	/* what it holds: a sparse file's holes take no blocks */
+	st->st_blocks = (blkcnt_t)(n->npages * 8 + (n->cap + 511) / 512);
 	st->st_atim = n->atime;
 	st->st_mtim = n->mtime;
 	st->st_ctim = n->ctime;
@@ -603,6 +608,8 @@ static const struct mn_fs_ops tmp_ops = {
 	.setattr = t_setattr,
 	.readlink = t_readlink,
 	.mknod = t_mknod,
+	/* a unix socket binds to its node, which stays while named or held */
+	.mknod_types = MN_FS_NOD_SOCK,
 	.mkdir = t_mknod,
 	.symlink = t_symlink,
 	.link = t_link,

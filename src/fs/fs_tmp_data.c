@@ -1,12 +1,17 @@
 /*
- * fs_tmp_data.c - what a file of tmp holds: its content (a growable buffer,
- * read and written under the file system's lock) and its extended
- * attributes (a list of user.* names per inode).  The tree they hang on -
- * inodes, names, directories - is fs_tmp.c's.
+ * fs_tmp_data.c - what a file of tmp holds: its content (4 KiB pages in a
+ * radix tree, read and written under the file system's lock) and its
+ * extended attributes (a list of user.* names per inode).  The tree they
+ * hang on - inodes, names, directories - is fs_tmp.c's.
  *
- * Content is allocated in doubling steps up to 1 MiB, then 1 MiB at a
- * time, and counted against the file system's cap (-ENOSPC); a file that
- * does not fit with slack gets exactly its size if that fits.
+ * Content is sparse, as on Linux's tmpfs: a page exists only once
+ * something was written into it; a hole (ftruncate up, a write past the
+ * end) reads as zeros and costs nothing, so a write at offset 4 GiB takes
+ * one page.  The tree has 512 slots per level and grows a level on top
+ * when an offset needs it (6 levels reach 2^63 bytes).  Pages, not file
+ * sizes, are counted against the file system's cap (-ENOSPC); a write
+ * first counts the pages it lacks and is refused whole if they do not
+ * fit, so nothing of it lands.
  *
  * Locking: reads take the file system's rwlock shared, writes and xattr
  * changes exclusive (fs_tmp_i.h).
@@ -20,29 +25,148 @@
 
 #include "fs_tmp_i.h"
 
+#define PG_SHIFT 12
+#define PG_SIZE (1UL << PG_SHIFT)
+#define FAN_SHIFT 9
+#define FAN (1U << FAN_SHIFT)
+#define MAX_HEIGHT 6
+
+/* Pages a tree of height h addresses (h >= 1). */
+static uint64_t reach(unsigned h)
+{
+	return 1ULL << (FAN_SHIFT * h);
+}
+
+/* Slot of page idx at level lvl (1 = the level that holds pages). */
+static unsigned slot(uint64_t idx, unsigned lvl)
+{
+	return (unsigned)(idx >> (FAN_SHIFT * (lvl - 1))) & (FAN - 1);
+}
+
+/* The page idx, or NULL for a hole. */
+static char *page_find(const struct tnode *n, uint64_t idx)
+{
+	void **node = n->pages;
+	unsigned lvl;
+
+	if (!n->height || idx >= reach(n->height))
+		return NULL;
+	for (lvl = n->height; node && lvl > 1; lvl--)
+		node = node[slot(idx, lvl)];
+	return node ? node[slot(idx, 1)] : NULL;
+}
+
+/* Adds levels on top until idx is in reach; -ENOMEM, -EFBIG. */
+static int tree_grow(struct tnode *n, uint64_t idx)
+{
+	while (!n->height || idx >= reach(n->height)) {
+		void **top;
+
+		if (n->height == MAX_HEIGHT)
+			return -EFBIG;
+		top = calloc(FAN, sizeof(void *));
+		if (!top)
+			return -ENOMEM;
+		top[0] = n->pages;
+		n->pages = top;
+		n->height++;
+	}
+	return 0;
+}
+
+/* The page idx, made (zeroed) if missing; the caller checked the cap. */
+static char *page_make(struct tmpfs *t, struct tnode *n, uint64_t idx)
+{
+	void **node, **next;
+	unsigned lvl;
+	char *pg;
+
+	if (tree_grow(n, idx) < 0)
+		return NULL;
+	node = n->pages;
+	for (lvl = n->height; lvl > 1; lvl--) {
+		next = node[slot(idx, lvl)];
+		if (!next) {
+			next = calloc(FAN, sizeof(void *));
+			if (!next)
+				return NULL;
+			node[slot(idx, lvl)] = next;
+		}
+		node = next;
+	}
+	pg = node[slot(idx, 1)];
+	if (!pg) {
+		pg = calloc(1, PG_SIZE);
+		if (!pg)
+			return NULL;
+		node[slot(idx, 1)] = pg;
+		n->npages++;
+		t->used += PG_SIZE;
+	}
+	return pg;
+}
+
+/*
+ * Frees the pages from index `from` on in the subtree `node` of level
+ * lvl whose first page is base; returns 1 if the subtree is now empty
+ * (and freed).
+ */
+static int prune(struct tmpfs *t, struct tnode *n, void **node, unsigned lvl,
+		 uint64_t base, uint64_t from)
+{
+	uint64_t span = reach(lvl - 1);
+	unsigned i, left = 0;
+
+	for (i = 0; i < FAN; i++) {
+		uint64_t first = base + i * span;
+
+		if (!node[i])
+			continue;
+		if (first + span <= from) {
+			left++;
+		} else if (lvl == 1) {
+			free(node[i]);	/* first >= from: span is 1 */
+			node[i] = NULL;
+			n->npages--;
+			t->used -= PG_SIZE;
+		} else if (prune(t, n, node[i], lvl - 1, first, from)) {
+			node[i] = NULL;
+		} else {
+			left++;
+		}
+	}
+	if (left)
+		return 0;
+	free(node);
+	return 1;
+}
+
+void mn_tmp_pages_free(struct tmpfs *t, struct tnode *n)
+{
+	if (n->height && prune(t, n, n->pages, n->height, 0, 0))
+		n->pages = NULL;
+	n->height = 0;
+}
+
 /* Sets the size of a regular file (lock held exclusively). */
 int mn_tmp_resize(struct tmpfs *t, struct tnode *n, size_t size)
 {
-	if (size > n->cap) {
-		size_t ncap = n->cap ? n->cap : 4096;
-		char *nd;
+	if (!S_ISREG(n->mode))
+		return -EINVAL;
+	if (size < n->size) {
+		uint64_t keep = (size + PG_SIZE - 1) >> PG_SHIFT;
+		char *last = size & (PG_SIZE - 1) ?
+			     page_find(n, size >> PG_SHIFT) : NULL;
 
-		while (ncap < size)
-			ncap = ncap < (1 << 20) ? ncap * 2 : ncap + (1 << 20);
-		if (t->used - n->cap + ncap > t->max) {
-			ncap = size;
-			if (t->used - n->cap + ncap > t->max)
-				return -ENOSPC;
+		/* the tail of the last page reads as zeros if regrown */
+		if (last)
+			memset(last + (size & (PG_SIZE - 1)), 0,
+			       PG_SIZE - (size & (PG_SIZE - 1)));
+		if (n->height && prune(t, n, n->pages, n->height, 0, keep)) {
+			n->pages = NULL;
+			n->height = 0;
 		}
-		nd = realloc(n->data, ncap);
-		if (!nd)
-			return -ENOMEM;
-		t->used = t->used - n->cap + ncap;
-		n->data = nd;
-		n->cap = ncap;
 	}
-	if (size > n->size)
-		memset(n->data + n->size, 0, size - n->size);
 	n->size = size;
 	return 0;
 }
@@ -60,17 +184,39 @@ ssize_t mn_tmp_read(struct mn_vfs_file *f, void *buf, size_t size, off_t off)
 {
 	struct tmpfs *t = TMP(f->vn->fs);
 	struct tnode *n = TN(f->vn);
-	size_t len = 0;
+	size_t len = 0, done = 0;
 
 	pthread_rwlock_rdlock(&t->lock);
 	if ((uint64_t)off < n->size) {
 		len = n->size - (size_t)off;
 		if (len > size)
 			len = size;
-		memcpy(buf, n->data + off, len);
+	}
+	while (done < len) {
+		uint64_t at = (uint64_t)off + done;
+		size_t in = at & (PG_SIZE - 1);
+		size_t chunk = PG_SIZE - in < len - done ? PG_SIZE - in :
+			       len - done;
+		const char *pg = page_find(n, at >> PG_SHIFT);
+
+		if (pg)
+			memcpy((char *)buf + done, pg + in, chunk);
+		else
+			memset((char *)buf + done, 0, chunk);
+		done += chunk;
 	}
 	pthread_rwlock_unlock(&t->lock);
 	return (ssize_t)len;
+}
+
+/* Pages of [off, off + size) that do not exist yet. */
+static uint64_t pages_missing(const struct tnode *n, uint64_t off, size_t size)
+{
+	uint64_t idx, last = (off + size - 1) >> PG_SHIFT, miss = 0;
+
+	for (idx = off >> PG_SHIFT; idx <= last; idx++)
+		miss += page_find(n, idx) == NULL;
+	return miss;
 }
 
 ssize_t mn_tmp_write(struct mn_vfs_file *f, const void *buf, size_t size,
@@ -78,6 +224,7 @@ ssize_t mn_tmp_write(struct mn_vfs_file *f, const void *buf, size_t size,
 {
 	struct tmpfs *t = TMP(f->vn->fs);
 	struct tnode *n = TN(f->vn);
+	size_t done = 0;
 	int ret = 0;
 
 	pthread_rwlock_wrlock(&t->lock);
@@ -85,16 +232,34 @@ ssize_t mn_tmp_write(struct mn_vfs_file *f, const void *buf, size_t size,
 		off = (off_t)n->size;
 	if ((uint64_t)off + size > (uint64_t)SSIZE_MAX)
 		ret = -EFBIG;
-	else if ((size_t)off + size > n->size)
-		ret = mn_tmp_resize(t, n, (size_t)off + size);
-	if (ret == 0) {
-		memcpy(n->data + off, buf, size);
+	else if (size && t->used + pages_missing(n, (uint64_t)off, size) *
+				     PG_SIZE > t->max)
+		ret = -ENOSPC;
+	while (ret == 0 && done < size) {
+		uint64_t at = (uint64_t)off + done;
+		size_t in = at & (PG_SIZE - 1);
+		size_t chunk = PG_SIZE - in < size - done ? PG_SIZE - in :
+			       size - done;
+		char *pg = page_make(t, n, at >> PG_SHIFT);
+
+		if (!pg) {
+			ret = at >> PG_SHIFT >= reach(MAX_HEIGHT) ? -EFBIG :
+			      -ENOMEM;
+			break;
+		}
+		memcpy(pg + in, (const char *)buf + done, chunk);
+		done += chunk;
+	}
+	/* what was copied is the file's (a short write, as Linux's) */
+	if (done && (uint64_t)off + done > n->size)
+		n->size = (size_t)off + done;
+	if (done) {
 		mn_tmp_now(&n->mtime);
 		n->ctime = n->mtime;
 		n->mode &= ~(mode_t)(S_ISUID | S_ISGID);
 	}
 	pthread_rwlock_unlock(&t->lock);
-	return ret < 0 ? ret : (ssize_t)size;
+	return done ? (ssize_t)done : ret;
 }
 
 void mn_tmp_xattrs_free(struct tnode *n)

@@ -32,10 +32,14 @@ struct tnode {
 	unsigned refs;		/* VFS references */
 	mode_t mode;
 	uint32_t uid, gid;
+	dev_t rdev;		/* CHR, BLK: the number only (nodev) */
 	nlink_t nlink;
 	struct timespec atime, mtime, ctime;
-	char *data;		/* REG: content; LNK: target */
-	size_t size, cap;
+	char *data;		/* LNK: target */
+	size_t size, cap;	/* cap: LNK's bytes */
+	void *pages;		/* REG: page tree root (fs_tmp_data.c) */
+	unsigned height;	/* REG: levels of the tree (0: no page) */
+	uint64_t npages;	/* REG: pages held (holes hold none) */
 	struct tnode *parent;	/* DIR */
 	struct tdirent *first, *last;	/* DIR, by cookie */
 	uint64_t next_cookie;	/* DIR */
@@ -65,9 +69,11 @@ static inline void mn_tmp_now(struct timespec *ts)
 
 /* --- fs_tmp_data.c: the ops on content and xattrs, for the ops table --- */
 
-/* Sets the size of a regular file (lock held exclusively); -ENOSPC past
- * the file system's cap. */
+/* Sets the size of a regular file (lock held exclusively): growing makes
+ * a hole (no memory), shrinking gives the pages past the end back. */
 int mn_tmp_resize(struct tmpfs *t, struct tnode *n, size_t size);
+/* Gives back every page of a regular file (n is being freed). */
+void mn_tmp_pages_free(struct tmpfs *t, struct tnode *n);
 /* Frees n's xattrs (n is being freed). */
 void mn_tmp_xattrs_free(struct tnode *n);
 int mn_tmp_open(struct mn_fs *fs, struct mn_vnode *vn, struct mn_vfs_file *f,

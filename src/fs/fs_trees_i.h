@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include <micronos/proc.h>
+#include <micronos/pview.h>
 #include <micronos/vfs.h>
 
 struct mn_kernel;
@@ -96,37 +97,7 @@ char mn_fs_proc_state_char(struct mn_kernel *k, int32_t pid, int kind,
 
 /* --- fs_proc_view.c: one process as /proc/PID shows it -------------------- */
 
-/*
- * Everything the files of /proc/PID show, gathered once per render.  For a
- * process with a real program behind it (host_pid, or the daemon itself for
- * init) CPU times, memory, threads, umask and context switches are read
- * from the host's /proc at render time; for a sandboxed user program the
- * signal masks too (MicronOS keeps no signal state for those).  Otherwise
- * they come from the sandbox's last usage report, the MicronOS memory
- * charged to the process and the signal service.
- */
-struct mn_pview {
-	struct mn_proc_info pi;
-	char state;			/* mn_fs_proc_state_char() */
-	int has_mm;			/* a user/init process still alive */
-	int from_host;			/* figures read from the host */
-	int32_t pgrp, session;		/* pid (kernel tasks: 0) */
-	uint64_t utime_ns, stime_ns;
-	uint64_t vsize, rss;		/* bytes */
-	uint64_t vmpeak, vmhwm;	/* bytes (vsize, rss if unknown) */
-	uint32_t threads;
-	uint32_t umask;
-	uint64_t sigpnd, shdpnd, sigblk, sigign, sigcgt;
-	uint64_t vol_ctxt, nonvol_ctxt;
-};
-
-/* Fills v for pid: 0 or -ENOENT. */
-int mn_pview_get(struct mn_kernel *k, int32_t pid, struct mn_pview *v);
-/*
- * The host pid whose /proc describes the program behind a process (its
- * host_pid; the daemon itself for init), or 0 for none.
- */
-int32_t mn_pview_host_pid(const struct mn_proc_info *pi);
+/* struct mn_pview, mn_pview_get() etc: see <micronos/pview.h>. */
 
 /* --- fs_proc_host.c: what /proc borrows from the host --------------------- */
 
@@ -172,6 +143,8 @@ int mn_trees_config_write(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 			  const char *key, const char *data);
 
 extern const struct mn_synth_node mn_fs_sys_root;
+/* /sys/fault (fs_sys_fault.c) */
+extern const struct mn_synth_node mn_fs_sys_fault_rows[];
 extern const struct mn_synth_node mn_fs_events_root;
 extern const struct mn_synth_node mn_fs_health_root;
 

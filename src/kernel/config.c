@@ -61,6 +61,7 @@ static const char *const log_levels[] = {"debug", "info", "notice",
 static const struct mn_config_key core_keys[] = {
 	{.name = "kernel.hostname", .type = MN_CONFIG_STRING, .def = "micronos", .desc = "host name that MicronOS programs see", .max_len = 64, .validate = valid_hostname},
 	{.name = "kernel.deterministic", .type = MN_CONFIG_BOOL, .def = "false", .desc = "seeded random device, for reproducible runs", .flags = MN_CONFIG_F_RESTART},
+	{.name = "fault.seed", .type = MN_CONFIG_INT, .def = "0", .desc = "seed of prob= fault rules; 0: a random seed at boot (shown in /sys/fault/seed)", .min = 0, .max = INT64_MAX, .flags = MN_CONFIG_F_RESTART},
 	{.name = "random.seed", .type = MN_CONFIG_INT, .def = "1", .desc = "seed of the random device when deterministic", .min = 0, .max = INT64_MAX, .flags = MN_CONFIG_F_RESTART},
 	{.name = "events.history", .type = MN_CONFIG_INT, .def = "1000", .desc = "events kept in the history ring", .min = 1, .max = 1000000},
 	{.name = "log.level", .type = MN_CONFIG_ENUM, .def = "info", .desc = "lowest level of log lines kept", .names = log_levels},

@@ -29,12 +29,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <micronos/clock.h>
 #include <micronos/config.h>
 #include <micronos/driver.h>
 #include <micronos/evbus.h>
+#include <micronos/fault.h>
 #include <micronos/health.h>
 #include <micronos/ipc.h>
 #include <micronos/log.h>
@@ -164,6 +167,23 @@ int mn_kernel_on_exit(struct mn_kernel *k, void (*fn)(void *arg, int32_t pid),
 	return 0;
 }
 
+/* tree= of fault rules: is pid root or one of its descendants? */
+static int proc_in_tree(void *arg, int32_t pid, int32_t root)
+{
+	struct mn_kernel *k = arg;
+	struct mn_proc_info info;
+	int depth;
+
+	for (depth = 0; pid > 0 && depth < 256; depth++) {
+		if (pid == root)
+			return 1;
+		if (mn_proc_get(k->procs, pid, &info) < 0)
+			return 0;
+		pid = info.ppid;
+	}
+	return 0;
+}
+
 static int make_modules(struct mn_kernel *k)
 {
 	int err;
@@ -183,6 +203,8 @@ static int make_modules(struct mn_kernel *k)
 				    0)) < 0 ||
 	    (err = mn_ipc_create(&k->ipc, k->bus, 0, 0)) < 0 ||
 	    (err = mn_health_create(&k->health, k->bus, &k->clock, &k->runner,
+				    0)) < 0 ||
+	    (err = mn_faults_create(&k->faults, k->bus, proc_in_tree, k,
 				    0)) < 0)
 		return err;
 	mn_evbus_set_hook(k->bus, on_event, k);
@@ -234,6 +256,7 @@ void mn_kernel_destroy(struct mn_kernel *k)
 	if (k->bus)
 		mn_evbus_set_hook(k->bus, NULL, NULL);
 	/* Reverse of make_modules: users before what they use. */
+	mn_faults_destroy(k->faults);
 	mn_health_destroy(k->health);
 	mn_ipc_destroy(k->ipc);
 	mn_timers_destroy(k->timers);
@@ -336,9 +359,35 @@ static int mkdir_p(const char *path)
 			return -errno;
 		*p = '/';
 	}
-	if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+	if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
 		return -errno;
 	return 0;
+}
+
+/* fault.seed, or a fresh random seed that /sys/fault/seed then shows. */
+static void seed_faults(struct mn_kernel *k)
+{
+	uint64_t seed = (uint64_t)mn_config_int_or(k->config, "fault.seed", 0);
+
+	while (seed == 0)
+		if (getrandom(&seed, sizeof(seed), 0) == sizeof(seed))
+			seed &= INT64_MAX;
+	mn_faults_seed(k->faults, seed);
+}
+
+/*
+ * The data dir is private to the daemon (0700): storage's backing files
+ * are the daemon's, never meant for host users (fs_storage_meta.c).  One
+ * made by an older version (0755) is closed on boot; one owned by someone
+ * else is left to its owner.
+ */
+static void data_dir_private(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    st.st_uid == geteuid() && (st.st_mode & 077))
+		chmod(path, st.st_mode & 07700);
 }
 
 static int start_core(struct mn_kernel *k, struct mn_strbuf *err)
@@ -357,6 +406,7 @@ static int start_core(struct mn_kernel *k, struct mn_strbuf *err)
 					 k->data_dir, mn_errno_message(rc));
 			goto out;
 		}
+		data_dir_private(k->data_dir);
 		snprintf(path, sizeof(path), "%s/config", k->data_dir);
 		if (stat(path, &st) == 0 &&
 		    (rc = mn_config_load(k->config, path, err, &warn)) < 0)
@@ -367,6 +417,7 @@ static int start_core(struct mn_kernel *k, struct mn_strbuf *err)
 		mn_config_set_path(k->config, path);
 	}
 	apply_config(k);
+	seed_faults(k);
 	mn_config_watch(k->config, "", on_config, k);
 out:
 	mn_strbuf_release(&warn);
@@ -664,3 +715,4 @@ struct mn_ipc *mn_kernel_ipc(struct mn_kernel *k) { return k->ipc; }
 struct mn_health *mn_kernel_health(struct mn_kernel *k) { return k->health; }
 struct mn_drivers *mn_kernel_drivers(struct mn_kernel *k) { return k->drivers; }
 struct mn_syscalls *mn_kernel_syscalls(struct mn_kernel *k) { return k->syscalls; }
+struct mn_faults *mn_kernel_faults(struct mn_kernel *k) { return k->faults; }

@@ -44,6 +44,7 @@ struct mn_kernel {
 	struct mn_health *health;
 	struct mn_mem *mem;		/* from the memory stage on */
 	struct mn_drivers *drivers;	/* from the drivers stage on */
+	struct mn_faults *faults;
 	struct mn_runner runner;
 
 	int32_t timerd, healthd;	/* kernel task pids */

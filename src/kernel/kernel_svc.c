@@ -23,6 +23,7 @@
 #include <micronos/health.h>
 #include <micronos/log.h>
 #include <micronos/mem.h>
+#include <micronos/memview.h>
 #include <micronos/proc.h>
 #include <micronos/sched.h>
 #include <micronos/timer.h>
@@ -69,17 +70,22 @@ static enum mn_health_status check_timers(void *arg, char *msg, size_t n)
 static enum mn_health_status check_memory(void *arg, char *msg, size_t n)
 {
 	struct mn_kernel *k = arg;
+	struct mn_memview m;
 	struct mn_meminfo mi;
 
-	if (!mn_kernel_mem(k)) {
+	/* the one model (memview.h): RAM, then the address space */
+	if (!mn_kernel_mem(k) || mn_memview_get(k, &m) < 0) {
 		snprintf(msg, n, "no address space");
 		return MN_HEALTH_FAILED;
 	}
 	mn_mem_info(mn_kernel_mem(k), &mi);
-	snprintf(msg, n, "%llu of %llu bytes free, fragmentation %.0f%%",
+	snprintf(msg, n, "RAM %llu of %llu kB free; address space %llu of "
+		 "%llu bytes free, fragmentation %.0f%%",
+		 (unsigned long long)(m.free / 1024),
+		 (unsigned long long)(m.total / 1024),
 		 (unsigned long long)mi.free, (unsigned long long)mi.total,
 		 mi.fragmentation * 100.0);
-	if (mi.free < mi.total / 10)
+	if (m.free < m.total / 10 || mi.free < mi.total / 10)
 		return MN_HEALTH_DEGRADED;
 	return MN_HEALTH_OK;
 }

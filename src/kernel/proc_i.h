@@ -67,6 +67,8 @@ struct mn_proctab {
 	void (*prio_hook)(void *arg, int32_t pid, int32_t host_pid,
 			  enum mn_prio_class cls, int nice);
 	void *prio_hook_arg;
+	int32_t (*resolver)(void *arg, int32_t host_tid);
+	void *resolver_arg;
 };
 
 /* pt->lock held for all of these. */

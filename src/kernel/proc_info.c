@@ -81,6 +81,33 @@ int32_t mn_proc_find_by_host(struct mn_proctab *pt, int32_t host_pid)
 	return r;
 }
 
+int32_t mn_proc_resolve_host(struct mn_proctab *pt, int32_t host_tid)
+{
+	int32_t (*fn)(void *, int32_t);
+	void *arg;
+	int32_t r = mn_proc_find_by_host(pt, host_tid);
+
+	if (r > 0 || host_tid <= 0)
+		return r;
+	pthread_mutex_lock(&pt->lock);
+	fn = pt->resolver;
+	arg = pt->resolver_arg;
+	pthread_mutex_unlock(&pt->lock);
+	if (fn && (r = fn(arg, host_tid)) > 0)
+		return r;
+	return -ESRCH;
+}
+
+void mn_proc_set_host_resolver(struct mn_proctab *pt,
+			       int32_t (*fn)(void *arg, int32_t host_tid),
+			       void *arg)
+{
+	pthread_mutex_lock(&pt->lock);
+	pt->resolver = fn;
+	pt->resolver_arg = arg;
+	pthread_mutex_unlock(&pt->lock);
+}
+
 int mn_proc_get_cmdline(struct mn_proctab *pt, int32_t pid, char *buf,
 			size_t size)
 {

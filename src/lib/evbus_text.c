@@ -40,6 +40,7 @@ static const struct {
 	[MN_EV_DISK_WRITE]	     = {"DiskWrite", MN_EVC_DISK},
 	[MN_EV_SIGNAL_RECEIVED]	     = {"SignalReceived", MN_EVC_SIGNAL},
 	[MN_EV_CUSTOM]		     = {"Custom", MN_EVC_CUSTOM},
+	[MN_EV_FAULT_INJECTED]	     = {"FaultInjected", MN_EVC_FAULT},
 };
 
 static const char *const sources[MN_SRC__COUNT] = {
@@ -58,6 +59,7 @@ static const char *const classes[MN_EVC__COUNT] = {
 	[MN_EVC_DISK] = "disk",
 	[MN_EVC_SIGNAL] = "signal",
 	[MN_EVC_CUSTOM] = "custom",
+	[MN_EVC_FAULT] = "fault",
 };
 
 const char *mn_event_type_name(enum mn_event_type type)

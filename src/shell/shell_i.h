@@ -57,6 +57,12 @@ int mn_shell_cmd_uptime(struct mn_shell_ctx *c, int argc, char **argv);
 int mn_shell_cmd_top(struct mn_shell_ctx *c, int argc, char **argv);
 int mn_shell_cmd_benchmark(struct mn_shell_ctx *c, int argc, char **argv);
 
+/* shell_fault.c: fault rules */
+int mn_shell_cmd_fault(struct mn_shell_ctx *c, int argc, char **argv);
+int mn_shell_cmd_fault_add(struct mn_shell_ctx *c, int argc, char **argv);
+int mn_shell_cmd_fault_rm(struct mn_shell_ctx *c, int argc, char **argv);
+int mn_shell_cmd_fault_clear(struct mn_shell_ctx *c, int argc, char **argv);
+
 /* shell_proc.c: processes and signals */
 int mn_shell_cmd_ps(struct mn_shell_ctx *c, int argc, char **argv);
 int mn_shell_cmd_spawn(struct mn_shell_ctx *c, int argc, char **argv);

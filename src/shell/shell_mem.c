@@ -18,6 +18,7 @@
 #include <micronos/driver.h>
 #include <micronos/kernel.h>
 #include <micronos/mem.h>
+#include <micronos/memview.h>
 #include <micronos/posix.h>
 #include <micronos/proc.h>
 #include <micronos/syscall.h>
@@ -43,12 +44,23 @@ static struct mn_mem *need_mem(struct mn_shell_ctx *c)
 int mn_shell_cmd_memory(struct mn_shell_ctx *c, int argc, char **argv)
 {
 	struct mn_mem *mem = need_mem(c);
+	struct mn_memview m;
+	char a[32], b[32], d[32];
 	int ret;
 
 	(void)argc;
 	(void)argv;
 	if (!mem)
 		return MN_SHELL_FAIL;
+	ret = mn_memview_get(c->k, &m);
+	if (ret < 0)
+		return mn_shell_errno(c, ret, "memory");
+	/* the model first (memview.h): what free and /proc/meminfo show */
+	mn_shell_printf(c, "RAM %s (%s): %s used by %u processes, %s free\n",
+			mn_fmt_size(a, sizeof(a), m.total),
+			m.limited ? "cgroup memory.max" : "host",
+			mn_fmt_size(b, sizeof(b), m.used), m.holders,
+			mn_fmt_size(d, sizeof(d), m.free));
 	ret = mn_mem_format(mem, c->out, MEMORY_ROWS);
 	if (ret < 0)
 		return mn_shell_errno(c, ret, "memory");

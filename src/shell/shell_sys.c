@@ -20,7 +20,9 @@
 #include <micronos/health.h>
 #include <micronos/kernel.h>
 #include <micronos/mem.h>
+#include <micronos/memview.h>
 #include <micronos/proc.h>
+#include <micronos/pview.h>
 #include <micronos/sched.h>
 
 #include "shell_i.h"
@@ -196,6 +198,7 @@ int mn_shell_cmd_uptime(struct mn_shell_ctx *c, int argc, char **argv)
 
 struct top_row {
 	struct mn_proc_info pi;
+	char state;		/* the process view's (pview.h), as /proc */
 	uint64_t cpu_ns;	/* host CPU time, or kernel-job time */
 	uint64_t runs;		/* kernel jobs run */
 	uint64_t mem;		/* resident (host) + MicronOS memory */
@@ -229,18 +232,21 @@ static int top_collect(struct mn_kernel *k, struct top_row **out)
 	for (size_t i = 0; i < got; i++) {
 		struct mn_sched_task_stats ts;
 		struct top_row *r = &rows[i];
+		struct mn_pview v;
 
-		r->pi = pis[i];
-		r->cpu_ns = pis[i].usage.utime_ns + pis[i].usage.stime_ns;
-		r->mem = pis[i].usage.rss_bytes +
-			 (mn_kernel_mem(k) ? mn_mem_used_by(mn_kernel_mem(k),
-							    pis[i].pid)
-					   : 0);
-		if (mn_sched_task_stats(mn_kernel_sched(k), pis[i].pid,
-					&ts) == 0) {
-			r->cpu_ns += ts.run_ns;
-			r->runs = ts.runs;
+		/* the one process view /proc and ps read (pview.h) */
+		if (mn_pview_get(k, pis[i].pid, &v) < 0) {
+			r->pi = pis[i];
+			r->state = 'X';
+			continue;
 		}
+		r->pi = v.pi;
+		r->state = v.state;
+		r->cpu_ns = mn_pview_cpu_ns(&v);
+		r->mem = v.rss + v.pi.mem_bytes;
+		if (mn_sched_task_stats(mn_kernel_sched(k), pis[i].pid,
+					&ts) == 0)
+			r->runs = ts.runs;
 	}
 	free(pis);
 	qsort(rows, got, sizeof(*rows), by_cpu);
@@ -248,37 +254,41 @@ static int top_collect(struct mn_kernel *k, struct top_row **out)
 	return (int)got;
 }
 
-static void top_header(struct mn_shell_ctx *c)
+static void top_header(struct mn_shell_ctx *c, const struct top_row *rows,
+		       int n)
 {
+	unsigned st[4] = {0, 0, 0, 0};	/* running sleeping stopped zombie */
+	struct mn_memview mv;
+	char e[32], f[32];
 	struct mn_proctab_stats ps;
 	struct mn_sched_stats ss;
-	struct mn_meminfo mi = {0};
 	struct mn_evstats es;
 	char a[32], b[32], d[32];
 
 	mn_proctab_stats(mn_kernel_procs(c->k), &ps);
 	mn_sched_stats(mn_kernel_sched(c->k), &ss);
 	mn_evbus_stats(mn_kernel_evbus(c->k), &es);
-	if (mn_kernel_mem(c->k))
-		mn_mem_info(mn_kernel_mem(c->k), &mi);
 	mn_shell_printf(c, "MicronOS %s - up %s\n", mn_kernel_name(c->k),
 			dur(a, sizeof(a), mn_kernel_uptime_ns(c->k)));
+	for (int i = 0; i < n; i++)
+		st[rows[i].state == 'R' ? 0 : rows[i].state == 'T' ||
+		   rows[i].state == 't' ? 2 : rows[i].state == 'Z' ? 3 : 1]++;
 	mn_shell_printf(c, "Tasks: %u total, %u running, %u sleeping, "
 			"%u stopped, %u zombie\n",
-			ps.total, ps.by_state[MN_PROC_RUNNING],
-			ps.by_state[MN_PROC_SLEEPING],
-			ps.by_state[MN_PROC_STOPPED],
-			ps.by_state[MN_PROC_ZOMBIE]);
+			(unsigned)n, st[0], st[1], st[2], st[3]);
 	mn_shell_printf(c, "Jobs:  %llu run, %llu queued, %llu running, "
 			"%u workers\n",
 			(unsigned long long)ss.completed,
 			(unsigned long long)ss.queued,
 			(unsigned long long)ss.running, ss.workers);
-	mn_shell_printf(c, "Mem:   %s total, %s used, %s free (largest "
-			"block)\n",
-			size(a, sizeof(a), mi.total),
-			size(b, sizeof(b), mi.used),
-			size(d, sizeof(d), mi.largest_free));
+	mn_memview_get(c->k, &mv);	/* the model free(1) shows too */
+	mn_shell_printf(c, "Mem:   %s total, %s used, %s free; address "
+			"space %s used of %s\n",
+			size(a, sizeof(a), mv.total),
+			size(b, sizeof(b), mv.used),
+			size(d, sizeof(d), mv.free),
+			size(e, sizeof(e), mv.space_used),
+			size(f, sizeof(f), mv.space_total));
 	mn_shell_printf(c, "Events: %llu published, %llu in history\n\n",
 			(unsigned long long)es.published,
 			(unsigned long long)es.in_history);
@@ -296,7 +306,7 @@ int mn_shell_cmd_top(struct mn_shell_ctx *c, int argc, char **argv)
 	n = top_collect(c->k, &rows);
 	if (n < 0)
 		return mn_shell_errno(c, n, "process list");
-	top_header(c);
+	top_header(c, rows, n);
 	mn_texttable_init_header(&t, ">PID|USER|PRIO|>NI|S|>CPU%|>TIME|>JOBS|"
 				 ">MEM|COMMAND");
 	for (int i = 0; i < n; i++) {
@@ -308,7 +318,7 @@ int mn_shell_cmd_top(struct mn_shell_ctx *c, int argc, char **argv)
 		mn_texttable_cell(&t, "%u", r->pi.uid);
 		mn_texttable_cell(&t, "%s", mn_prio_name(r->pi.prio));
 		mn_texttable_cell(&t, "%d", r->pi.nice);
-		mn_texttable_cell(&t, "%c", mn_proc_state_char(r->pi.state));
+		mn_texttable_cell(&t, "%c", r->state);
 		/* Average over the process's life: one snapshot has no
 		 * previous one to take a difference from. */
 		mn_texttable_cell(&t, "%.1f",

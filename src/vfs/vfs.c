@@ -427,7 +427,7 @@ int mn_vfs_perm(const struct mn_vfs_cred *cred, const struct stat *st,
 	unsigned bits;
 
 	mask &= R_OK | W_OK | X_OK;
-	if (cred->uid == 0) {
+	if (mn_vfs_cred_root(cred)) {
 		/* root executes only what someone may execute */
 		if ((mask & X_OK) && !S_ISDIR(st->st_mode) &&
 		    !(st->st_mode & 0111))
@@ -544,7 +544,13 @@ fail:
 	return ret;
 }
 
-int mn_vfs_create(struct mn_vfs **out, const struct mn_vfs_opts *opts)
+struct mn_vfs *mn_vfs_of(struct mn_kernel *k)
+{
+	return k ? mn_kernel_slot(k, MN_SLOT_VFS) : NULL;
+}
+
+int mn_vfs_create_rooted(struct mn_vfs **out, const struct mn_vfs_opts *opts,
+			 mn_vfs_root_fn *make_root)
 {
 	struct mn_vfs *vfs = calloc(1, sizeof(*vfs));
 	struct mn_mount *m = calloc(1, sizeof(*m));
@@ -566,10 +572,7 @@ int mn_vfs_create(struct mn_vfs **out, const struct mn_vfs_opts *opts)
 	vfs->next_id = MN_VFS_ROOT_INO;
 	if (tables_grow(vfs) < 0)
 		goto fail_lock;
-	if (opts && opts->storage_dir)
-		ret = mn_fs_storage_create(vfs, opts->storage_dir, &root);
-	else
-		ret = mn_fs_tmp_create(vfs, vfs->tmp_max, &root);
+	ret = make_root(vfs, opts, &root);
 	if (ret < 0)
 		goto fail_lock;
 	mn_fs_cache_long(root);

@@ -26,6 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <micronos/fault.h>
+#include <micronos/kernel.h>
+
 #include "vfs_i.h"
 
 int mn_vfs_file_new(struct mn_vfs *vfs, struct mn_vnode *vn,
@@ -72,6 +75,55 @@ void mn_vfs_file_free(struct mn_vfs_file *f)
 	pthread_mutex_destroy(&f->wlock);
 	free(f->path);
 	free(f);
+}
+
+/* --- fault rules (fault.h) ---------------------------------------------- */
+
+static struct mn_faults *faults_of(struct mn_vfs *vfs)
+{
+	struct mn_kernel *k = mn_vfs_kernel(vfs);
+	struct mn_faults *fl = k ? mn_kernel_faults(k) : NULL;
+
+	return fl && mn_faults_count(fl) ? fl : NULL;
+}
+
+/*
+ * Asks the rules about one operation on the mount; 1 when one fired (its
+ * delay already slept), with what to do in hit.  No rule: one atomic load.
+ */
+static int fault_at(struct mn_vfs *vfs, const char *call, const char *path,
+		    const struct mn_vfs_cred *cred, size_t size,
+		    struct mn_fault_hit *hit)
+{
+	struct mn_faults *fl = faults_of(vfs);
+	struct mn_fault_query q = {call, path, cred->pid, cred->uid, size};
+
+	if (!fl || !mn_fault_check(fl, &q, hit))
+		return 0;
+	mn_fault_delay(hit);
+	return 1;
+}
+
+static int file_fault(struct mn_vfs_file *f, const char *call, size_t size,
+		      struct mn_fault_hit *hit)
+{
+	struct mn_vfs_cred cred = {.uid = f->uid, .gid = f->gid,
+				   .pid = f->pid};
+
+	return fault_at(f->vfs, call, f->path, &cred, size, hit);
+}
+
+/* An open of node ino (path looked up only when a rule may care). */
+static int open_fault(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
+		      uint64_t ino)
+{
+	char path[MN_VFS_PATH_MAX];
+	struct mn_fault_hit hit;
+
+	if (!faults_of(vfs) || mn_vfs_node_path(vfs, ino, path,
+						 sizeof(path)) < 0)
+		return 0;
+	return fault_at(vfs, "open", path, cred, 0, &hit) ? hit.error : 0;
 }
 
 static int acc_mask(int flags)
@@ -146,9 +198,31 @@ int mn_vfs_open(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 
 	if (!vn)
 		return -ESTALE;
-	ret = do_open(vfs, cred, vn, flags & ~(O_CREAT | O_EXCL), 1, out);
+	ret = open_fault(vfs, cred, ino);
+	if (ret == 0)
+		ret = do_open(vfs, cred, vn, flags & ~(O_CREAT | O_EXCL), 1,
+			      out);
 	mn_vnode_put(vfs, vn);
 	return ret;
+}
+
+/* An O_CREAT open is an "open" for the rules: the file is not made. */
+static int create_fault(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
+			uint64_t parent, const char *name)
+{
+	char path[MN_VFS_PATH_MAX];
+	struct mn_fault_hit hit;
+	size_t len;
+
+	if (!faults_of(vfs) || mn_vfs_node_path(vfs, parent, path,
+						 sizeof(path)) < 0)
+		return 0;
+	len = strlen(path);
+	if (len + 1 + strlen(name) >= sizeof(path))
+		return 0;
+	snprintf(path + len, sizeof(path) - len, "%s%s",
+		 len > 1 ? "/" : "", name);
+	return fault_at(vfs, "open", path, cred, 0, &hit) ? hit.error : 0;
 }
 
 int mn_vfs_create_open(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
@@ -159,6 +233,9 @@ int mn_vfs_create_open(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 	struct mn_vnode *vn;
 	int ret, created = 1;
 
+	ret = create_fault(vfs, cred, parent, name);
+	if (ret < 0)
+		return ret;
 	ret = mn_vfs_mknod(vfs, cred, parent, name, S_IFREG | (mode & 07777),
 			   0, out);
 	if (ret == -EEXIST && !(flags & O_EXCL)) {
@@ -197,6 +274,7 @@ static void count_read(struct mn_vfs_file *f, ssize_t ret)
 
 ssize_t mn_vfs_read(struct mn_vfs_file *f, void *buf, size_t size, off_t off)
 {
+	struct mn_fault_hit hit;
 	ssize_t ret;
 
 	if ((atomic_load_explicit(&f->flags, memory_order_relaxed) &
@@ -208,6 +286,8 @@ ssize_t mn_vfs_read(struct mn_vfs_file *f, void *buf, size_t size, off_t off)
 		return -EINVAL;
 	if (!f->vn->fs->ops->read)
 		return -EINVAL;
+	if (file_fault(f, "read", size, &hit) && hit.error)
+		return hit.error;
 	ret = f->vn->fs->ops->read(f, buf, size, off);
 	count_read(f, ret);
 	return ret;
@@ -218,7 +298,7 @@ ssize_t mn_vfs_read_ref(struct mn_vfs_file *f, void *scratch, size_t size,
 {
 	ssize_t ret;
 
-	if (!f->vn->fs->ops->read_ref || f->is_dir ||
+	if (!f->vn->fs->ops->read_ref || f->is_dir || faults_of(f->vfs) ||
 	    (atomic_load(&f->flags) & O_ACCMODE) == O_WRONLY || off < 0) {
 		*data = scratch;
 		return mn_vfs_read(f, scratch, size, off);
@@ -231,6 +311,7 @@ ssize_t mn_vfs_read_ref(struct mn_vfs_file *f, void *scratch, size_t size,
 ssize_t mn_vfs_write(struct mn_vfs_file *f, const void *buf, size_t size,
 		     off_t off)
 {
+	struct mn_fault_hit hit;
 	ssize_t ret;
 
 	if ((atomic_load_explicit(&f->flags, memory_order_relaxed) &
@@ -242,6 +323,12 @@ ssize_t mn_vfs_write(struct mn_vfs_file *f, const void *buf, size_t size,
 		return -EINVAL;
 	if (!f->vn->fs->ops->write)
 		return -EINVAL;
+	if (file_fault(f, "write", size, &hit)) {
+		if (hit.short_len >= 0)
+			size = (size_t)hit.short_len;
+		else if (hit.error)
+			return hit.error;
+	}
 	ret = f->vn->fs->ops->write(f, buf, size, off);
 	if (ret >= 0) {
 		atomic_fetch_add_explicit(&f->wr_calls, 1, memory_order_relaxed);
@@ -255,9 +342,13 @@ ssize_t mn_vfs_write(struct mn_vfs_file *f, const void *buf, size_t size,
 
 int mn_vfs_file_host_fd(struct mn_vfs_file *f)
 {
+	struct mn_faults *fl = faults_of(f->vfs);
 	int fd;
 
-	if (f->is_dir || !f->vn->fs->ops->host_fd)
+	/* data moved behind our back could not be faulted: go the slow way */
+	if (f->is_dir || !f->vn->fs->ops->host_fd ||
+	    (fl && (mn_faults_watch(fl, "read") ||
+		    mn_faults_watch(fl, "write"))))
 		return -EOPNOTSUPP;
 	fd = f->vn->fs->ops->host_fd(f);
 	/*
@@ -297,6 +388,10 @@ int mn_vfs_flush(struct mn_vfs_file *f)
 
 int mn_vfs_fsync(struct mn_vfs_file *f, int datasync)
 {
+	struct mn_fault_hit hit;
+
+	if (file_fault(f, "fsync", 0, &hit) && hit.error)
+		return hit.error;
 	if (f->is_dir)
 		return mn_vfs_fsyncdir(f, datasync);
 	return f->vn->fs->ops->fsync ? f->vn->fs->ops->fsync(f, datasync) : 0;

@@ -30,6 +30,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include <micronos/health.h>
 #include <micronos/vfs.h>
 
 struct mn_fs;
@@ -54,6 +55,10 @@ struct mn_fs_newattr {
 	dev_t rdev;
 };
 
+/* Node types a file system's mknod keeps, beyond regular files and FIFOs. */
+#define MN_FS_NOD_SOCK 1u	/* unix sockets: the node must stay that inode */
+#define MN_FS_NOD_DEV 2u	/* character and block devices (inert: nodev) */
+
 struct mn_fs_ops {
 	const char *type;
 	/* name may be ".." (never "."); dir is never a mount's covered node */
@@ -69,8 +74,11 @@ struct mn_fs_ops {
 	ssize_t (*readlink)(struct mn_fs *fs, struct mn_vnode *vn,
 			    const struct mn_vfs_cred *cred, char *buf,
 			    size_t size);
+	/* regular files and FIFOs; sockets and devices (na->rdev) only if
+	   mknod_types says so, else the VFS answers -EPERM first */
 	int (*mknod)(struct mn_fs *fs, struct mn_vnode *dir, const char *name,
 		     const struct mn_fs_newattr *na, struct mn_fs_entry *out);
+	unsigned mknod_types;	/* MN_FS_NOD_* */
 	int (*mkdir)(struct mn_fs *fs, struct mn_vnode *dir, const char *name,
 		     const struct mn_fs_newattr *na, struct mn_fs_entry *out);
 	int (*symlink)(struct mn_fs *fs, struct mn_vnode *dir,
@@ -207,6 +215,12 @@ struct mn_vfs_hook {
 	unsigned running;	/* calls of fn in progress */
 };
 
+/* Whether cred passes the checks root passes (MN_VFS_CRED_ADMIN too). */
+static inline int mn_vfs_cred_root(const struct mn_vfs_cred *cred)
+{
+	return cred->uid == 0 || (cred->flags & MN_VFS_CRED_ADMIN);
+}
+
 /* --- vfs.c ---------------------------------------------------------------- */
 struct mn_kernel *mn_vfs_kernel(struct mn_vfs *vfs);
 struct mn_evbus *mn_vfs_bus(struct mn_vfs *vfs);
@@ -292,6 +306,16 @@ int mn_vfs_reporting(struct mn_vfs *vfs, const struct mn_vfs_cred *cred);
 void mn_vfs_file_changed(struct mn_vfs_file *f, unsigned what);
 
 /* --- file systems --------------------------------------------------------- */
+/*
+ * The VFS core names no file system: the root is made by the caller's
+ * make_root (fs_root.c: storage over opts->storage_dir, else tmp), so that
+ * src/fs depends on src/vfs and never the other way (ARCHITECTURE.md,
+ * "Folders").  make_root returns 0 or -errno and writes *out on success.
+ */
+typedef int mn_vfs_root_fn(struct mn_vfs *vfs, const struct mn_vfs_opts *opts,
+			   struct mn_fs **out);
+int mn_vfs_create_rooted(struct mn_vfs **out, const struct mn_vfs_opts *opts,
+			 mn_vfs_root_fn *make_root);
 int mn_fs_tmp_create(struct mn_vfs *vfs, uint64_t max_bytes,
 		     struct mn_fs **out);
 int mn_fs_storage_create(struct mn_vfs *vfs, const char *dir,
@@ -310,6 +334,14 @@ int mn_sysfiles_create(struct mn_sysfiles **out, struct mn_vfs *vfs);
 void mn_sysfiles_destroy(struct mn_sysfiles *sf);
 /* Wires (sf) or unwires (NULL) the file rows of the syscall table. */
 int mn_sysfiles_wire(struct mn_kernel *k, struct mn_sysfiles *sf);
+
+/*
+ * fs_storage.c: the "storage" health check: the daemon's descriptors
+ * against RLIMIT_NOFILE (degraded from 80%, failed from 95% or after a
+ * host open was refused for want of one) and the node cache's figures.
+ */
+enum mn_health_status mn_fs_storage_health(struct mn_vfs *vfs, char *msg,
+					   size_t size);
 
 /* fs_storage.c: DiskRead/DiskWrite of a file at release. */
 void mn_vfs_publish_io(struct mn_vfs_file *f);

@@ -145,7 +145,7 @@ int mn_vfs_getattr(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 
 static int is_owner(const struct mn_vfs_cred *cred, const struct stat *st)
 {
-	return cred->uid == 0 || cred->uid == st->st_uid;
+	return mn_vfs_cred_root(cred) || cred->uid == st->st_uid;
 }
 
 /* The rules of chmod, chown, truncate and utimes (see the header). */
@@ -155,14 +155,14 @@ static int setattr_check(const struct mn_vfs_cred *cred,
 {
 	if ((to_set & MN_SETATTR_MODE) && !is_owner(cred, cur))
 		return -EPERM;
-	if ((to_set & MN_SETATTR_MODE) && cred->uid != 0 &&
+	if ((to_set & MN_SETATTR_MODE) && !mn_vfs_cred_root(cred) &&
 	    !mn_vfs_cred_in_group(cred, (to_set & MN_SETATTR_GID) ?
 				  attr->st_gid : cur->st_gid))
 		attr->st_mode &= ~(mode_t)S_ISGID;
-	if ((to_set & MN_SETATTR_UID) && cred->uid != 0 &&
+	if ((to_set & MN_SETATTR_UID) && !mn_vfs_cred_root(cred) &&
 	    attr->st_uid != cur->st_uid)
 		return -EPERM;
-	if ((to_set & MN_SETATTR_GID) && cred->uid != 0 &&
+	if ((to_set & MN_SETATTR_GID) && !mn_vfs_cred_root(cred) &&
 	    attr->st_gid != cur->st_gid &&
 	    (cred->uid != cur->st_uid ||
 	     !mn_vfs_cred_in_group(cred, attr->st_gid)))
@@ -249,9 +249,25 @@ static void new_attr(const struct mn_vfs_cred *cred, const struct stat *dst,
 
 enum mk_kind { MK_NOD, MK_DIR, MK_LNK };
 
+/*
+ * Regular files and FIFOs are every file system's to make; sockets and
+ * devices only where the file system says it keeps them (mknod_types):
+ * a unix socket's inode must stay that node for as long as the kernel
+ * binds to it, and a storage file system that kept a socket as something
+ * else would break the kernel's entry check.
+ */
+static int mknod_allowed(const struct mn_fs *fs, mode_t mode)
+{
+	unsigned want = S_ISREG(mode) || S_ISFIFO(mode) ? 0 :
+			S_ISSOCK(mode) ? MN_FS_NOD_SOCK :
+			S_ISCHR(mode) || S_ISBLK(mode) ? MN_FS_NOD_DEV : ~0u;
+
+	return fs->ops->mknod && (fs->ops->mknod_types & want) == want;
+}
+
 static int make(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 		uint64_t parent, const char *name, mode_t mode,
-		const char *target, enum mk_kind kind,
+		const char *target, dev_t rdev, enum mk_kind kind,
 		struct mn_vfs_entry *out)
 {
 	struct mn_fs_newattr na;
@@ -266,6 +282,10 @@ static int make(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 		return ret;
 	fs = dir->fs;
 	new_attr(cred, &dst, mode, &na);
+	/* the mount is nodev: a device node stands for nothing of the
+	   host's, it only keeps its number */
+	if (S_ISCHR(mode) || S_ISBLK(mode))
+		na.rdev = rdev;
 	if (kind == MK_DIR)
 		ret = fs->ops->mkdir ? fs->ops->mkdir(fs, dir, name, &na, &fe) :
 			-EPERM;
@@ -273,9 +293,10 @@ static int make(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 		ret = fs->ops->symlink ?
 			fs->ops->symlink(fs, dir, name, target, &na, &fe) :
 			-EPERM;
+	else if (!mknod_allowed(fs, mode))
+		ret = -EPERM;
 	else
-		ret = fs->ops->mknod ? fs->ops->mknod(fs, dir, name, &na, &fe) :
-			-EPERM;
+		ret = fs->ops->mknod(fs, dir, name, &na, &fe);
 	if (ret == 0)
 		ret = mn_vfs_install(vfs, fs, &fe, parent, name, cred, out,
 				     NULL);
@@ -289,13 +310,10 @@ int mn_vfs_mknod(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 		 uint64_t parent, const char *name, mode_t mode, dev_t rdev,
 		 struct mn_vfs_entry *out)
 {
-	(void)rdev;
 	if ((mode & S_IFMT) == 0)
 		mode |= S_IFREG;
-	if (!S_ISREG(mode) && !S_ISFIFO(mode))
-		return -EPERM;	/* no devices: they would be the host's */
 	return make(vfs, cred, parent, name, mode & (S_IFMT | 07777), NULL,
-		    MK_NOD, out);
+		    rdev, MK_NOD, out);
 }
 
 int mn_vfs_mkdir(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
@@ -303,7 +321,7 @@ int mn_vfs_mkdir(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 		 struct mn_vfs_entry *out)
 {
 	return make(vfs, cred, parent, name, S_IFDIR | (mode & 07777), NULL,
-		    MK_DIR, out);
+		    0, MK_DIR, out);
 }
 
 int mn_vfs_symlink(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
@@ -316,8 +334,8 @@ int mn_vfs_symlink(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 		return -ENOENT;
 	if (len >= MN_VFS_PATH_MAX)
 		return -ENAMETOOLONG;
-	return make(vfs, cred, parent, name, S_IFLNK | 0777, target, MK_LNK,
-		    out);
+	return make(vfs, cred, parent, name, S_IFLNK | 0777, target, 0,
+		    MK_LNK, out);
 }
 
 int mn_vfs_link(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
@@ -376,7 +394,7 @@ static int victim_check(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 		ret = -EBUSY;
 	if (dir->fs->ops->put)
 		dir->fs->ops->put(dir->fs, fe.priv);
-	if (ret == 0 && (dst->st_mode & S_ISVTX) && cred->uid != 0 &&
+	if (ret == 0 && (dst->st_mode & S_ISVTX) && !mn_vfs_cred_root(cred) &&
 	    cred->uid != vst->st_uid && cred->uid != dst->st_uid)
 		ret = -EPERM;
 	return ret;
@@ -453,7 +471,7 @@ static int rename_check(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 		return ret;
 	lino[0] = vst.st_ino;
 	/* moving a directory rewrites its "..": needs write on it */
-	if (S_ISDIR(vst.st_mode) && d1 != d2 && cred->uid != 0 &&
+	if (S_ISDIR(vst.st_mode) && d1 != d2 && !mn_vfs_cred_root(cred) &&
 	    mn_vfs_perm(cred, &vst, W_OK) < 0)
 		return -EACCES;
 	ret = victim_check(vfs, cred, d2, s2, newname, &tst);

@@ -9,6 +9,7 @@
 # the VFS mounts itself), to test the adapter alone.
 set -u
 [ "${BASH_SOURCE[0]}" = "$0" ] && exit 0
+. "$(dirname "${BASH_SOURCE[0]}")/mn_skip.bash"
 
 BIN=${MN_BIN:?MN_BIN not set}
 SERVER=${MN_FS_SERVER:-micronos}
@@ -24,10 +25,11 @@ FAIL=0
 
 ok() { PASS=$((PASS + 1)); echo "ok - $1"; }
 bad() { FAIL=$((FAIL + 1)); echo "not ok - $1"; }
-# Under CI (CI=true) nothing may be skipped: a skip counts as a failure.
+# Under CI (CI=true) nothing may be skipped: a skip counts as a failure;
+# elsewhere the script ends with status 77 (skipped) unless a check failed.
 skip() {
 	if [ -n "${CI:-}" ]; then bad "$1 (cannot run under CI: $2)"
-	else echo "ok - $1 # SKIP $2"; fi
+	else MN_SKIPPED=$((MN_SKIPPED + 1)); echo "ok - $1 # SKIP $2"; fi
 }
 check() {	# check NAME EXPECTED ACTUAL
 	if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: expected [$2] got [$3]"; fi
@@ -35,16 +37,13 @@ check() {	# check NAME EXPECTED ACTUAL
 
 fs_need() {
 	if [ "$(id -u)" -ne 0 ] || [ ! -w /dev/fuse ]; then
-		echo "1..0 # SKIP needs root and /dev/fuse"
-		{ [ -n "${CI:-}" ] && exit 1; exit 0; }
+		mn_skip_all "needs root and /dev/fuse"
 	fi
 	if [ "$SERVER" = bench ] && [ ! -x "$BIN/bench_fs" ]; then
-		echo "1..0 # SKIP no $BIN/bench_fs"
-		{ [ -n "${CI:-}" ] && exit 1; exit 0; }
+		mn_skip_all "no $BIN/bench_fs"
 	fi
 	if [ "$SERVER" != bench ] && [ ! -x "$BIN/micronos" ]; then
-		echo "1..0 # SKIP no $BIN/micronos"
-		{ [ -n "${CI:-}" ] && exit 1; exit 0; }
+		mn_skip_all "no $BIN/micronos"
 	fi
 }
 
@@ -140,6 +139,6 @@ fs_cleanup() {
 trap fs_cleanup EXIT
 
 fs_finish() {
-	echo "$PASS passed, $FAIL failed"
-	[ "$FAIL" -eq 0 ]
+	echo "$PASS passed, $MN_SKIPPED skipped, $FAIL failed"
+	mn_skip_status "$FAIL"
 }

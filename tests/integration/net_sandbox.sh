@@ -83,11 +83,9 @@ wait_for() {
 	return 1
 }
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "1..0 # SKIP micronos-run needs root (uid map)"
-	{ [ -n "${CI:-}" ] && exit 1; exit 0; }
-fi
-[ -x "$PY" ] || { echo "1..0 # SKIP no $PY"; { [ -n "${CI:-}" ] && exit 1; exit 0; }; }
+. "$(dirname "$0")/mn_skip.bash"
+[ "$(id -u)" -eq 0 ] || mn_skip_all "micronos-run needs root (uid map)"
+[ -x "$PY" ] || mn_skip_all "no $PY"
 
 timeout -s KILL 60 "$MICRONOS" up -n "$N" -d -q >/dev/null ||
 	{ bad "micronos up"; exit 1; }

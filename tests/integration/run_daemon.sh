@@ -114,7 +114,8 @@ for _ in $(seq 50); do pgrep -x -f "sleep $tag" >/dev/null && break; sleep 0.1; 
 daemon_down "$N"
 wait "$runner"
 rc=$?
-check "micronos-run fails when the instance goes down" 125 "$rc"
+# 128+9: the program was killed with the namespace (issue 16, item 5)
+check "micronos-run returns 128+9 when the instance goes down" 137 "$rc"
 check_grep "... and says why" 'went away' "$(cat "$WORK/err")"
 check "its program is gone" 1 "$(pgrep -x -f "sleep $tag" >/dev/null; echo $?)"
 

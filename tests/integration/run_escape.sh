@@ -38,8 +38,11 @@ escape_checks() {
 
 	# the root: no way up, no host files
 	check "/.. is /" "$(run ls /)" "$(run ls /../../..)"
-	check "$procfs/1/root is the sandbox's root" micronos \
-		"$(run --root cat "$procfs/1/root/etc/hostname")"
+	# init is undumpable: not even root inside reaches its /proc files
+	check "$procfs/1/root is closed to root inside" denied \
+		"$(run --root sh -c "cat $procfs/1/root/etc/hostname 2>/dev/null || echo denied")"
+	check "$procfs/self/root is the sandbox's root" micronos \
+		"$(run --root cat "$procfs/self/root/etc/hostname")"
 	check "no host processes in /proc" 0 \
 		"$(run sh -c "ls /proc | grep -cx $$")"
 	check "no host processes in $procfs" 0 \

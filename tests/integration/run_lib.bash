@@ -2,6 +2,7 @@
 # Shared by the run_*.sh integration tests of micronos-run (sourced; not
 # named *.sh, so that ctest does not take it for a test of its own).
 set -u
+. "$(dirname "${BASH_SOURCE[0]}")/mn_skip.bash"
 RUN="${MN_BIN:?MN_BIN not set}/micronos-run"
 export SRC="${MN_SOURCE_DIR:?MN_SOURCE_DIR not set}"
 PASS=0
@@ -58,10 +59,7 @@ RUN_ARGS=()
 run() { timeout -s KILL 60 "$RUN" "${RUN_ARGS[@]}" "$@"; }
 
 need_root() {
-	if [ "$(id -u)" -ne 0 ]; then
-		echo "1..0 # SKIP micronos-run needs root (uid map)"
-		{ [ -n "${CI:-}" ] && exit 1; exit 0; }
-	fi
+	[ "$(id -u)" -eq 0 ] || mn_skip_all "micronos-run needs root (uid map)"
 }
 
 finish() {

@@ -127,7 +127,7 @@ check 0 "benchmark 20" "syscall +[0-9]+" "events +[0-9]+" "memory +[0-9]+" \
 check 2 "benchmark 1" "MS must be"
 
 # --- processes ----------------------------------------------------------------
-check 0 ps "PID +PPID" " init" " timerd" " healthd"
+check 0 ps "PID +PPID +PGID +SID" " init" " \[timerd\]" " \[healthd\]"
 # spawn is the sandbox's: it runs a real program where the sandbox world
 # could be created (root), and says why not elsewhere.
 if mn shell -n "$NAME" -c "spawn /bin/echo spawned-ok" >"$TMP/spawn" 2>&1; then
@@ -144,9 +144,9 @@ else
 	grep -Eq "spawn: .*sandbox" "$TMP/spawn" || fail "spawn: $(cat "$TMP/spawn")"
 fi
 check 2 spawn "missing argument"
-check 0 "suspend 2" "suspended 2 \(timerd\): stopped"
+check 0 "suspend 2" "suspended 2 \(timerd\): T \(stopped\)"
 check 0 ps "2 +1 .* T "
-check 0 "resume 2" "resumed 2 \(timerd\): running"
+check 0 "resume 2" "resumed 2 \(timerd\): [RS] \((running|sleeping)\)"
 check 1 "kill 2" "kernel task"
 check 1 "kill 1 KILL" "init"
 check 1 "kill 4242" "no process 4242"
@@ -165,7 +165,7 @@ c1=$(ticks)
 sleep 0.4
 c2=$(ticks)
 [ "$c1" = "$c2" ] || fail "timer fired while timerd was suspended ($c1 -> $c2)"
-check 0 "resume 2" "running"
+check 0 "resume 2" "resumed 2 \\(timerd\\)"
 sleep 0.4
 c3=$(ticks)
 [ "$c3" -gt "$c2" ] || fail "timer did not fire after resume ($c2 -> $c3)"

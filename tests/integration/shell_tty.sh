@@ -24,10 +24,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [ ! -x "$PY" ]; then
-	echo "shell_tty: $PY not found, skipped"
-	{ [ -n "${CI:-}" ] && exit 1; exit 0; }
-fi
+. "$(dirname "$0")/mn_skip.bash"
+[ -x "$PY" ] || mn_skip_all "no $PY"
 
 cat >"$TMP/play.py" <<'PYEOF'
 import os, pty, re, select, subprocess, sys, time
