@@ -193,8 +193,18 @@ static int is_open_call(int nr)
 	return nr == __NR_open || nr == __NR_openat || nr == __NR_openat2;
 }
 
+/*
+ * getrandom is trapped only in a deterministic world, whose bytes come from
+ * MicronOS's seeded generator (xlate.c, x_getrandom); elsewhere it stays
+ * native, at no cost.
+ */
+static int is_seeded_call(int nr)
+{
+	return nr == __NR_getrandom;
+}
+
 /* trap: 0 the fast filter, 1 traced, -1 none (init's own filter) */
-static int build(struct sock_fprog *out, int trap)
+static int build(struct sock_fprog *out, int trap, int seeded)
 {
 	struct bpf_out o = {calloc(MAX_INSNS, sizeof(struct sock_filter)), 0,
 			    0};
@@ -218,7 +228,8 @@ static int build(struct sock_fprog *out, int trap)
 	/* emit_clone/emit_ioctl clobber A only on their own branch */
 	ntrapped = trap < 0 ? 0 : sbx_xlate_trapped(trapped, 128);
 	for (i = 0; i < ntrapped && i < 128; i++)
-		if (trap > 0 || !is_open_call(trapped[i]))
+		if ((trap > 0 || !is_open_call(trapped[i])) &&
+		    (seeded || !is_seeded_call(trapped[i])))
 			emit_row(&o, trapped[i], SECCOMP_RET_USER_NOTIF);
 	emit(&o, STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
 	if (o.overflow || ntrapped > 128) {
@@ -230,9 +241,9 @@ static int build(struct sock_fprog *out, int trap)
 	return 0;
 }
 
-int sbx_filter_build(struct sock_fprog *out, int trap_opens)
+int sbx_filter_build(struct sock_fprog *out, int trap_opens, int seeded)
 {
-	return build(out, !!trap_opens);
+	return build(out, !!trap_opens, seeded);
 }
 
 /*
@@ -242,7 +253,7 @@ int sbx_filter_build(struct sock_fprog *out, int trap_opens)
  */
 int sbx_filter_build_init(struct sock_fprog *out)
 {
-	return build(out, -1);
+	return build(out, -1, 0);
 }
 
 void sbx_filter_free(struct sock_fprog *prog)

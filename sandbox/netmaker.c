@@ -19,10 +19,12 @@
  * exits when the daemon's end closes (the daemon exited or was killed).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -70,7 +72,16 @@ void sbx_netmaker_main(int sock)
 	ssize_t n;
 	int fd;
 
-	/* nothing of the daemon's: the FUSE device, its sockets, ... */
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	/* nothing of the daemon's: the FUSE device, its sockets, and its
+	   stdio (the pipe a `micronos up -d` reports through would never
+	   see its end) */
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+	}
 	if (sock != 3 && dup2(sock, 3) == 3)
 		sock = 3;
 	syscall(SYS_close_range, 4U, ~0U, 0U);
@@ -81,6 +92,10 @@ void sbx_netmaker_main(int sock)
 	   and there the user is the world's one id already) */
 	if (setresgid(0, 0, 0) == 0)
 		(void)!setresuid(0, 0, 0);
+	/* dumpable again (changing ids cleared it): the daemon opens the
+	   world's network namespace through our /proc/PID/ns/net, init's
+	   being closed to it (init.c, confine_self) */
+	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 	for (;;) {
 		n = recv(sock, &rq, sizeof(rq), 0);
 		if (n == 0 || (n < 0 && errno != EINTR))

@@ -652,7 +652,14 @@ static int open_world_ns(struct sbx_net *n)
 	struct stat a, b;
 	int e = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)n->sb->init_pid);
+	/* only net none gives the world a namespace of its own (world.c) */
+	if (n->sb->cfg.net != MN_SANDBOX_NET_NONE)
+		return 0;
+	/* init is undumpable, so its ns files are closed to a rootless
+	   daemon; the socket helper shares its network namespace */
+	snprintf(path, sizeof(path), "/proc/%d/ns/net",
+		 (int)(n->sb->netmaker_pid > 0 ? n->sb->netmaker_pid
+					       : n->sb->init_pid));
 	n->nsfd = open(path, O_RDONLY | O_CLOEXEC);
 	n->selfns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (n->nsfd < 0 || n->selfns < 0 || fstat(n->nsfd, &a) < 0 ||

@@ -26,9 +26,11 @@
  * stopped), so pointers it collected under sb->lock stay valid after the
  * lock is dropped.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +38,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <micronos/kernel.h>
@@ -314,11 +317,73 @@ static ino_t pidns_of(pid_t host)
  * unknown.  A thread's parent is its process's (a thread of a spawned
  * program is left to the supervisor as well, until it registers).
  */
+/*
+ * Registers every process of the world the table does not know: a walk
+ * down from init through each thread's children list.  Forks that made no
+ * trapped call are found so (getpid and getppid run natively).  At most
+ * one walk per SYNC_NS unless forced (a lookup of a pid that is missing).
+ */
+#define SYNC_NS 20000000LL
+#define SYNC_MAX 4096
+
+static void sync_world(struct mn_sandbox *sb, int force)
+{
+	pid_t *q = NULL, tid;
+	size_t head = 0, tail = 0;
+	struct timespec now;
+	long long t, prev;
+	char path[64];
+	DIR *d;
+	FILE *f;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	t = (long long)now.tv_sec * 1000000000LL + now.tv_nsec;
+	prev = atomic_load(&sb->synced_ns);
+	if ((!force && t - prev < SYNC_NS) || sb->init_pid <= 0)
+		return;
+	atomic_store(&sb->synced_ns, t);
+	q = malloc(SYNC_MAX * sizeof(*q));
+	if (!q)
+		return;
+	q[tail++] = sb->init_pid;
+	while (head < tail) {
+		pid_t host = q[head++];
+		struct dirent *de;
+
+		if (host != sb->init_pid &&
+		    mn_proc_find_by_host(sb->procs, host) <= 0)
+			sbx_proc_resolve(sb, host);
+		snprintf(path, sizeof(path), "/proc/%d/task", (int)host);
+		d = opendir(path);
+		while (d && (de = readdir(d))) {
+			if ((tid = (pid_t)atoi(de->d_name)) <= 0)
+				continue;
+			snprintf(path, sizeof(path), "/proc/%d/task/%d/children",
+				 (int)host, (int)tid);
+			f = fopen(path, "re");
+			while (f && tail < SYNC_MAX &&
+			       fscanf(f, "%d", &q[tail]) == 1)
+				tail++;
+			if (f)
+				fclose(f);
+		}
+		if (d)
+			closedir(d);
+	}
+	free(q);
+}
+
 int32_t sbx_proc_resolve(void *arg, int32_t host_tid)
 {
 	struct mn_sandbox *sb = arg;
-	ino_t ns = pidns_of(host_tid);
+	ino_t ns;
 	struct host_status hs;
+
+	if (host_tid <= 0) {	/* mn_proc_sync_host() */
+		sync_world(sb, host_tid < 0);
+		return 0;
+	}
+	ns = pidns_of(host_tid);
 
 	if (!ns || ns != pidns_of(sb->init_pid))
 		return -ESRCH;

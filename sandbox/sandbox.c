@@ -286,8 +286,10 @@ int mn_sandbox_create(struct mn_sandbox **out, struct mn_kernel *k,
 	pthread_cond_init(&sb->cond, NULL);
 	if ((e = copy_opts(sb, opts ? opts : &defaults, err)) < 0)
 		goto fail;
-	if ((e = sbx_filter_build(&sb->filter, 1)) < 0 ||
-	    (e = sbx_filter_build(&sb->filter_fast, 0)) < 0 ||
+	mn_config_get_bool(mn_kernel_config(k), "kernel.deterministic",
+			   &sb->seeded);
+	if ((e = sbx_filter_build(&sb->filter, 1, sb->seeded)) < 0 ||
+	    (e = sbx_filter_build(&sb->filter_fast, 0, sb->seeded)) < 0 ||
 	    (e = sbx_filter_build_init(&sb->filter_init)) < 0) {
 		mn_strbuf_printf(err, "seccomp filter: %s", strerror(-e));
 		goto fail;

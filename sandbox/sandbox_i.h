@@ -90,7 +90,8 @@ void sbx_msg_fail(struct sbx_msg *m, uint64_t id, int err, const char *a,
  * programs whose opens are traced (each trap costs a round trip, and real
  * work opens thousands of files).
  */
-int sbx_filter_build(struct sock_fprog *out, int trap_opens);
+/* seeded: a deterministic world (kernel.deterministic) traps getrandom */
+int sbx_filter_build(struct sock_fprog *out, int trap_opens, int seeded);
 /* init's own filter: the refusals only, nothing trapped.  0 or -errno. */
 int sbx_filter_build_init(struct sock_fprog *out);
 void sbx_filter_free(struct sock_fprog *prog);
@@ -203,6 +204,7 @@ struct mn_sandbox {
 	struct sock_fprog filter_fast;	/* same without open rows */
 	struct sbx_world_cfg cfg;
 	int trace_files;
+	int seeded;		/* kernel.deterministic: getrandom is MicronOS's */
 	struct mn_sandbox_ids ids;	/* the world's id map */
 	uint32_t uid_base;		/* host uid of MicronOS uid 0 */
 	uint32_t gid_base;		/* host gid of MicronOS gid 0 */
@@ -229,6 +231,7 @@ struct mn_sandbox {
 	struct sbx_spawn *spawns;
 	struct sbx_listener *listeners;
 	struct sbx_proc **proc_hash;	/* by namespace pid */
+	_Atomic long long synced_ns;	/* last walk of the world (registry.c) */
 	struct mn_sandbox_stats stats;
 	/* control thread only */
 	uint64_t ticks;

@@ -44,6 +44,8 @@
 #include <string.h>
 #include <sys/syscall.h>
 
+#include <micronos/config.h>
+#include <micronos/driver.h>
 #include <micronos/evbus.h>
 #include <micronos/kernel.h>
 #include <micronos/proc.h>
@@ -126,6 +128,42 @@ static enum sbx_verdict x_time(struct sbx_call *c)
 						 sizeof(v)) < 0)
 		return answer(c, -EFAULT);
 	return answer(c, t);
+}
+
+/*
+ * getrandom, trapped only in a deterministic world (filter.c): the bytes
+ * come from MicronOS's urandom driver, seeded from the instance's seed, so
+ * that a seeded run repeats (Python's hash seed and os.urandom included).
+ * Like Linux, a request is served whole up to 32 MiB.
+ */
+#define RANDOM_MAX (32u << 20)
+#define RANDOM_CHUNK 4096
+
+static enum sbx_verdict x_getrandom(struct sbx_call *c)
+{
+	struct mn_driver *drv = mn_drivers_find(mn_kernel_drivers(c->sb->k),
+						"urandom");
+	unsigned char buf[RANDOM_CHUNK];
+	uint64_t len = ARG(c, 1), done = 0;
+
+	if (!c->sb->seeded || !drv)
+		return SBX_CONTINUE;
+	if (len > RANDOM_MAX)
+		len = RANDOM_MAX;
+	while (done < len) {
+		size_t want = len - done < RANDOM_CHUNK ? len - done :
+			      RANDOM_CHUNK;
+		ssize_t n = mn_driver_read(drv, buf, want, 0);
+		int e;
+
+		if (n <= 0)
+			return answer(c, done ? (long)done : n ? n : -EIO);
+		e = sbx_mem_write(c, ARG(c, 0) + done, buf, (size_t)n);
+		if (e < 0)
+			return answer(c, e == -ENOENT ? -ESRCH : -EFAULT);
+		done += (uint64_t)n;
+	}
+	return answer(c, (long)done);
 }
 
 /* ---- exec ---- */
@@ -270,6 +308,7 @@ static const struct xrow table[] = {
 	[__NR_setresuid] = {"setresuid", x_setid},
 	[__NR_setresgid] = {"setresgid", x_setid},
 	[__NR_uname] = {"uname", x_uname},
+	[__NR_getrandom] = {"getrandom", x_getrandom},
 	[__NR_time] = {"time", x_time},
 	[__NR_execve] = {"execve", x_exec},
 	[__NR_execveat] = {"execveat", x_exec},

@@ -255,6 +255,14 @@ int32_t mn_proc_resolve_host(struct mn_proctab *pt, int32_t host_tid);
 void mn_proc_set_host_resolver(struct mn_proctab *pt,
 			       int32_t (*fn)(void *arg, int32_t host_tid),
 			       void *arg);
+/*
+ * Registers the processes of the resolver's world that the table does not
+ * know yet (forks that made no trapped call: getpid and getppid run
+ * natively), so that /proc's listing and lookups name every process.  The
+ * resolver is called with host_tid 0 for this; it may skip the walk when
+ * one ran a moment ago, unless `force`.  No-op without a resolver.
+ */
+void mn_proc_sync_host(struct mn_proctab *pt, int force);
 
 /*
  * argv as Linux /proc/PID/cmdline has it: each argument NUL-terminated,

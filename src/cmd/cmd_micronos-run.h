@@ -45,7 +45,7 @@ struct run_opts {
  */
 struct mn_kernel;
 int run_seed_attach(struct mn_kernel *k, struct run_opts *o,
-		    struct mn_strbuf *err);
+		    const struct mn_sandbox_ids *ids, struct mn_strbuf *err);
 void run_seed_cleanup(struct run_opts *o);
 
 /*

@@ -19,15 +19,16 @@
 #include <micronos/kernel.h>
 #include <micronos/vfs.h>
 
+#include "cmd_idmap.h"
 #include "cmd_micronos-run.h"
 #include "fusefs.h"
 
 static struct mn_fusefs_opts fuse_opts;
-static struct mn_fusefs_idmap fuse_maps[2];
+static struct mn_fusefs_idmap fuse_umaps[3], fuse_gmaps[3];
 static char mount_dir[] = "/tmp/micronos-seed.XXXXXX";
 
 int run_seed_attach(struct mn_kernel *k, struct run_opts *o,
-		    struct mn_strbuf *err)
+		    const struct mn_sandbox_ids *ids, struct mn_strbuf *err)
 {
 	int e;
 
@@ -44,13 +45,12 @@ int run_seed_attach(struct mn_kernel *k, struct run_opts *o,
 				 strerror(-e));
 		return e;
 	}
-	/* as the instance's mount: sandbox ids back to MicronOS's, host
-	   callers as they are (micronos.c, attach_layers) */
-	fuse_maps[0] = (struct mn_fusefs_idmap){0, MN_SANDBOX_UID_BASE, 65536};
-	fuse_maps[1] = (struct mn_fusefs_idmap){0, 0, 65536};
+	/* the instance's id rule, for this world's ids */
 	fuse_opts.mountpoint = mount_dir;
-	fuse_opts.uid_map = fuse_opts.gid_map = fuse_maps;
-	fuse_opts.nuid_map = fuse_opts.ngid_map = 2;
+	fuse_opts.uid_map = fuse_umaps;
+	fuse_opts.gid_map = fuse_gmaps;
+	fuse_opts.nuid_map = cmd_fuse_idmap(ids, 0, fuse_umaps);
+	fuse_opts.ngid_map = cmd_fuse_idmap(ids, 1, fuse_gmaps);
 	if ((e = mn_fusefs_attach(k, &fuse_opts)) < 0) {
 		mn_strbuf_printf(err, "cannot attach the FUSE mount: %s",
 				 strerror(-e));

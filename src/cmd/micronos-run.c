@@ -204,11 +204,13 @@ static int boot(struct run_opts *o, struct mn_kernel **kout,
 		goto fail;
 	}
 	if (o->seeded && ((e = seed_config(k, o->seed, &err)) < 0 ||
-			  (e = run_seed_attach(k, o, &err)) < 0)) {
+			  (e = run_seed_attach(k, o, &ids, &err)) < 0)) {
 		fprintf(stderr, "micronos-run: --seed: %s\n",
 			mn_strbuf_str(&err));
 		goto fail;
 	}
+	so.root_dir = o->sb.root_dir;
+	so.root_flags = o->sb.root_flags;
 	/* the network: the program's sockets are MicronOS's (net.h) */
 	if ((e = mn_net_attach(k)) < 0) {
 		fprintf(stderr, "micronos-run: cannot attach the network: "

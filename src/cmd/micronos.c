@@ -26,6 +26,7 @@
 #include <micronos/vfs.h>
 
 #include "micronos_i.h"
+#include "cmd_idmap.h"
 #include "fusefs.h"
 #include "sandbox.h"
 
@@ -198,34 +199,6 @@ static void choose_ids(struct mn_sandbox_ids *ids)
 		fprintf(stderr, "micronos: %s\n", ids->why);
 }
 
-/* The mount's id map lines for uids (gid 0) or gids; returns how many. */
-static unsigned fuse_map_lines(const struct mn_sandbox_ids *ids, int gid,
-			       struct mn_fusefs_idmap *l)
-{
-	uint32_t self = gid ? (uint32_t)getegid() : (uint32_t)geteuid();
-	uint32_t base = gid ? ids->gid_base : ids->uid_base;
-
-	switch (ids->mode) {
-	case MN_SANDBOX_IDS_SINGLE:
-		/* the user is root to the tree, and owns what the one id
-		   inside owns (its home): both show as the user */
-		l[0] = (struct mn_fusefs_idmap){0, self, 1};
-		l[1] = (struct mn_fusefs_idmap){ids->inside, self, 1};
-		return 2;
-	case MN_SANDBOX_IDS_SUBID:
-		l[0] = (struct mn_fusefs_idmap){0, base, MN_SANDBOX_ID_COUNT};
-		l[1] = (struct mn_fusefs_idmap){0, self, 1};
-		return 2;
-	default:
-		l[0] = (struct mn_fusefs_idmap){0, base, MN_SANDBOX_ID_COUNT};
-		l[1] = (struct mn_fusefs_idmap){MN_SANDBOX_ID_COUNT, 0, base};
-		l[2] = (struct mn_fusefs_idmap){
-			base + MN_SANDBOX_ID_COUNT, base + MN_SANDBOX_ID_COUNT,
-			UINT32_MAX - (base + MN_SANDBOX_ID_COUNT)};
-		return 3;
-	}
-}
-
 int attach_layers(struct mn_kernel *k, struct mn_ctl *ctl,
 		  const struct mn_inst *in, struct mn_strbuf *err)
 {
@@ -265,20 +238,10 @@ int attach_layers(struct mn_kernel *k, struct mn_ctl *ctl,
 		return ret;
 	/*
 	 * The FUSE mount of the whole tree at in->mount_dir, in the fuse
-	 * stage.  One id rule for every caller (ARCHITECTURE.md, "Ids"), a
-	 * bijection between host ids and MicronOS ids: MicronOS ids 0-65535
-	 * are the world's host ids (base to base + 65535, the sandbox's user
-	 * namespace, so inside they show as themselves).  A root instance
-	 * maps host ids below the base to MicronOS ids 65536 up (host uid H
-	 * is MicronOS 65536 + H), so a host user's files show as its own on
-	 * the host, and ids past the world's range are the same on both
-	 * sides.  A rootless instance admits its owner alone, as MicronOS
-	 * root; with a single-id map the mount cannot tell the user's
-	 * programs from the user: both are the owner, root to the tree
-	 * (inside the namespace the program is still its one uid).
+	 * stage, with the world's id rule (cmd_idmap.h).
 	 */
-	fuse_opts.nuid_map = fuse_map_lines(&world_ids, 0, fuse_umaps);
-	fuse_opts.ngid_map = fuse_map_lines(&world_ids, 1, fuse_gmaps);
+	fuse_opts.nuid_map = cmd_fuse_idmap(&world_ids, 0, fuse_umaps);
+	fuse_opts.ngid_map = cmd_fuse_idmap(&world_ids, 1, fuse_gmaps);
 	snprintf(fuse_mountpoint, sizeof(fuse_mountpoint), "%s",
 		 in->mount_dir);
 	fuse_opts.mountpoint = fuse_mountpoint;

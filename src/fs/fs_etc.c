@@ -20,9 +20,8 @@
 #include <string.h>
 
 #include <micronos/config.h>
-#include <micronos/kernel.h>
-
 #include <micronos/fs_etc.h>
+#include <micronos/kernel.h>
 
 #include "vfs_i.h"
 

@@ -577,11 +577,14 @@ static int pid_list(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 		    int (*emit)(void *e, const char *name), void *e)
 {
 	struct mn_proctab *pt = mn_kernel_procs(k);
-	size_t n, i, max = mn_proc_count(pt) + 16;
-	int32_t *pids = malloc(max * sizeof(*pids));
+	size_t n, i, max;
+	int32_t *pids;
 	char name[16];
 
 	(void)ctx;
+	mn_proc_sync_host(pt, 0);	/* forks not registered yet */
+	max = mn_proc_count(pt) + 16;
+	pids = malloc(max * sizeof(*pids));
 	if (!pids)
 		return -ENOMEM;
 	n = mn_proc_pids(pt, pids, max);
@@ -604,10 +607,13 @@ static int pid_lookup(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 	if (name[0] < '1' || name[0] > '9')
 		return -ENOENT;
 	pid = strtol(name, &end, 10);
-	if (*end || pid <= 0 || pid > INT32_MAX ||
-	    !mn_proc_exists(mn_kernel_procs(k), (int32_t)pid))
+	if (*end || pid <= 0 || pid > INT32_MAX)
 		return -ENOENT;
-	return 0;
+	if (mn_proc_exists(mn_kernel_procs(k), (int32_t)pid))
+		return 0;
+	/* a fork that made no trapped call yet: register the world's */
+	mn_proc_sync_host(mn_kernel_procs(k), 1);
+	return mn_proc_exists(mn_kernel_procs(k), (int32_t)pid) ? 0 : -ENOENT;
 }
 
 const struct mn_synth_dir_ops mn_fs_proc_pid_dyn = {

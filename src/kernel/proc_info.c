@@ -98,6 +98,19 @@ int32_t mn_proc_resolve_host(struct mn_proctab *pt, int32_t host_tid)
 	return -ESRCH;
 }
 
+void mn_proc_sync_host(struct mn_proctab *pt, int force)
+{
+	int32_t (*fn)(void *, int32_t);
+	void *arg;
+
+	pthread_mutex_lock(&pt->lock);
+	fn = pt->resolver;
+	arg = pt->resolver_arg;
+	pthread_mutex_unlock(&pt->lock);
+	if (fn)
+		fn(arg, force ? -1 : 0);
+}
+
 void mn_proc_set_host_resolver(struct mn_proctab *pt,
 			       int32_t (*fn)(void *arg, int32_t host_tid),
 			       void *arg)

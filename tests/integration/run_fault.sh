@@ -159,5 +159,13 @@ for i in range(40):
         r += "0"
 print(r)')"
 check_grep "... and fire about half the time" '^[01]*0[01]*1[01]*$|^[01]*1[01]*0[01]*$' "$out"
+pyrand() {
+	timeout -s KILL 60 "$RUN" --seed "$1" "$PY" -c \
+		'import os; print(os.urandom(16).hex(), hash("micronos"))'
+}
+a=$(pyrand 11); b=$(pyrand 11); c=$(pyrand 12)
+check "getrandom (os.urandom, the hash seed) repeats with the seed" "$a" "$b"
+[ -n "$a" ] && [ "$a" != "$c" ] && ok "... and differs with another" ||
+	bad "seeds 11 and 12 gave [$a] and [$c]"
 check "--seed 0 is refused" 125 "$("$RUN" --seed 0 true 2>/dev/null; echo $?)"
 finish
