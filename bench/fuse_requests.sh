@@ -71,7 +71,10 @@ for i in $(seq 100); do
 	[ -e "$MNT/proc/meminfo" ] && break
 	sleep 0.1
 done
-mkdir -p "$MNT/home/bench" "$BACK/host" "$BACK/bindsrc" "$T/bind"
+# The native tree as deep as the mount's (mount point, home/bench), so a
+# path walk crosses as many names on both rows.
+NATIVE=$BACK/host/home/bench
+mkdir -p "$MNT/home/bench" "$NATIVE" "$BACK/bindsrc" "$T/bind"
 BINDFS=
 if command -v bindfs >/dev/null && bindfs "$BACK/bindsrc" "$T/bind"; then
 	BINDFS=$T/bind
@@ -126,21 +129,21 @@ INSIDE="$BUILD/micronos-run -n $NAME --runtime $RUN"
 for r in $(seq "$REPS"); do
 	run_native reread "$FSB" reread /proc/meminfo 0.3
 	run_mn reread 1 "$FSB" reread "$MNT/proc/meminfo" 0.3
-	mkdir -p "$BACK/host/meta" "$MNT/home/bench/meta"
+	mkdir -p "$NATIVE/meta" "$MNT/home/bench/meta"
 	for ph in create stat; do
-		run_native "$ph" "$FSB" meta "$BACK/host/meta" "$FILES" "$ph"
+		run_native "$ph" "$FSB" meta "$NATIVE/meta" "$FILES" "$ph"
 		run_mn "$ph" "$FILES" "$FSB" meta "$MNT/home/bench/meta" "$FILES" "$ph"
 	done
-	run_native "ls -lR" sh -c "ls -lR $BACK/host/meta >/dev/null"
+	run_native "ls -lR" sh -c "ls -lR $NATIVE/meta >/dev/null"
 	run_mn "ls -lR" "$FILES" sh -c "ls -lR $MNT/home/bench/meta >/dev/null"
-	run_native unlink "$FSB" meta "$BACK/host/meta" "$FILES" unlink
+	run_native unlink "$FSB" meta "$NATIVE/meta" "$FILES" unlink
 	run_mn unlink "$FILES" "$FSB" meta "$MNT/home/bench/meta" "$FILES" unlink
 	run_native "tmp create, inside" $INSIDE sh -c \
 		"mkdir /dev/shm/tb && exec /home/bench/fsbench meta /dev/shm/tb 2000 create"
 	run_mn "tmp create, inside" 2000 $INSIDE sh -c \
 		"mkdir /tmp/tb && exec /home/bench/fsbench meta /tmp/tb 2000 create"
 	$INSIDE sh -c 'rm -rf /tmp/tb /dev/shm/tb'
-	for dir in "$BACK/host" ${BINDFS:+"$BINDFS"} "$MNT/home/bench"; do
+	for dir in "$NATIVE" ${BINDFS:+"$BINDFS"} "$MNT/home/bench"; do
 		CONF=native
 		[ "$dir" = "$BINDFS" ] && CONF=bindfs
 		if [ "$dir" = "$MNT/home/bench" ]; then
