@@ -77,9 +77,10 @@ def readall(fd, chunk):
         if not b: return out
         out += b
 def keys(text):
-    # the first word of each line, numbers aside: what a re-render keeps
-    return [b"#" if w.isdigit() else w for w in
-            (re.split(rb"[\s:]", l, 1)[0] for l in text.split(b"\n"))]
+    # the first word of each line: what a re-render keeps (a figure
+    # there, as /proc/uptime has, may move: only its place counts)
+    return [re.sub(rb"^[0-9.]+$", b"#", re.split(rb"[\s:]", l, 1)[0])
+            for l in text.split(b"\n")]
 for path in sys.stdin.read().split():
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
