@@ -23,7 +23,10 @@
  *   .transitions
  *   health.checks, health.recoveries, health.recovery_attempts;
  *   health.failing (gauge)
- *   net.sockets (gauge), net.tx_bytes, net.rx_bytes (gauges: open sockets)
+ *
+ * The network is a layer above the kernel: its gauges (net.sockets,
+ * net.tx_bytes, net.rx_bytes of the open sockets) are refreshed by
+ * mn_net_stats_refresh() (net.h), which the stats views call beside this.
  *
  * A refreshed counter holds the subsystem's count since boot: a stats
  * reset clears it only until the next refresh.

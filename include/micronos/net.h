@@ -525,4 +525,11 @@ int mn_net_write_sys(struct mn_net *net, const char *antenna,
 /* Names of the statistics files, NULL-terminated (static). */
 const char *const *mn_net_sys_stat_names(void);
 
+/*
+ * Sets the network's gauges in the kernel's stats table (kstats.h):
+ * net.sockets, net.tx_bytes and net.rx_bytes of the open sockets.  0, or
+ * -errno; no network: 0 and nothing set.  (net_stats.c)
+ */
+int mn_net_stats_refresh(struct mn_kernel *k);
+
 #endif

@@ -39,6 +39,7 @@
 #include <micronos/log.h>
 #include <micronos/mem.h>
 #include <micronos/memview.h>
+#include <micronos/net.h>
 #include <micronos/net_fs.h>
 #include <micronos/sched.h>
 #include <micronos/stats.h>
@@ -474,6 +475,7 @@ static int stats_list(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 
 	(void)ctx;
 	mn_kernel_stats_refresh(k);
+	mn_net_stats_refresh(k);
 	max = mn_stats_count(st) + 64;
 	v = malloc(max * sizeof(*v));
 	if (!v)
@@ -496,6 +498,7 @@ static int stats_lookup(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 		return 0;
 	/* a name a subsystem adds at its first figure */
 	mn_kernel_stats_refresh(k);
+	mn_net_stats_refresh(k);
 	return mn_stats_get(mn_kernel_stats(k), name, &v) == 0 ? 0 : -ENOENT;
 }
 
@@ -508,6 +511,7 @@ static int r_stat_value(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 	size_t n, i;
 
 	mn_kernel_stats_refresh(k);
+	mn_net_stats_refresh(k);
 	/* the snapshot by prefix, then the exact name */
 	n = mn_stats_snapshot(st, name, &v, 1);
 	for (i = 0; i < n; i++)
@@ -527,6 +531,7 @@ static int r_metrics(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 
 	(void)ctx;
 	mn_kernel_stats_refresh(k);
+	mn_net_stats_refresh(k);
 	ret = mn_stats_format_prometheus(mn_kernel_stats(k), NULL, out);
 	return ret < 0 ? ret : 0;
 }

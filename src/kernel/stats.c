@@ -21,7 +21,6 @@
 #include <micronos/kstats.h>
 #include <micronos/mem.h>
 #include <micronos/memview.h>
-#include <micronos/net.h>
 #include <micronos/proc.h>
 #include <micronos/sched.h>
 #include <micronos/signal.h>
@@ -201,28 +200,6 @@ static void health(struct refresh *r, struct mn_health *h)
 	put_gauge(r, "health.failing", failing);
 }
 
-static void network(struct refresh *r, struct mn_kernel *k)
-{
-	struct mn_net *net = mn_net_get(k);
-	struct mn_net_sock_info *s;
-	uint64_t tx = 0, rx = 0;
-	size_t n, i, max = 4096;
-
-	if (!net)
-		return;
-	s = calloc(max, sizeof(*s));
-	n = s ? mn_net_sock_list(net, s, max) : 0;
-	for (i = 0; s && i < n && i < max; i++) {
-		tx += s[i].tx_bytes;
-		rx += s[i].rx_bytes;
-	}
-	free(s);
-	mn_net_put(net);
-	put_gauge(r, "net.sockets", (int64_t)n);
-	put_gauge(r, "net.tx_bytes", (int64_t)tx);
-	put_gauge(r, "net.rx_bytes", (int64_t)rx);
-}
-
 int mn_kernel_stats_refresh(struct mn_kernel *k)
 {
 	struct refresh r = {mn_kernel_stats(k), 0};
@@ -235,6 +212,5 @@ int mn_kernel_stats_refresh(struct mn_kernel *k)
 	memory(&r, k);
 	drivers(&r, mn_kernel_drivers(k));
 	health(&r, mn_kernel_health(k));
-	network(&r, k);
 	return r.err;
 }

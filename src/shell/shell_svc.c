@@ -17,6 +17,7 @@
 #include <micronos/ipc.h>
 #include <micronos/kernel.h>
 #include <micronos/kstats.h>
+#include <micronos/net.h>
 #include <micronos/stats.h>
 #include <micronos/timer.h>
 
@@ -210,6 +211,7 @@ int mn_shell_cmd_stats(struct mn_shell_ctx *c, int argc, char **argv)
 
 	/* every subsystem's figures as of now (kstats.h) */
 	mn_kernel_stats_refresh(c->k);
+	mn_net_stats_refresh(c->k);
 	ret = mn_stats_format(mn_kernel_stats(c->k), prefix, c->out);
 
 	if (ret < 0)
