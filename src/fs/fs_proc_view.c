@@ -499,7 +499,8 @@ static int tid_match(void *a, const char *htid, int32_t tid)
 
 	if (tid != f->tid)
 		return 0;
-	snprintf(f->htid, sizeof(f->htid), "%s", htid);
+	snprintf(f->htid, sizeof(f->htid), "%.*s", (int)sizeof(f->htid) - 1,
+		 htid);
 	return 1;
 }
 
