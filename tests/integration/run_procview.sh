@@ -94,8 +94,17 @@ check "watch -g exits 0 when /proc/uptime changes (re-read per frame)" 0 "$(cat 
 check "no zombie listed that the host has reaped (sh waited for each)" "" \
 	"$(awk '$2 ~ /^Z/' "$OUT/zps")"
 row() { awk -v p="$1" '$1 == p' "$OUT/ps"; }
-host_of() {	# host pid of a program by its unique command line
-	pgrep -f -x "$1" | head -1
+# the instance's pid namespace: other instances (other test runs on the
+# machine) may run the same command lines
+DPID=$(cat "$MICRONOS_RUNTIME_ROOT/$N/pid")
+NS=$(readlink "/proc/$(pgrep -P "$DPID" -x micronos-init | head -1)/ns/pid")
+check_grep "the instance's pid namespace is found on the host" "^pid:" "$NS"
+host_of() {	# host pid of a program of this instance by its command line
+	local p
+	for p in $(pgrep -f -x "$1"); do
+		[ "$(readlink "/proc/$p/ns/pid" 2>/dev/null)" = "$NS" ] &&
+			{ echo "$p"; return; }
+	done
 }
 nsfield() { awk -v k="$2:" '$1 == k { print $NF }' "/proc/$1/status"; }
 hslp=$(host_of "sleep 3017")
