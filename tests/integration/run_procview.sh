@@ -170,6 +170,17 @@ check_grep "signals: python3 handles USR1 (as its SigCgt)" "USR1[,0-9A-Z]* *$" "
 check "/proc status SigCgt is the host's" "$(grep SigCgt "/proc/$hpy/status")" \
 	"$(grep SigCgt "$MNT/proc/$py/status")"
 
+# --- stats: after ordinary programs, every subsystem has figures ----------
+for st in syscalls.calls proc.created sched.completed events.published \
+	events.type.ProcessCreated events.type.ProcessTerminated mem.ram.used; do
+	v=$(cat "$MNT/sys/stats/$st" 2>/dev/null)
+	check "/sys/stats/$st is above 0 ($v)" yes "$([ "${v:-0}" -gt 0 ] && echo yes)"
+done
+check_grep "/sys/stats/metrics is Prometheus text" \
+	"^micronos_syscalls_calls [1-9]" "$(cat "$MNT/sys/stats/metrics")"
+check_grep "the shell's stats shows the same counters" \
+	"^syscalls.calls +counter +[1-9]" "$(msh "$N" "stats syscalls.")"
+
 # --- pkill ----------------------------------------------------------------
 touch "$OUT/go"
 for _ in $(seq 300); do [ -e "$OUT/done" ] && break; sleep 0.1; done
