@@ -18,7 +18,8 @@
  *   signals.sent, .delivered, .ignored, .to_host, .refused
  *   events.published, events.dropped, events.type.NAME, events.source.NAME
  *   mem.allocs, mem.frees, mem.refused; mem.space.used, mem.ram.used,
- *   mem.ram.total (gauges, bytes)
+ *   mem.ram.total (gauges, bytes); mem.faults, mem.major_faults (gauges:
+ *   the page faults of the processes alive)
  *   drivers.NAME.reads, .writes, .bytes_read, .bytes_written, .errors,
  *   .transitions
  *   health.checks, health.recoveries, health.recovery_attempts;

@@ -151,6 +151,9 @@ static void memory(struct refresh *r, struct mn_kernel *k)
 	if (mn_memview_get(k, &mv) == 0) {
 		put_gauge(r, "mem.ram.used", (int64_t)mv.used);
 		put_gauge(r, "mem.ram.total", (int64_t)mv.total);
+		/* of the processes alive: a gauge, as they come and go */
+		put_gauge(r, "mem.faults", (int64_t)mv.faults);
+		put_gauge(r, "mem.major_faults", (int64_t)mv.major_faults);
 	}
 }
 

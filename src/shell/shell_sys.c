@@ -60,17 +60,22 @@ int mn_shell_cmd_version(struct mn_shell_ctx *c, int argc, char **argv)
 static void info_memory(struct mn_shell_ctx *c)
 {
 	struct mn_mem *mem = mn_kernel_mem(c->k);
+	struct mn_memview mv;
 	struct mn_meminfo mi;
-	char a[32], b[32];
+	char a[32], b[32], d[32], e[32];
 
-	if (!mem) {
+	if (!mem || mn_memview_get(c->k, &mv) < 0) {
 		mn_shell_printf(c, "%-12s not started\n", "memory:");
 		return;
 	}
 	mn_mem_info(mem, &mi);
-	mn_shell_printf(c, "%-12s %s used of %s, %llu allocations\n",
-			"memory:", size(a, sizeof(a), mi.used),
-			size(b, sizeof(b), mi.total),
+	/* the memory model (memview.h): RAM, then the address space */
+	mn_shell_printf(c, "%-12s RAM %s used of %s by %u processes; "
+			"address space %s used of %s, %llu allocations\n",
+			"memory:", size(a, sizeof(a), mv.used),
+			size(b, sizeof(b), mv.total), mv.holders,
+			size(d, sizeof(d), mi.used),
+			size(e, sizeof(e), mi.total),
 			(unsigned long long)mi.allocations);
 }
 

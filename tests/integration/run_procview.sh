@@ -94,8 +94,17 @@ check "watch -g exits 0 when /proc/uptime changes (re-read per frame)" 0 "$(cat 
 check "no zombie listed that the host has reaped (sh waited for each)" "" \
 	"$(awk '$2 ~ /^Z/' "$OUT/zps")"
 row() { awk -v p="$1" '$1 == p' "$OUT/ps"; }
-host_of() {	# host pid of a program by its unique command line
-	pgrep -f -x "$1" | head -1
+# the instance's pid namespace: other instances (other test runs on the
+# machine) may run the same command lines
+DPID=$(cat "$MICRONOS_RUNTIME_ROOT/$N/pid")
+NS=$(readlink "/proc/$(pgrep -P "$DPID" -x micronos-init | head -1)/ns/pid")
+check_grep "the instance's pid namespace is found on the host" "^pid:" "$NS"
+host_of() {	# host pid of a program of this instance by its command line
+	local p
+	for p in $(pgrep -f -x "$1"); do
+		[ "$(readlink "/proc/$p/ns/pid" 2>/dev/null)" = "$NS" ] &&
+			{ echo "$p"; return; }
+	done
 }
 nsfield() { awk -v k="$2:" '$1 == k { print $NF }' "/proc/$1/status"; }
 hslp=$(host_of "sleep 3017")
@@ -142,25 +151,35 @@ for pid in "$slp" "$py"; do
 		"$(printf '%s\n' "$stop" | awk -v p="$pid" '$1 == p { print $5 }')"
 done
 check_grep "shell top: Mem is the RAM free shows" "^Mem: +[0-9.]+ [KMGT]iB total" "$stop"
+# a kernel task is R for the moment a job of it runs: two looks taken one
+# after the other may straddle a job, so a few tries must find them equal
+hz=$(getconf CLK_TCK)
 for pid in 2 3 4 5; do
-	# a task may run between the two looks: agree once in a few tries
 	for _ in 1 2 3 4 5; do
 		st=$(awk '{ print $3 }' "$MNT/proc/$pid/stat")
-		sst=$(srow "$pid" | awk '{ print $6 }')
-		[ "$st" = "$sst" ] && break
-		sleep 0.2
+		tk=$(awk '{ print $14 + $15 }' "$MNT/proc/$pid/stat")
+		r=$(msh "$N" ps | awk -v p="$pid" '$1 == p { print $6, $12 }')
+		want="$st $(awk -v t="$tk" -v hz="$hz" 'BEGIN { s = int(t / hz); printf "%d:%02d", s / 60, s % 60 }')"
+		[ "$r" = "$want" ] && break
 	done
-	check "kernel task $pid: shell ps state is /proc/$pid/stat's" "$st" "$sst"
-	tk=$(awk '{ print $14 + $15 }' "$MNT/proc/$pid/stat")
-	check "kernel task $pid: shell ps TIME is /proc/$pid/stat's" \
-		"$(awk -v t="$tk" -v hz="$(getconf CLK_TCK)" 'BEGIN { s = int(t / hz); printf "%d:%02d", s / 60, s % 60 }')" \
-		"$(srow "$pid" | awk '{ print $12 }')"
+	check "kernel task $pid: shell ps state and TIME are /proc/$pid/stat's" "$want" "$r"
 done
 sig=$(msh "$N" "signals $py" | awk -v p="$py" '$1 == p')
 check_grep "signals: python3 ignores HUP (as its SigIgn)" "^ *$py +python3 +- +- +[A-Z,0-9]*HUP" "$sig"
 check_grep "signals: python3 handles USR1 (as its SigCgt)" "USR1[,0-9A-Z]* *$" "$sig"
 check "/proc status SigCgt is the host's" "$(grep SigCgt "/proc/$hpy/status")" \
 	"$(grep SigCgt "$MNT/proc/$py/status")"
+
+# --- stats: after ordinary programs, every subsystem has figures ----------
+for st in syscalls.calls proc.created sched.completed events.published \
+	events.type.ProcessCreated events.type.ProcessTerminated mem.ram.used; do
+	v=$(cat "$MNT/sys/stats/$st" 2>/dev/null)
+	check "/sys/stats/$st is above 0 ($v)" yes "$([ "${v:-0}" -gt 0 ] && echo yes)"
+done
+check_grep "/sys/stats/metrics is Prometheus text" \
+	"^micronos_syscalls_calls [1-9]" "$(cat "$MNT/sys/stats/metrics")"
+check_grep "the shell's stats shows the same counters" \
+	"^syscalls.calls +counter +[1-9]" "$(msh "$N" "stats syscalls.")"
 
 # --- pkill ----------------------------------------------------------------
 touch "$OUT/go"
