@@ -57,11 +57,11 @@ static void loop_knobs(unsigned *max, unsigned *idle, unsigned *clone_fd)
 
 	if (!env)
 		return;
-	if (strstr(env, "max=") && sscanf(strstr(env, "max="), "max=%u",
-					   &v) == 1 && v)
+	if (strstr(env, "max=") &&
+	    sscanf(strstr(env, "max="), "max=%u", &v) == 1 && v)
 		*max = v;
-	if (strstr(env, "idle=") && sscanf(strstr(env, "idle="), "idle=%u",
-					    &v) == 1)
+	if (strstr(env, "idle=") &&
+	    sscanf(strstr(env, "idle="), "idle=%u", &v) == 1)
 		*idle = v;
 	if (strstr(env, "clone_fd=") &&
 	    sscanf(strstr(env, "clone_fd="), "clone_fd=%u", &v) == 1)
@@ -312,9 +312,8 @@ static void raise_readahead(struct mn_fusefs *fs)
 		if ((unsigned)strtoul(cur, NULL, 10) < want) {
 			n = snprintf(cur, sizeof(cur), "%u", want);
 			if (pwrite(fd, cur, (size_t)n, 0) != n)
-				fuse_log(FUSE_LOG_DEBUG,
-					 "micronos: %s: %s\n", path,
-					 strerror(errno));
+				fuse_log(FUSE_LOG_DEBUG, "micronos: %s: %s\n",
+					 path, strerror(errno));
 		}
 	}
 	close(fd);

@@ -31,22 +31,38 @@
 #include "fusefs_i.h"
 
 static const char *const op_names[FUSEFS_OP_COUNT] = {
-    [FOP_LOOKUP] = "lookup",	   [FOP_FORGET] = "forget",
-    [FOP_BATCH_FORGET] = "batch_forget", [FOP_GETATTR] = "getattr",
-    [FOP_SETATTR] = "setattr",	   [FOP_READLINK] = "readlink",
-    [FOP_MKNOD] = "mknod",	   [FOP_MKDIR] = "mkdir",
-    [FOP_UNLINK] = "unlink",	   [FOP_RMDIR] = "rmdir",
-    [FOP_SYMLINK] = "symlink",	   [FOP_RENAME] = "rename",
-    [FOP_LINK] = "link",	   [FOP_OPEN] = "open",
-    [FOP_READ] = "read",	   [FOP_WRITE] = "write",
-    [FOP_FLUSH] = "flush",	   [FOP_RELEASE] = "release",
-    [FOP_FSYNC] = "fsync",	   [FOP_OPENDIR] = "opendir",
-    [FOP_READDIR] = "readdir",	   [FOP_READDIRPLUS] = "readdirplus",
-    [FOP_RELEASEDIR] = "releasedir", [FOP_FSYNCDIR] = "fsyncdir",
-    [FOP_STATFS] = "statfs",	   [FOP_SETXATTR] = "setxattr",
-    [FOP_GETXATTR] = "getxattr",   [FOP_LISTXATTR] = "listxattr",
-    [FOP_REMOVEXATTR] = "removexattr", [FOP_ACCESS] = "access",
-    [FOP_CREATE] = "create",	   [FOP_POLL] = "poll",
+    [FOP_LOOKUP] = "lookup",
+    [FOP_FORGET] = "forget",
+    [FOP_BATCH_FORGET] = "batch_forget",
+    [FOP_GETATTR] = "getattr",
+    [FOP_SETATTR] = "setattr",
+    [FOP_READLINK] = "readlink",
+    [FOP_MKNOD] = "mknod",
+    [FOP_MKDIR] = "mkdir",
+    [FOP_UNLINK] = "unlink",
+    [FOP_RMDIR] = "rmdir",
+    [FOP_SYMLINK] = "symlink",
+    [FOP_RENAME] = "rename",
+    [FOP_LINK] = "link",
+    [FOP_OPEN] = "open",
+    [FOP_READ] = "read",
+    [FOP_WRITE] = "write",
+    [FOP_FLUSH] = "flush",
+    [FOP_RELEASE] = "release",
+    [FOP_FSYNC] = "fsync",
+    [FOP_OPENDIR] = "opendir",
+    [FOP_READDIR] = "readdir",
+    [FOP_READDIRPLUS] = "readdirplus",
+    [FOP_RELEASEDIR] = "releasedir",
+    [FOP_FSYNCDIR] = "fsyncdir",
+    [FOP_STATFS] = "statfs",
+    [FOP_SETXATTR] = "setxattr",
+    [FOP_GETXATTR] = "getxattr",
+    [FOP_LISTXATTR] = "listxattr",
+    [FOP_REMOVEXATTR] = "removexattr",
+    [FOP_ACCESS] = "access",
+    [FOP_CREATE] = "create",
+    [FOP_POLL] = "poll",
 };
 
 /* Upper bounds of the histogram's buckets, in ns; the last is open. */
@@ -118,8 +134,8 @@ static int op_begin(struct mn_fusefs *fs, enum fusefs_op op)
 	pub = atomic_load_explicit(&os->published, memory_order_acquire);
 	if (!pub) {
 		publish(fs, os, op);
-		pub = atomic_load_explicit(&os->published,
-					   memory_order_acquire);
+		pub =
+		    atomic_load_explicit(&os->published, memory_order_acquire);
 	}
 	if (pub > 0)
 		mn_stat_inc(os->k_count);
@@ -215,8 +231,7 @@ WRAP(open, FOP_OPEN, (fuse_req_t req, fuse_ino_t i, ffi *fi), (req, i, fi))
 WRAP(read, FOP_READ, (fuse_req_t req, fuse_ino_t i, size_t s, off_t o, ffi *fi),
      (req, i, s, o, fi))
 WRAP(write, FOP_WRITE,
-     (fuse_req_t req, fuse_ino_t i, const char *b, size_t s, off_t o,
-      ffi *fi),
+     (fuse_req_t req, fuse_ino_t i, const char *b, size_t s, off_t o, ffi *fi),
      (req, i, b, s, o, fi))
 WRAP(flush, FOP_FLUSH, (fuse_req_t req, fuse_ino_t i, ffi *fi), (req, i, fi))
 WRAP(release, FOP_RELEASE, (fuse_req_t req, fuse_ino_t i, ffi *fi),

@@ -223,9 +223,8 @@ static void missing_names_are_remembered_exactly(void **state)
 	assert_int_equal(stat(a, &st), 0);
 	expect_file(a, "now\n");
 	/* and gone again, through the VFS as a syscall would */
-	assert_int_equal(mn_vfs_unlink_path(mn_vfs_of(fx->k), kc, "/",
-					    "/home/not-yet"),
-			 0);
+	assert_int_equal(
+	    mn_vfs_unlink_path(mn_vfs_of(fx->k), kc, "/", "/home/not-yet"), 0);
 	drain(fx);
 	assert_int_equal(stat(a, &st), -1);
 	assert_int_equal(errno, ENOENT);
@@ -299,8 +298,7 @@ static void other_xattr_namespaces_are_unsupported(void **state)
 
 	p(fx, a, sizeof(a), "home/x1");
 	write_file(a, "x");
-	assert_int_equal(getxattr(a, "security.selinux", buf, sizeof(buf)),
-			 -1);
+	assert_int_equal(getxattr(a, "security.selinux", buf, sizeof(buf)), -1);
 	assert_int_equal(errno, EOPNOTSUPP);
 	assert_int_equal(
 	    getxattr(a, "system.posix_acl_access", buf, sizeof(buf)), -1);
