@@ -28,7 +28,9 @@
  *
  * The program is a session leader, so a program that is not a shell
  * (sleep) is in an orphaned process group, where the kernel ignores ^Z:
- * as under ssh -t.  The relay runs under the program's seccomp filter
+ * as under ssh -t.  It dies with the relay (PR_SET_PDEATHSIG): when
+ * micronos-run goes, the instance kills the relay's process group, and
+ * the program must not outlive it by ignoring the hangup.  The relay runs under the program's seccomp filter
  * and identity, and execs nothing.
  */
 #include <errno.h>
@@ -38,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -92,12 +95,17 @@ fail:
 }
 
 /* The program's side: its own session on the slave. */
-static void become_session(struct sbx_pty *p)
+static void become_session(struct sbx_pty *p, pid_t relay)
 {
 	int i;
 
+	/* killing the relay (micronos-run went, and the instance killed
+	   the program's group: the relay's) kills the program, whatever
+	   it does with the terminal's hangup */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != relay)
+		_exit(128 + SIGKILL);
 	setsid();
-	/* the relay's signal mask and handlers are not the program's */
 	ioctl(p->slave, TIOCSCTTY, 0);
 	for (i = 0; i < 3; i++)
 		if (p->was_tty[i])
@@ -216,7 +224,7 @@ pid_t sbx_pty_fork(struct sbx_pty *p)
 	static const int sigs[] = {SIGCHLD, SIGWINCH, SIGINT, SIGTERM,
 				   SIGHUP, SIGQUIT};
 	sigset_t set, old;
-	pid_t child;
+	pid_t child, me;
 	size_t i;
 	int sfd;
 
@@ -224,10 +232,11 @@ pid_t sbx_pty_fork(struct sbx_pty *p)
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaddset(&set, sigs[i]);
 	sigprocmask(SIG_BLOCK, &set, &old);
+	me = getpid();
 	child = fork();
 	if (child == 0) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
-		become_session(p);
+		become_session(p, me);
 		return 0;
 	}
 	if (child < 0) {
