@@ -13,21 +13,24 @@
  * signals) becomes the relay: it opens the pty, forks the program, which
  * starts a session with the pty's slave as controlling terminal on the
  * descriptors that were the user's terminal, and then copies bytes
- * between the user's terminal (switched to raw mode, restored at the end)
- * and the pty's master.  Keys typed become the inner terminal's: ^C, ^Z
+ * between the user's terminal and the pty's master.  micronos-run makes
+ * the user's terminal raw on the host once the program runs, and restores
+ * it (src/cmd/cmd_micronos-run_tty.c); the inner terminal starts with the
+ * user's settings as they were.  Keys typed become the inner terminal's: ^C, ^Z
  * and ^\ are signals to the program's foreground job, decided by the
  * kernel's line discipline exactly as on a console.  The relay takes
  * what micronos-run forwards to its process group: SIGWINCH copies the
  * user's window size onto the pty (the kernel then signals the
  * foreground job, with the new size already set), SIGINT, SIGTERM,
  * SIGHUP and SIGQUIT go on to the foreground job.  When the program ends
- * the relay copies what is left of its output, restores the terminal and
- * ends the same way (exit code, or the same signal), so micronos-run
+ * the relay copies what is left of its output and ends the same way (exit code, or the same signal), so micronos-run
  * reports the program's status.
  *
  * The program is a session leader, so a program that is not a shell
  * (sleep) is in an orphaned process group, where the kernel ignores ^Z:
- * as under ssh -t.  The relay runs under the program's seccomp filter
+ * as under ssh -t.  It dies with the relay (PR_SET_PDEATHSIG): when
+ * micronos-run goes, the instance kills the relay's process group, and
+ * the program must not outlive it by ignoring the hangup.  The relay runs under the program's seccomp filter
  * and identity, and execs nothing.
  */
 #include <errno.h>
@@ -37,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -91,12 +95,17 @@ fail:
 }
 
 /* The program's side: its own session on the slave. */
-static void become_session(struct sbx_pty *p)
+static void become_session(struct sbx_pty *p, pid_t relay)
 {
 	int i;
 
+	/* killing the relay (micronos-run went, and the instance killed
+	   the program's group: the relay's) kills the program, whatever
+	   it does with the terminal's hangup */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != relay)
+		_exit(128 + SIGKILL);
 	setsid();
-	/* the relay's signal mask and handlers are not the program's */
 	ioctl(p->slave, TIOCSCTTY, 0);
 	for (i = 0; i < 3; i++)
 		if (p->was_tty[i])
@@ -144,13 +153,12 @@ static void drain(struct sbx_pty *p, int out)
 }
 
 /* Ends the relay as the program ended. */
-static void end_like(struct sbx_pty *p, int status)
+static void end_like(int status)
 {
 	struct rlimit none = {0, 0};
 	sigset_t all;
 	int sig;
 
-	tcsetattr(0, TCSADRAIN, &p->saved);
 	if (!WIFSIGNALED(status))
 		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
 	sig = WTERMSIG(status);
@@ -168,13 +176,10 @@ static void relay(struct sbx_pty *p, pid_t child, int sfd)
 	struct pollfd pf[3] = {{.fd = 0, .events = POLLIN},
 			       {.fd = p->master, .events = POLLIN},
 			       {.fd = sfd, .events = POLLIN}};
-	struct termios raw = p->saved;
 	char buf[BUF];
 	int status;
 	ssize_t n;
 
-	cfmakeraw(&raw);
-	tcsetattr(0, TCSADRAIN, &raw);
 	for (;;) {
 		if (poll(pf, 3, -1) < 0)
 			continue;
@@ -208,7 +213,7 @@ static void relay(struct sbx_pty *p, pid_t child, int sfd)
 			}
 			if (waitpid(child, &status, WNOHANG) == child) {
 				drain(p, out);
-				end_like(p, status);
+				end_like(status);
 			}
 		}
 	}
@@ -219,7 +224,7 @@ pid_t sbx_pty_fork(struct sbx_pty *p)
 	static const int sigs[] = {SIGCHLD, SIGWINCH, SIGINT, SIGTERM,
 				   SIGHUP, SIGQUIT};
 	sigset_t set, old;
-	pid_t child;
+	pid_t child, me;
 	size_t i;
 	int sfd;
 
@@ -227,10 +232,11 @@ pid_t sbx_pty_fork(struct sbx_pty *p)
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaddset(&set, sigs[i]);
 	sigprocmask(SIG_BLOCK, &set, &old);
+	me = getpid();
 	child = fork();
 	if (child == 0) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
-		become_session(p);
+		become_session(p, me);
 		return 0;
 	}
 	if (child < 0) {

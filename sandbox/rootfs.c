@@ -12,8 +12,8 @@
  * in the tree once: /usr, /opt, the /bin and /lib* links), a private /etc
  * (etc_tree: MicronOS's passwd, group, hostname, hosts and os-release, and
  * links to the host's other entries), the namespace's own procfs at
- * /.micronos/proc (the
- * magic links /dev/fd and /dev/stdin point there: FUSE cannot fake them),
+ * /.micronos/proc (the magic links /dev/fd and /dev/stdin point there:
+ * FUSE cannot fake them),
  * a tmpfs /dev (the host's device nodes, or MicronOS's device files with
  * MN_SANDBOX_ROOT_DEV), a private devpts and /dev/shm, and a tmpfs /run.
  * The root stays writable where MicronOS's permissions allow.
@@ -287,7 +287,6 @@ static int etc_links(struct rfs *r)
 	if (!dir)
 		return fail(r, errno, "opendir", "/etc");
 	while (!e && (d = readdir(dir))) {
-		const char *target = link;
 		ssize_t n;
 
 		if (d->d_name[0] == '.' && (!d->d_name[1] ||
@@ -302,7 +301,7 @@ static int etc_links(struct rfs *r)
 			snprintf(link, sizeof(link), "%s/%s",
 				 MN_SANDBOX_HOST_ETC, d->d_name);
 		snprintf(rel, sizeof(rel), "/etc/%s", d->d_name);
-		if (symlink(target, at(r, rel)) < 0)
+		if (symlink(link, at(r, rel)) < 0)
 			e = fail(r, errno, "symlink", rel);
 	}
 	closedir(dir);

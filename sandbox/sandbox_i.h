@@ -171,7 +171,7 @@ struct sbx_world_cfg {
 struct sbx_pty {
 	int master, slave;
 	int was_tty[3];			/* stdio that was the user's terminal */
-	struct termios saved;		/* the user's terminal, restored */
+	struct termios saved;		/* the user's settings, for the pty */
 };
 /* 1 if fd 0 is a terminal and the pty is ready, 0 if not a terminal,
    -errno.  In the spawned process, as the program's user. */

@@ -435,6 +435,51 @@ static void test_create_at(void **state)
 	assert_int_equal(mn_proc_create_at(f->pt, 2, &s), 2);
 }
 
+/* The host resolver: registers a host thread the table does not know. */
+struct resolver_calls {
+	struct mn_proctab *pt;
+	int calls;
+	int32_t last_tid;
+};
+
+static int32_t fake_resolver(void *arg, int32_t host_tid)
+{
+	struct resolver_calls *rc = arg;
+	struct mn_proc_spec s = {.ppid = 1, .kind = MN_PROC_USER,
+				 .host_pid = host_tid};
+
+	rc->calls++;
+	rc->last_tid = host_tid;
+	if (host_tid == 9999)
+		return -ESRCH;	/* not a thread of the sandbox */
+	return mn_proc_create_at(rc->pt, 7, &s);
+}
+
+static void test_resolve_host(void **state)
+{
+	struct fixture *f = *state;
+	struct resolver_calls rc = {.pt = f->pt};
+
+	/* no resolver: as find_by_host */
+	assert_int_equal(mn_proc_resolve_host(f->pt, 4242), -ESRCH);
+	mn_proc_set_host_resolver(f->pt, fake_resolver, &rc);
+	assert_int_equal(mn_proc_resolve_host(f->pt, 4242), 7);
+	assert_int_equal(rc.calls, 1);
+	assert_int_equal(rc.last_tid, 4242);
+	/* known now: the resolver is not asked again */
+	assert_int_equal(mn_proc_resolve_host(f->pt, 4242), 7);
+	assert_int_equal(rc.calls, 1);
+	/* the resolver's refusal, and bad ids (never asked) */
+	assert_int_equal(mn_proc_resolve_host(f->pt, 9999), -ESRCH);
+	assert_int_equal(rc.calls, 2);
+	assert_int_equal(mn_proc_resolve_host(f->pt, 0), -ESRCH);
+	assert_int_equal(mn_proc_resolve_host(f->pt, -1), -ESRCH);
+	assert_int_equal(rc.calls, 2);
+	mn_proc_set_host_resolver(f->pt, NULL, NULL);
+	assert_int_equal(mn_proc_resolve_host(f->pt, 5151), -ESRCH);
+	assert_int_equal(rc.calls, 2);
+}
+
 static void test_host_fields(void **state)
 {
 	struct fixture *f = *state;
@@ -977,6 +1022,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pid_max_setting,
 						setup_small, teardown),
 		cmocka_unit_test_setup_teardown(test_create_at, setup_small,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_resolve_host, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_host_fields, setup_noreap,
 						teardown),

@@ -4,6 +4,7 @@
  *   micronos-run.c                 main, the throwaway instance
  *   cmd_micronos-run_opts.c        the command line
  *   cmd_micronos-run_remote.c      running through a running instance
+ *   cmd_micronos-run_tty.c         the user's terminal: raw while it runs
  */
 #ifndef MICRONOS_CMD_RUN_H
 #define MICRONOS_CMD_RUN_H
@@ -62,5 +63,11 @@ void run_free_opts(struct run_opts *o);
  * printing why.  The terminal signals must be blocked.
  */
 int run_remote(const struct run_opts *o, char *const *env, int *code);
+
+/* The user's terminal (fd 0, if it is one): saved at the start, raw once
+   the program runs on its own terminal inside, restored at the end. */
+void run_tty_save(void);
+void run_tty_raw(void);
+void run_tty_restore(void);
 
 #endif

@@ -111,8 +111,11 @@ static int on_frame(const struct mn_run_frame *f, int *code)
 		fprintf(stderr, "micronos-run: %s\n", mn_strbuf_str(&f->data));
 		*code = 125;
 		return 1;
+	case 'p':
+		run_tty_raw();	/* it runs, on its own pty: keys as typed */
+		return 0;
 	default:
-		return 0;	/* 'p' and anything newer */
+		return 0;	/* anything newer */
 	}
 }
 

@@ -28,7 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <micronos/config.h>
@@ -255,15 +254,12 @@ int main(int argc, char **argv)
 	struct fwd f;
 	pthread_t fwd_thread;
 	char **env = NULL;
-	struct termios tio;
 	int32_t pid;
-	int status = 0, code = 125, e, tty;
+	int status = 0, code = 125, e;
 
 	if ((e = run_parse_opts(&o, argc, argv)) != 0)
 		return e < 0 ? 125 : 0;
-	/* on a terminal the program's relay (sandbox/pty.c) makes it raw
-	   and restores it; restored here too, should the relay be killed */
-	tty = isatty(0) && tcgetattr(0, &tio) == 0;
+	run_tty_save();
 	/* before any thread: every thread inherits this mask */
 	sigemptyset(&f.set);
 	sigaddset(&f.set, SIGINT);
@@ -310,6 +306,7 @@ int main(int argc, char **argv)
 		code = pid == -ENOENT ? 127 : 126;
 		goto out;
 	}
+	run_tty_raw();	/* its pty is set up: keys go to it as typed */
 	f.sb = sb;
 	f.pid = pid;
 	if (pthread_create(&fwd_thread, NULL, forwarder, &f) == 0) {
@@ -330,8 +327,7 @@ int main(int argc, char **argv)
 			strerror(-e));
 	}
 out:
-	if (tty)
-		tcsetattr(0, TCSADRAIN, &tio);
+	run_tty_restore();
 	mn_sandbox_destroy(sb);
 	if (k && o.show_events)
 		print_events(k);

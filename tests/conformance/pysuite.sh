@@ -23,7 +23,8 @@ done
 shift $((OPTIND - 1))
 SUITES=${*:-test_tempfile test_os test_signal test_subprocess test_socket:!VSOCK \
 test_select test_selectors test_fcntl test_pty test_epoll test_poll \
-test_posix test_threading test_multiprocessing_forkserver:Manager}
+test_posix test_threading test_asyncio.test_unix_events \
+test_multiprocessing_forkserver:Manager}
 PY=/usr/bin/python3
 [ -d /usr/lib/python3.11/test ] && [ -f /usr/lib/python3.11/test/test_os.py ] ||
 	{ echo "apt-get install libpython3.11-testsuite" >&2; exit 1; }

@@ -21,6 +21,7 @@ check "id as the default user" "uid=1000(user) gid=1000(user) groups=1000(user)"
 check "--root is uid 0" "uid=0(root) gid=0(root) groups=0(root)" "$(run --root id)"
 check "hostname" micronos "$(run hostname)"
 check "--hostname" box1 "$(run --hostname box1 hostname)"
+check "--hostname is /etc/hostname too" box1 "$(run --hostname box1 cat /etc/hostname)"
 check_grep "uname -a names MicronOS" '^MicronOS micronos ' "$(run uname -a)"
 check "nproc" "$(nproc)" "$(run nproc)"
 # (the instance booted moments ago: the clock starts at its boot)

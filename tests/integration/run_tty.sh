@@ -82,6 +82,20 @@ tty_checks() {
 	check "bash has job control" "" "$(printf '%s\n' "$out" | grep 'no job control')"
 	check_grep "^Z stops the foreground job" '^\[1\]\+ +Stopped +sleep 1000' "$out"
 	check_grep "fg continues it and ^C ends it" '^st=130$' "$out"
+	out=$(KEYS='[]' T seq 1 30000 | tr -d '\r')
+	check "all of the output reaches the terminal before the end" \
+		"29999 30000 status=0" "$(printf '%s\n' "$out" | grep -E '^(29999|30000|status=)' | sort | tr '\n' ' ' | sed 's/ $//')"
+	out=$(KEYS='[]' T sh -c 'sleep 100 & exit 4')
+	check_grep "a background job left on the terminal does not hold the end" \
+		'^status=4' "$out"
+	out=$(KEYS='[]' T sh -c 'kill -9 $$')
+	check_grep "a program killed by SIGKILL: 137" '^status=137' "$out"
+	# the user's terminal is raw only while the program runs
+	out=$(KEYS='[]' timeout -s KILL 60 "$PY" "$WORK/term.py" /bin/sh -c \
+		'"$0" "$@" sh -c "stty -a | grep -o -- \" -\?icanon\" | sed s/^/inside/"; stty -a | grep -o -- " -\?icanon"' \
+		"$RUN" "${RUN_ARGS[@]}" | tr -d '\r')
+	check_grep "the program sees the user's settings (cooked)" '^inside icanon' "$out"
+	check_grep "the user's terminal is cooked again after the run" '^ icanon' "$out"
 	out=$(KEYS='[b"\x1a", b"\x03"]' T sleep 30)
 	check_grep "^Z leaves a program that is not a shell running (orphaned group, as under ssh -t); ^C ends it" \
 		'^status=130' "$out"
