@@ -149,7 +149,8 @@ static int make_world_dir(struct sbx_cgroup_cfg *cg, int slot,
 }
 
 /* World limits and ownership, in every hierarchy made. */
-static int world_limits(struct sbx_cgroup_cfg *cg, uint32_t owner)
+static int world_limits(struct sbx_cgroup_cfg *cg, uint32_t owner,
+			uint32_t group)
 {
 	int v2 = cg->version == 2, e = 0, i;
 	int pids = cg->dirfd[v2 ? 0 : SBX_CG_PIDS];
@@ -160,7 +161,7 @@ static int world_limits(struct sbx_cgroup_cfg *cg, uint32_t owner)
 			"+pids +memory +cpu");
 		if (e == 0)
 			e = fchownat(cg->dirfd[0], "cgroup.procs", owner,
-				     owner, 0) < 0 ? -errno : 0;
+				     group, 0) < 0 ? -errno : 0;
 	}
 	if (e == 0 && cg->world_pids)
 		e = put_u64(pids, "pids.max", cg->world_pids);
@@ -168,13 +169,14 @@ static int world_limits(struct sbx_cgroup_cfg *cg, uint32_t owner)
 		e = v2 ? put_u64(cpu, "cpu.weight", cg->cpu_weight) :
 		    put_u64(cpu, "cpu.shares", cg->cpu_weight * 1024ULL / 100);
 	for (i = 0; e == 0 && i < SBX_CG_MAX; i++)
-		if (cg->dirfd[i] >= 0 && fchown(cg->dirfd[i], owner, owner) < 0)
+		if (cg->dirfd[i] >= 0 && fchown(cg->dirfd[i], owner, group) < 0)
 			e = -errno;
 	return e;
 }
 
 int sbx_cgroup_world_create(struct sbx_cgroup_cfg *cg, const char *name,
-			    uint32_t owner, struct mn_strbuf *err)
+			    uint32_t owner, uint32_t group,
+			    struct mn_strbuf *err)
 {
 	char dir[128], base[64];
 	int i, e = 0;
@@ -194,7 +196,7 @@ int sbx_cgroup_world_create(struct sbx_cgroup_cfg *cg, const char *name,
 		}
 	}
 	if (e == 0)
-		e = world_limits(cg, owner);
+		e = world_limits(cg, owner, group);
 	if (e < 0) {
 		mn_strbuf_printf(err, "cgroup %s: %s", cg->version == 2 ?
 				 "v2" : "v1 (pids, memory, cpu, freezer)",

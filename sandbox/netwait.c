@@ -203,10 +203,16 @@ int sbx_net_private_socket(struct sbx_net *n, uint32_t uid, uint32_t gid,
 {
 	int e = 0, r;
 
+	/* a rootless daemon can neither make nor enter one (CAP_SYS_ADMIN
+	   over its own user namespace): the kernel's sockets, as before */
+	if (n->sb->netmaker_fd >= 0)
+		return -EOPNOTSUPP;
 	pthread_mutex_lock(&n->lock);
 	if (n->privns < 0)
 		e = make_private_ns(n);
 	pthread_mutex_unlock(&n->lock);
+	if (e == -EPERM)
+		return -EOPNOTSUPP;
 	if (e < 0)
 		return e;
 	if (setns(n->privns, CLONE_NEWNET) < 0)
@@ -218,9 +224,9 @@ int sbx_net_private_socket(struct sbx_net *n, uint32_t uid, uint32_t gid,
 	if (setns(n->hostns, CLONE_NEWNET) < 0)
 		abort();	/* as above */
 	if (e == 0 && (fchown(sv[0], n->sb->uid_base + uid,
-			      n->sb->uid_base + gid) < 0 ||
+			      n->sb->gid_base + gid) < 0 ||
 		       (sv[1] >= 0 && fchown(sv[1], n->sb->uid_base + uid,
-					     n->sb->uid_base + gid) < 0))) {
+					     n->sb->gid_base + gid) < 0))) {
 		e = -errno;
 		close(sv[0]);
 		if (sv[1] >= 0)

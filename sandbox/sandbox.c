@@ -225,7 +225,7 @@ static void world_cgroup(struct mn_sandbox *sb)
 	snprintf(name, sizeof(name), "%d.%u", (int)getpid(),
 		 __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED));
 	if (sbx_cgroup_world_create(&sb->cfg.cg, name, sb->uid_base,
-				    &why) < 0) {
+				    sb->gid_base, &why) < 0) {
 		snprintf(sb->cg_why, sizeof(sb->cg_why), "%s",
 			 mn_strbuf_str(&why));
 		for (i = 0; i < SBX_CG_MAX; i++)

@@ -121,9 +121,10 @@ struct sbx_cgroup_cfg {
 	uint32_t cpu_weight;		/* the world's, 1..10000; 0 default */
 };
 
-/* Daemon: makes and limits the world's cgroups, owned by `owner`. */
+/* Daemon: makes and limits the world's cgroups, owned by owner:group. */
 int sbx_cgroup_world_create(struct sbx_cgroup_cfg *cg, const char *name,
-			    uint32_t owner, struct mn_strbuf *err);
+			    uint32_t owner, uint32_t group,
+			    struct mn_strbuf *err);
 /* Daemon side of the intermediate, as host root: opens cgroup.procs. */
 int sbx_cgroup_world_open_procs(struct sbx_cgroup_cfg *cg);
 /* The intermediate, inside the namespaces: moves itself in.  0/-errno. */

@@ -709,6 +709,8 @@ static enum sbx_verdict unix_socket(struct sbx_call *c, int type)
 		return answer(c, -ESRCH);
 	e = sbx_net_private_socket(c->sb->net, c->ctx->uid, c->ctx->gid, sv,
 				   AF_UNIX, type, (int)ARG(c, 2));
+	if (e == -EOPNOTSUPP)
+		return SBX_CONTINUE;
 	if (e < 0)
 		return answer(c, e);
 	e = sbx_call_inject(c, sv[0], type & SOCK_CLOEXEC ? O_CLOEXEC : 0);
@@ -728,6 +730,8 @@ enum sbx_verdict sbx_x_socketpair(struct sbx_call *c)
 		return answer(c, -ESRCH);
 	e = sbx_net_private_socket(c->sb->net, c->ctx->uid, c->ctx->gid, sv,
 				   AF_UNIX, type, (int)ARG(c, 2));
+	if (e == -EOPNOTSUPP)
+		return SBX_CONTINUE;
 	if (e < 0)
 		return answer(c, e);
 	for (i = 0; i < 2 && e >= 0; i++)

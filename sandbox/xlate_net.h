@@ -75,7 +75,8 @@ int sbx_net_own_ns(struct sbx_net *n);
  * network namespace of their own, where abstract names are the world's
  * (pathname sockets work across namespaces).  sv[1] == -2: one socket
  * into sv[0]; else a socketpair into sv.  Owned by the mapped uid/gid.
- * 0 or -errno.
+ * 0, -EOPNOTSUPP when this daemon cannot (rootless: the kernel makes
+ * them, in the host's namespace), or -errno.
  */
 int sbx_net_private_socket(struct sbx_net *n, uint32_t uid, uint32_t gid,
 			   int *sv, int domain, int type, int proto);

@@ -84,6 +84,10 @@ static void bad_rules_are_refused(void **state)
 	refuses(x->f, "frobnicate errno=EIO", "unknown call");
 	refuses(x->f, "open errno=EWHATEVER", "unknown errno");
 	refuses(x->f, "open errno=0", "unknown errno");
+	/* fuzz_fault: a number without a name was listed as EUNKNOWN,
+	   which the parser refuses: the listing did not parse back */
+	refuses(x->f, "write errno=2048", "unknown errno");
+	refuses(x->f, "write errno=41", "unknown errno");
 	refuses(x->f, "open prob=0", "prob");
 	refuses(x->f, "open prob=1.5", "prob");
 	refuses(x->f, "open prob=abc", "prob");

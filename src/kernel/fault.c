@@ -212,7 +212,9 @@ static int parse_errno(const char *s, int *out)
 	int code;
 
 	if (parse_u64(s, 0, &v) == 0) {
-		if (v == 0 || v > 4095)
+		/* a number Linux has no name for could not be listed back
+		   (mn_faults_format writes names): refused like a bad name */
+		if (v == 0 || v > 4095 || !mn_errno_is_known((int)v))
 			return -EINVAL;
 		*out = -(int)v;
 		return 0;

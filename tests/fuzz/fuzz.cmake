@@ -6,7 +6,7 @@ if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
 	message(FATAL_ERROR "MN_FUZZ needs clang (libFuzzer): "
 		"cmake -DCMAKE_C_COMPILER=clang, or tests/fuzz/run.sh")
 endif()
-foreach(name ctl shell config sys path)
+foreach(name ctl shell config sys path fault)
 	add_executable(fuzz_${name} ${PROJECT_SOURCE_DIR}/tests/fuzz/fuzz_${name}.c)
 	target_include_directories(fuzz_${name} PRIVATE ${MN_SRC_INCLUDE}
 		${PROJECT_SOURCE_DIR}/sandbox)

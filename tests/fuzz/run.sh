@@ -11,7 +11,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 out=${MN_FUZZ_BUILD:-$top/build-fuzz}
 secs=${MN_FUZZ_SECONDS:-20}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(ctl shell config sys path)
+[ ${#targets[@]} -gt 0 ] || targets=(ctl shell config sys path fault)
 command -v clang >/dev/null || { echo "fuzz: clang is missing (scripts/setup.sh installs it)" >&2; exit 1; }
 flags="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 echo "==> building the fuzz targets in $out"
