@@ -5,11 +5,13 @@
 # exec).  Rows: micronos-run start-up (/bin/true), getpid per call
 # (bench/syscalls.c inside), and the work suite's find and tar.  The user
 # is created here (useradd, a subordinate range) and removed after, with
-# /dev/fuse made 0666 (the kernel's default) for the run and restored.
+# /dev/fuse made 0666 (the kernel's default) and user_allow_other added
+# to /etc/fuse.conf for the run (the full id map needs it), both restored.
 # Sourced by bench/run; only as root.
 
 RL_BENCH_USER=""
 RL_BENCH_FUSE=""
+RL_BENCH_CONF=""	# /etc/fuse.conf as it was, while we add to it
 
 rootless_cleanup() {
 	local pid
@@ -21,8 +23,11 @@ rootless_cleanup() {
 	fi
 	is_mounted "$WORK/rl-mnt" && { fusermount3 -u -z "$WORK/rl-mnt" 2>/dev/null || umount -l "$WORK/rl-mnt"; }
 	[[ -n $RL_BENCH_FUSE ]] && chmod "$RL_BENCH_FUSE" /dev/fuse
+	[[ -n $RL_BENCH_CONF && -f $RL_BENCH_CONF ]] &&
+		cat "$RL_BENCH_CONF" >/etc/fuse.conf
 	userdel -r "$RL_BENCH_USER" >/dev/null 2>&1
-	RL_BENCH_USER="" RL_BENCH_FUSE=""
+	[[ -n ${RL_LOCK_FD:-} ]] && exec {RL_LOCK_FD}>&-
+	RL_BENCH_USER="" RL_BENCH_FUSE="" RL_LOCK_FD=""
 }
 
 # RL_AS: the prefix that runs a command as the bench user (its instances
@@ -36,7 +41,7 @@ suite_rootless() {
 	local cases=("startup|/bin/true" "getpid|/tmp/mn-syscalls -t $SYS_SECONDS")
 
 	rec_group $g "Rootless instance" "root instance" "" \
-		"The same programs through root's running instance and through one an ordinary user booted (its ids on the user's /etc/subuid range, its tree mounted by fusermount3, no host capability), each started by its owner with setpriv. startup and the work rows are milliseconds / seconds of wall time of the whole micronos-run; getpid is ns per call inside (bench/syscalls.c). $REPS_WORK runs each, interleaved."
+		"The same programs through root's running instance and through one an ordinary user booted (its ids on the user's /etc/subuid range through newuidmap, its tree mounted by fusermount3 with allow_other, no host capability), each started by its owner with setpriv. startup and the work rows are milliseconds / seconds of wall time of the whole micronos-run; getpid is ns per call inside (bench/syscalls.c). $REPS_WORK runs each, interleaved."
 	rec_order $g "root instance" "rootless instance"
 	if ((EUID != 0)); then
 		why="needs root (creates a user)"
@@ -66,8 +71,15 @@ suite_rootless() {
 		--init-groups -- env HOME="$RL_HOME"
 		MICRONOS_RUNTIME_ROOT="$WORK/rl-rt"
 		MICRONOS_DATA_ROOT="$WORK/rl-data" PATH=/usr/bin:/bin)
+	# the rootless tests change the same host files: one at a time
+	exec {RL_LOCK_FD}>/run/lock/micronos-rootless-tests.lock
+	flock -w 600 "$RL_LOCK_FD"
 	RL_BENCH_FUSE=$(stat -c %a /dev/fuse)
 	chmod 0666 /dev/fuse
+	# the full map (MicronOS ids on the subordinate range) needs it
+	RL_BENCH_CONF=$WORK/fuse.conf.saved
+	cp /etc/fuse.conf "$RL_BENCH_CONF" &&
+		echo user_allow_other >>/etc/fuse.conf
 	mkdir -p "$WORK/rl-rt" "$WORK/rl-data" "$WORK/rl-mnt"
 	chown "$RL_BENCH_USER" "$WORK/rl-rt" "$WORK/rl-data" "$WORK/rl-mnt"
 	timed 60 "$WORK/rl.up" "${RL_AS[@]}" "$WORK/rl-bin/micronos" up \
@@ -76,7 +88,7 @@ suite_rootless() {
 	if ((rc != 0)); then
 		why="rootless micronos up failed: $(why "$WORK/rl.up" $rc)"
 	fi
-	rec_info "rootless instance" "$(cat "$WORK/rl.up.err" 2>/dev/null | head -n 1)"
+	rec_info "rootless instance" "$(grep . "$WORK/rl.up.err" 2>/dev/null | head -n 1 || echo "MicronOS ids on the subordinate range (no fallback line at boot)")"
 	# syscalls.c inside both worlds: in each instance's own /tmp
 	if [[ -z $why ]] && ! { cp "$WORK/bin/syscalls" "$MNT/tmp/mn-syscalls" &&
 		"${RL_AS[@]}" cp "$WORK/bin/syscalls" "$WORK/rl-mnt/tmp/mn-syscalls"; } 2>>"$LOG"; then
@@ -91,7 +103,7 @@ suite_rootless() {
 		*) rec_case $g "$name" s lower ;;
 		esac
 		rec_cmd $g "$name" "root instance" "$(quote_cmd "$BUILD/micronos-run" -n "$INSTANCE" /bin/sh -c "${w#*|}")"
-		rec_cmd $g "$name" "rootless instance" "as the user: $(quote_cmd "$BUILD/micronos-run" -n "$INSTANCE-rl" /bin/sh -c "${w#*|}")"
+		rec_cmd $g "$name" "rootless instance" "as the user, a copy of the same binary: $(quote_cmd "$BUILD/micronos-run" -n "$INSTANCE-rl" /bin/sh -c "${w#*|}")"
 		[[ -n $why ]] && rec_na $g "$name" "rootless instance" "$why"
 	done
 	[[ -n $why ]] && { rootless_cleanup; return; }

@@ -54,7 +54,7 @@ rl_cleanup() {
 	for p in $RL_PIDS; do kill -9 "$p" 2>/dev/null; done
 	sleep 0.2
 	# dead or live mounts of the user's instances: detach before rm
-	grep -oE " (/tmp/micronos-$RL_UID|$RL_WORK)[^ ]*" /proc/self/mounts \
+	grep -oE " (/tmp/micronos-$RL_UID|$RL_WORK|/run/micronos/rlroot$$)[^ ]*" /proc/self/mounts \
 		2>/dev/null | sort -r |
 		while read -r m; do umount -l "$m" 2>/dev/null; done
 	[ -n "$RL_FUSE_MODE" ] && chmod "$RL_FUSE_MODE" /dev/fuse
@@ -62,6 +62,7 @@ rl_cleanup() {
 		cat "$RL_WORK/fuse.conf.saved" >/etc/fuse.conf
 	userdel -r "$RL_USER" >/dev/null 2>&1
 	rm -rf "/tmp/micronos-$RL_UID" "$RL_WORK"
+	rmdir "/run/micronos/rlroot$$" 2>/dev/null
 }
 RL_UID=none
 trap rl_cleanup EXIT
