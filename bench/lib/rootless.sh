@@ -88,7 +88,9 @@ suite_rootless() {
 	if ((rc != 0)); then
 		why="rootless micronos up failed: $(why "$WORK/rl.up" $rc)"
 	fi
-	rec_info "rootless instance" "$(grep . "$WORK/rl.up.err" 2>/dev/null | head -n 1 || echo "MicronOS ids on the subordinate range (no fallback line at boot)")"
+	local said
+	said=$(grep . "$WORK/rl.up.err" 2>/dev/null | head -n 1)
+	rec_info "rootless instance" "${said:-MicronOS ids on the subordinate range (no fallback line at boot)}"
 	# syscalls.c inside both worlds: in each instance's own /tmp
 	if [[ -z $why ]] && ! { cp "$WORK/bin/syscalls" "$MNT/tmp/mn-syscalls" &&
 		"${RL_AS[@]}" cp "$WORK/bin/syscalls" "$WORK/rl-mnt/tmp/mn-syscalls"; } 2>>"$LOG"; then
