@@ -42,6 +42,11 @@ done
 exec 9>/run/lock/micronos-rootless-tests.lock
 flock -w 600 9 || { echo "not ok - fixture lock"; exit 1; }
 
+# users of runs killed outright (ctest's timeout is a SIGKILL: no trap):
+# the name carries the creating shell's pid
+for u in $(grep -o '^mnrl[0-9]*' /etc/passwd); do
+	kill -0 "${u#mnrl}" 2>/dev/null || userdel -r "$u" >/dev/null 2>&1
+done
 RL_USER="mnrl$$"
 RL_WORK=$(mktemp -d /tmp/mn-rootless.XXXXXX)
 chmod 755 "$RL_WORK"
