@@ -5,8 +5,10 @@
  *                              100000); NAME: a running instance too
  *   bench_sandbox --loop N     one process's figures (used inside the sandbox)
  *
- * Rows: getpid (trapped and translated under micronos-run), open+close
- * (trapped, continued), stat (never trapped), each natively, under
+ * Rows: getpid (native under micronos-run since the identity calls are no
+ * longer trapped), uname (trapped, translated, its record written into the
+ * caller), open+close (trapped, continued), stat (never trapped), each
+ * natively, under
  * micronos-run, and getpid under a bare seccomp-notify supervisor (one
  * thread in blocking NOTIF_RECV, SYNC_WAKE_UP set, answering at once): the
  * floor a translated call is measured against.  Also the wall time of
@@ -29,6 +31,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,8 +48,9 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void loop(long n, double out[3])
+static void loop(long n, double out[4])
 {
+	struct utsname u;
 	struct stat st;
 	double t;
 	long i;
@@ -63,6 +67,10 @@ static void loop(long n, double out[3])
 	for (i = 0; i < n; i++)
 		stat("/etc/hostname", &st);
 	out[2] = (now() - t) / n * 1e9;
+	t = now();
+	for (i = 0; i < n; i++)
+		syscall(SYS_uname, &u);
+	out[3] = (now() - t) / n * 1e9;
 }
 
 static void *answer_thread(void *arg)
@@ -167,7 +175,7 @@ static double startup_ms(char *const argv[], int runs, double *min)
 int main(int argc, char **argv)
 {
 	long n = 100000;
-	double nat[3], sbx[3] = {-1, -1, -1}, b, t, tmin, u = -1, umin = 0;
+	double nat[4], sbx[4] = {-1, -1, -1, -1}, b, t, tmin, u = -1, umin = 0;
 	const char *name = argc > 2 ? argv[2] : NULL;
 	char run[4200];
 	char cmd[16384], self[4096], dir[4096];
@@ -176,7 +184,8 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && !strcmp(argv[1], "--loop")) {
 		loop(atol(argv[2]), nat);
-		printf("%.0f %.0f %.0f\n", nat[0], nat[1], nat[2]);
+		printf("%.0f %.0f %.0f %.0f\n", nat[0], nat[1], nat[2],
+		       nat[3]);
 		return 0;
 	}
 	if (argc > 1)
@@ -193,7 +202,8 @@ int main(int argc, char **argv)
 		 "/b/bench_sandbox --loop %ld", dir, dir, n);
 	f = popen(cmd, "r");
 	if (f) {
-		if (fscanf(f, "%lf %lf %lf", &sbx[0], &sbx[1], &sbx[2]) != 3)
+		if (fscanf(f, "%lf %lf %lf %lf", &sbx[0], &sbx[1], &sbx[2],
+			   &sbx[3]) != 4)
 			sbx[0] = -1;
 		pclose(f);
 	}
@@ -206,9 +216,12 @@ int main(int argc, char **argv)
 	printf("%-12s %10s %14s %14s\n", "call", "native ns", "micronos-run",
 	       "bare notify");
 	printf("%-12s %10.0f %14.0f %14.0f\n", "getpid", nat[0], sbx[0], b);
+	printf("%-12s %10.0f %14.0f %14s\n", "uname", nat[3], sbx[3], "-");
 	printf("%-12s %10.0f %14.0f %14s\n", "open+close", nat[1], sbx[1], "-");
 	printf("%-12s %10.0f %14.0f %14s\n", "stat", nat[2], sbx[2], "-");
-	printf("translated getpid / bare round trip: %.2fx\n", sbx[0] / b);
+	printf("getpid under micronos-run / bare round trip: %.2fx\n",
+	       sbx[0] / b);
+	printf("translated uname / bare round trip: %.2fx\n", sbx[3] / b);
 	printf("untrapped stat / native: %.2fx\n", sbx[2] / nat[2]);
 	printf("startup of micronos-run /bin/true (throwaway instance): "
 	       "%.1f ms median, %.1f ms min\n", t, tmin);

@@ -5,7 +5,9 @@
  *
  *   syscalls [-t SECONDS] [-f FILE] [CASE...]
  *
- * Cases: getpid, open_close, stat, read4k (pread of 4 KiB at offset 0).
+ * Cases: getpid, uname, open_close, stat, read4k (pread of 4 KiB at offset
+ * 0).  Under micronos-run uname is trapped and translated (its record is
+ * written into the caller); getpid is native there.
  * FILE (default /usr/bin/true) is what open, stat and read use; it must be
  * at least 4 KiB and visible inside every sandbox, which is why it lives
  * in /usr.  Each case warms up, then runs in growing batches until about
@@ -28,6 +30,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,6 +50,13 @@ static uint64_t now_ns(void)
 static int op_getpid(void)
 {
 	return syscall(SYS_getpid) > 0 ? 0 : -1;
+}
+
+static int op_uname(void)
+{
+	struct utsname u;
+
+	return (int)syscall(SYS_uname, &u);
 }
 
 static int op_open_close(void)
@@ -75,6 +85,7 @@ static const struct bench_case {
 	int (*op)(void);
 } cases[] = {
 	{"getpid", op_getpid},
+	{"uname", op_uname},
 	{"open_close", op_open_close},
 	{"stat", op_stat},
 	{"read4k", op_read4k},
@@ -124,7 +135,7 @@ static const struct bench_case *find_case(const char *name)
 static int usage(void)
 {
 	fprintf(stderr, "usage: syscalls [-t SECONDS] [-f FILE] "
-			"[getpid|open_close|stat|read4k]...\n");
+			"[getpid|uname|open_close|stat|read4k]...\n");
 	return 2;
 }
 

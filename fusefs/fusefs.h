@@ -104,8 +104,8 @@ struct mn_fusefs_stats {
  * the request's arrival in its handler to the reply, or to the request
  * being parked), with a histogram of those times: bucket i counts the
  * requests below the i-th bound of 4 us, 16 us, 64 us, 256 us, 1 ms, the
- * last the rest.  With a kernel the same figures are in its statistics,
- * as fuse.req.OP, fuse.req.OP.ns and fuse.req.OP.lat.BUCKET.  A request
+ * last the rest.  With a kernel the same figures are in its statistics:
+ * fuse.req.OP (a counter) and fuse.req.OP.ns (a histogram).  A request
  * is counted when its handler starts (so a system call that returned has
  * all of its requests counted), its time when the handler ends.
  */
@@ -121,7 +121,7 @@ struct mn_fusefs_opstat {
  * returns how many there are. */
 unsigned mn_fusefs_op_stats(struct mn_fusefs *fs, struct mn_fusefs_opstat *out,
 			    unsigned max);
-/* "lt4us" ... "ge1ms": the stats name of bucket i, NULL past the last. */
+/* "lt4us" ... "ge1ms": the name of bucket i, NULL past the last. */
 const char *mn_fusefs_lat_bucket_name(unsigned i);
 
 /*

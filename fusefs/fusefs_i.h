@@ -27,6 +27,7 @@
 #include <stdatomic.h>
 #include <sys/types.h>
 
+#include <micronos/stats.h>
 #include <micronos/vfs.h>
 
 #include "fusefs.h"
@@ -157,7 +158,8 @@ struct fusefs_opstat {
 	atomic_ullong lat[MN_FUSEFS_LAT_BUCKETS];
 	/* 0 not yet, 1 the kernel's counters below are set, -1 never */
 	atomic_int published;
-	_Atomic uint64_t *k_count, *k_ns, *k_lat[MN_FUSEFS_LAT_BUCKETS];
+	_Atomic uint64_t *k_count;
+	struct mn_stat_hist *k_hist;
 };
 
 struct mn_fusefs {

@@ -13,12 +13,11 @@
  * wrapper still works, uncounted.
  *
  * The figures live in the mount (relaxed atomics; mn_fusefs_op_stats
- * copies them) and, when the mount belongs to a kernel, also in the
- * kernel's statistics, so `stats fuse.req` in the shell shows them:
- *   fuse.req.OP            requests
- *   fuse.req.OP.ns         nanoseconds spent in the daemon, summed
- *   fuse.req.OP.lat.ltN    requests answered in less than N (us, ms)
- *   fuse.req.OP.lat.ge1ms  the rest
+ * copies them, with a coarse six-bucket histogram) and, when the mount
+ * belongs to a kernel, also in the kernel's statistics, so `stats
+ * fuse.req` in the shell shows them:
+ *   fuse.req.OP       counter: requests
+ *   fuse.req.OP.ns    histogram: nanoseconds each spent in the daemon
  * An operation's names are registered on its first request (the stats
  * table is shared and bounded: ops never used take no room).
  */
@@ -87,7 +86,6 @@ static void publish(struct mn_fusefs *fs, struct fusefs_opstat *os,
 {
 	struct mn_stats *st = mn_kernel_stats(fs->kernel);
 	char name[MN_STATS_NAME_MAX + 1];
-	unsigned i;
 	int ok;
 
 	pthread_mutex_lock(&fs->stats_lock);
@@ -98,12 +96,7 @@ static void publish(struct mn_fusefs *fs, struct fusefs_opstat *os,
 	snprintf(name, sizeof(name), "fuse.req.%s", op_names[op]);
 	ok = st && mn_stats_counter(st, name, &os->k_count) == 0;
 	snprintf(name, sizeof(name), "fuse.req.%s.ns", op_names[op]);
-	ok = ok && mn_stats_counter(st, name, &os->k_ns) == 0;
-	for (i = 0; ok && i < MN_FUSEFS_LAT_BUCKETS; i++) {
-		snprintf(name, sizeof(name), "fuse.req.%s.lat.%s",
-			 op_names[op], lat_name[i]);
-		ok = mn_stats_counter(st, name, &os->k_lat[i]) == 0;
-	}
+	ok = ok && mn_stats_histogram(st, name, &os->k_hist) == 0;
 	/* A full table: the mount's own figures still count; -1 = never. */
 	atomic_store_explicit(&os->published, ok ? 1 : -1,
 			      memory_order_release);
@@ -147,10 +140,8 @@ static void op_done(struct mn_fusefs *fs, enum fusefs_op op, uint64_t t0,
 			       &os->ns_max, &max, ns, memory_order_relaxed,
 			       memory_order_relaxed))
 		;
-	if (pub > 0) {
-		mn_stat_add(os->k_ns, ns);
-		mn_stat_inc(os->k_lat[b]);
-	}
+	if (pub > 0)
+		mn_stat_observe(os->k_hist, ns);
 }
 
 unsigned mn_fusefs_op_stats(struct mn_fusefs *fs, struct mn_fusefs_opstat *out,

@@ -57,6 +57,8 @@ static const char *const v1_names[SBX_CG_MAX] = {
 	[SBX_CG_CPU] = "cpu", [SBX_CG_FREEZER] = "freezer",
 };
 
+static void sweep_stale(const char *world);
+
 /* Writes text into dirfd/name.  0 or -errno.  Async-signal-safe. */
 static int put(int dirfd, const char *name, const char *text)
 {
@@ -138,6 +140,7 @@ static int make_world_dir(struct sbx_cgroup_cfg *cg, int slot,
 		     strcmp(own, "/") ? own : "", name) >=
 	    (int)sizeof(cg->path[slot]))
 		return -ENAMETOOLONG;
+	sweep_stale(cg->path[slot]);
 	if (mkdir(cg->path[slot], 0755) < 0 && errno != EEXIST)
 		return -errno;
 	cg->dirfd[slot] = open(cg->path[slot], O_RDONLY | O_DIRECTORY |
@@ -362,6 +365,64 @@ static void remove_dir(const struct sbx_cgroup_cfg *cg, const char *name)
 	}
 }
 
+static void rmdir_children(const char *path)
+{
+	DIR *sub = opendir(path);
+	struct dirent *se;
+	char child[800];
+
+	while (sub && (se = readdir(sub)))
+		if (se->d_type == DT_DIR && se->d_name[0] != '.') {
+			snprintf(child, sizeof(child), "%s/%s", path,
+				 se->d_name);
+			rmdir(child);
+		}
+	if (sub)
+		closedir(sub);
+}
+
+/* rmdir, again while the last tasks finish leaving (EBUSY). */
+static void remove_path(const char *path)
+{
+	int round;
+
+	for (round = 0; path[0] && round < KILL_ROUNDS; round++) {
+		if (rmdir(path) == 0 || errno != EBUSY)
+			break;
+		nap();
+	}
+}
+
+/*
+ * Worlds of daemons that died (kill -9 leaves their directories, empty
+ * once their init died): micronos-PID.N beside ours whose PID is gone.
+ */
+static void sweep_stale(const char *world)
+{
+	char parent[256], path[512], *slash;
+	struct dirent *de;
+	DIR *d;
+	int pid;
+
+	snprintf(parent, sizeof(parent), "%s", world);
+	slash = strrchr(parent, '/');
+	if (!slash)
+		return;
+	*slash = '\0';
+	d = opendir(parent);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (sscanf(de->d_name, "micronos-%d.", &pid) != 1 || pid <= 0 ||
+		    kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", parent, de->d_name);
+		rmdir_children(path);	/* run-N (v2: and init), then it */
+		rmdir(path);
+	}
+	closedir(d);
+}
+
 int sbx_cgroup_run_kill(const struct sbx_cgroup_cfg *cg, int32_t pid)
 {
 	char name[32];
@@ -398,8 +459,7 @@ void sbx_cgroup_world_destroy(struct sbx_cgroup_cfg *cg)
 			close(cg->procs_fd[i]);
 		if (cg->dirfd[i] >= 0)
 			close(cg->dirfd[i]);
-		if (cg->path[i][0])
-			rmdir(cg->path[i]);
+		remove_path(cg->path[i]);
 		cg->dirfd[i] = cg->procs_fd[i] = -1;
 		cg->path[i][0] = '\0';
 	}

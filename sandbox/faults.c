@@ -71,6 +71,25 @@ void sbx_faults_detach(struct mn_sandbox *sb, unsigned *ids, unsigned *n)
 	*n = 0;
 }
 
+int sbx_faults_name_fork(const char *rules)
+{
+	static const char *const words[] = {"fork", "clone", "vfork", "*"};
+	const char *at = rules;
+	size_t i, len;
+
+	while (at && *at) {
+		at += strspn(at, " \t");
+		len = strcspn(at, " \t\n");
+		for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+			if (len == strlen(words[i]) &&
+			    strncmp(at, words[i], len) == 0)
+				return 1;
+		at = strchr(at, '\n');
+		at = at ? at + 1 : NULL;
+	}
+	return 0;
+}
+
 long sbx_fault_call(struct mn_sandbox *sb, const char *call, int32_t pid)
 {
 	struct mn_faults *f = mn_kernel_faults(sb->k);

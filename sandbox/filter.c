@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -162,14 +163,26 @@ static void emit_row(struct bpf_out *o, int nr, uint32_t action)
 	emit(o, STMT(BPF_RET | BPF_K, action));
 }
 
-/* clone: refuse namespace flags (args[0] low word holds them all). */
-static void emit_clone(struct bpf_out *o)
+/*
+ * clone: refuse namespace flags (args[0] low word holds them all).  With
+ * trap_fork (a run whose fault rules name fork), a clone that makes a
+ * process, not a thread, goes to the supervisor, which fails it or lets
+ * it continue (faults.c); threads are never trapped.
+ */
+static void emit_clone(struct bpf_out *o, int trap_fork)
 {
-	emit(o, JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone, 0, 4));
+	emit(o, JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone, 0,
+		     trap_fork ? 6 : 4));
 	emit(o, LD_ARG_LO(0));
 	emit(o, JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_NS_MASK, 0, 1));
 	emit(o, STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM));
-	emit(o, STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+	if (trap_fork) {
+		emit(o, JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_THREAD, 0, 1));
+		emit(o, STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+		emit(o, STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF));
+	} else {
+		emit(o, STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+	}
 }
 
 /* ioctl: the command is an unsigned int, so the low word decides. */
@@ -187,15 +200,64 @@ static void emit_ioctl(struct bpf_out *o)
 	emit(o, STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
 }
 
+/*
+ * sendto: trapped only when it carries an address (args[4], both words)
+ * or asks for TCP Fast Open (args[3], a connect in disguise): send() is
+ * sendto without an address, and the data path must stay native.
+ * sendmsg and sendmmsg: always for a world on the host's network
+ * (SBX_FILTER_SENDS: a datagram's address is in memory, the supervisor
+ * sends it from a copy), else only with MSG_FASTOPEN (args[2], args[3]).
+ */
+static void emit_send(struct bpf_out *o, int nr)
+{
+	int fl = nr == __NR_sendmsg ? 2 : 3;
+
+	if (nr != __NR_sendto) {
+		emit(o, JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 4));
+		emit(o, LD_ARG_LO(fl));
+		emit(o, JUMP(BPF_JMP | BPF_JSET | BPF_K, MSG_FASTOPEN, 1, 0));
+		emit(o, STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+		emit(o, STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF));
+		return;
+	}
+	emit(o, JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_sendto, 0, 8));
+	emit(o, LD_ARG_LO(4));
+	emit(o, JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 5));
+	emit(o, STMT(BPF_LD | BPF_W | BPF_ABS,
+		     offsetof(struct seccomp_data, args[4]) + 4));
+	emit(o, JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 3));
+	emit(o, LD_ARG_LO(3));
+	emit(o, JUMP(BPF_JMP | BPF_JSET | BPF_K, MSG_FASTOPEN, 1, 0));
+	emit(o, STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+	emit(o, STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF));
+}
+
 /* Opens are trapped only for traced programs (see sbx_filter_build). */
 static int is_open_call(int nr)
 {
 	return nr == __NR_open || nr == __NR_openat || nr == __NR_openat2;
 }
 
-/* trap: 0 the fast filter, 1 traced, -1 none (init's own filter) */
+/*
+ * getrandom is trapped only in a deterministic world, whose bytes come from
+ * MicronOS's seeded generator (xlate.c, x_getrandom); elsewhere it stays
+ * native, at no cost.
+ */
+static int is_seeded_call(int nr)
+{
+	return nr == __NR_getrandom;
+}
+
+/* Process creation: trapped only for runs with a fork rule (emit_clone). */
+static int is_fork_call(int nr)
+{
+	return nr == __NR_clone || nr == __NR_fork || nr == __NR_vfork;
+}
+
+/* trap: SBX_FILTER_* bits, or -1: nothing trapped (init's own filter) */
 static int build(struct sock_fprog *out, int trap)
 {
+	int trap_fork = trap > 0 && (trap & SBX_FILTER_FORK);
 	struct bpf_out o = {calloc(MAX_INSNS, sizeof(struct sock_filter)), 0,
 			    0};
 	int trapped[128];
@@ -213,13 +275,24 @@ static int build(struct sock_fprog *out, int trap)
 	for (i = 0; i < sizeof(deny_table) / sizeof(deny_table[0]); i++)
 		emit_row(&o, deny_table[i].nr,
 			 SECCOMP_RET_ERRNO | (uint32_t)deny_table[i].err);
-	emit_clone(&o);
+	emit_clone(&o, trap_fork);
 	emit_ioctl(&o);
 	/* emit_clone/emit_ioctl clobber A only on their own branch */
 	ntrapped = trap < 0 ? 0 : sbx_xlate_trapped(trapped, 128);
-	for (i = 0; i < ntrapped && i < 128; i++)
-		if (trap > 0 || !is_open_call(trapped[i]))
+	for (i = 0; i < ntrapped && i < 128; i++) {
+		if (trapped[i] == __NR_clone ||	/* emit_clone's */
+		    (!trap_fork && is_fork_call(trapped[i])))
+			continue;
+		if (trapped[i] == __NR_sendto || ((trapped[i] ==
+		     __NR_sendmsg || trapped[i] == __NR_sendmmsg) &&
+		    !(trap & SBX_FILTER_SENDS)))
+			emit_send(&o, trapped[i]);
+		else if (((trap & SBX_FILTER_OPENS) ||
+			  !is_open_call(trapped[i])) &&
+			 ((trap & SBX_FILTER_SEEDED) ||
+			  !is_seeded_call(trapped[i])))
 			emit_row(&o, trapped[i], SECCOMP_RET_USER_NOTIF);
+	}
 	emit(&o, STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
 	if (o.overflow || ntrapped > 128) {
 		free(o.insn);
@@ -230,9 +303,10 @@ static int build(struct sock_fprog *out, int trap)
 	return 0;
 }
 
-int sbx_filter_build(struct sock_fprog *out, int trap_opens)
+int sbx_filter_build(struct sock_fprog *out, int flags)
 {
-	return build(out, !!trap_opens);
+	return build(out, flags & (SBX_FILTER_OPENS | SBX_FILTER_SENDS |
+				   SBX_FILTER_SEEDED | SBX_FILTER_FORK));
 }
 
 /*

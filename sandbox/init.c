@@ -160,9 +160,10 @@ static void become_program(int sock, struct sbx_msg *m, int *fds,
 	char path[SBX_MAX_PATH], msg[512];
 	const char *cwd;
 	char **argv, **envp;
+	struct sbx_pty pty;
 	sigset_t all;
 	pid_t me;
-	int i, lfd, e;
+	int i, lfd, e, tty;
 
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
@@ -210,12 +211,15 @@ static void become_program(int sock, struct sbx_msg *m, int *fds,
 	if ((e = sbx_prog_resolve(argv[0], envp, path, sizeof(path), msg,
 				  sizeof(msg))) < 0)
 		child_fail(sock, m->id, e, msg, NULL);
+	/* on a terminal: one of its own, with job control (pty.c) */
+	if ((tty = sbx_pty_open(&pty)) < 0)
+		child_fail(sock, m->id, tty, "pseudo-terminal", NULL);
 	/* from here on trapped calls wait for the supervisor, which has no
 	   listener yet: nothing below may make one (getpid is trapped) */
 	me = getpid();
-	lfd = sbx_filter_install(m->traced || !cfg->filter_fast
-					 ? cfg->filter
-					 : cfg->filter_fast);
+	lfd = sbx_filter_install(m->trap_fork ? cfg->filter_fork :
+				 m->traced || !cfg->filter_fast ?
+				 cfg->filter : cfg->filter_fast);
 	if (lfd < 0)
 		child_fail(sock, m->id, lfd, "seccomp filter", NULL);
 	/* Changing ids cleared "dumpable", and until exec this memory is
@@ -225,14 +229,23 @@ static void become_program(int sock, struct sbx_msg *m, int *fds,
 	   only now, under the filter, so that nothing written into this
 	   process from outside can run unconfined. */
 	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+	/* write(), not sendmsg(): a world on the host's network traps every
+	   sendmsg, and nothing could answer it yet; the supervisor takes
+	   the listener from us by its number (SO_PASSCRED names us) */
 	memset(&reply.m, 0, sizeof(reply.m));
 	reply.m.type = SBX_MSG_LISTENER;
 	reply.m.id = m->id;
 	reply.m.pid = me;
-	if (sbx_msg_send(sock, &reply.m, &lfd, 1) < 0)
+	reply.m.status = lfd;
+	if (write(sock, &reply.m, sizeof(reply.m)) != sizeof(reply.m))
 		_exit(127);
-	close(lfd);
+	/* execve is trapped: the supervisor answers it once it holds the
+	   listener, so lfd (close-on-exec) is still open when it is taken */
 	close(sock);
+	if (tty > 0 && (e = (int)sbx_pty_fork(&pty)) < 0) {
+		dprintf(2, "micronos-run: fork: %s\n", strerror(-e));
+		_exit(126);
+	}
 	execve(path, argv, envp);
 	e = errno;
 	dprintf(2, "micronos-run: cannot execute %s: %s\n", path,

@@ -81,6 +81,9 @@ struct sbx_net {
 	struct mn_net *net;		/* counted reference (mn_net_get) */
 	int nsfd;			/* the world's netns, -1: the host's */
 	int selfns;			/* the daemon's netns, -1 with it */
+	/* unix sockets of a world on the host's network (sbx_net_private_
+	   socket), made at first use; protected by lock */
+	int privns, hostns;
 	int unpriv_port;		/* see sbx_net_unpriv_port */
 	size_t req_size, resp_size;	/* the kernel's notification sizes */
 	int epfd;			/* the waiting jobs' sockets */
@@ -171,6 +174,59 @@ static int factory(void *arg, int32_t pid, int domain, int type, int proto)
 		fd = -1;
 	}
 	return fd < 0 ? e : fd;
+}
+
+/*
+ * The private namespace: made by this thread (unshare is per thread for
+ * networks), which then goes back.  Lock held.  0 or -errno.
+ */
+static int make_private_ns(struct sbx_net *n)
+{
+	int e = 0;
+
+	n->hostns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (n->hostns < 0)
+		return -errno;
+	if (unshare(CLONE_NEWNET) < 0)
+		return -errno;
+	n->privns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (n->privns < 0)
+		e = -errno;
+	if (setns(n->hostns, CLONE_NEWNET) < 0)
+		abort();	/* this thread would serve programs from a
+				   namespace nobody chose: never */
+	return e;
+}
+
+int sbx_net_private_socket(struct sbx_net *n, uint32_t uid, uint32_t gid,
+			   int *sv, int domain, int type, int proto)
+{
+	int e = 0, r;
+
+	pthread_mutex_lock(&n->lock);
+	if (n->privns < 0)
+		e = make_private_ns(n);
+	pthread_mutex_unlock(&n->lock);
+	if (e < 0)
+		return e;
+	if (setns(n->privns, CLONE_NEWNET) < 0)
+		return -errno;
+	r = sv[1] == -2 ? (sv[0] = socket(domain, type, proto)) :
+	    socketpair(domain, type, proto, sv);
+	if (r < 0)
+		e = -errno;
+	if (setns(n->hostns, CLONE_NEWNET) < 0)
+		abort();	/* as above */
+	if (e == 0 && (fchown(sv[0], n->sb->uid_base + uid,
+			      n->sb->uid_base + gid) < 0 ||
+		       (sv[1] >= 0 && fchown(sv[1], n->sb->uid_base + uid,
+					     n->sb->uid_base + gid) < 0))) {
+		e = -errno;
+		close(sv[0]);
+		if (sv[1] >= 0)
+			close(sv[1]);
+	}
+	return e;
 }
 
 /* ------------------------------------------------------------------ */
@@ -677,6 +733,10 @@ static int open_world_ns(struct sbx_net *n)
 
 static void net_free(struct sbx_net *n)
 {
+	if (n->privns >= 0)
+		close(n->privns);
+	if (n->hostns >= 0)
+		close(n->hostns);
 	if (n->nsfd >= 0)
 		close(n->nsfd);
 	if (n->selfns >= 0)
@@ -700,7 +760,7 @@ static struct sbx_net *net_new(struct mn_sandbox *sb,
 	if (!n)
 		return NULL;
 	n->sb = sb;
-	n->nsfd = n->selfns = -1;
+	n->nsfd = n->selfns = n->privns = n->hostns = -1;
 	n->req_size = sz->seccomp_notif > sizeof(struct seccomp_notif) ?
 		      sz->seccomp_notif : sizeof(struct seccomp_notif);
 	n->resp_size = sz->seccomp_notif_resp >

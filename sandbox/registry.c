@@ -75,6 +75,7 @@ struct sbx_proc {
 	pid_t host;
 	int pidfd;
 	int exited;		/* published; waiting for the host reap */
+	uint64_t rand_off;	/* getrandom bytes served (xlate.c) */
 	struct sbx_proc *next;
 };
 
@@ -110,6 +111,22 @@ static struct sbx_proc *proc_find(struct mn_sandbox *sb, int32_t pid)
 	while (p && p->pid != pid)
 		p = p->next;
 	return p;
+}
+
+uint64_t sbx_proc_take_random(struct mn_sandbox *sb, int32_t pid,
+			      uint64_t n)
+{
+	struct sbx_proc *p;
+	uint64_t off = 0;
+
+	pthread_mutex_lock(&sb->lock);
+	p = sb->proc_hash ? proc_find(sb, pid) : NULL;
+	if (p) {
+		off = p->rand_off;
+		p->rand_off += n;
+	}
+	pthread_mutex_unlock(&sb->lock);
+	return off;
 }
 
 static void proc_unlink(struct mn_sandbox *sb, struct sbx_proc *dead)

@@ -263,7 +263,7 @@ int mn_sandbox_create(struct mn_sandbox **out, struct mn_kernel *k,
 	static const struct mn_sandbox_opts defaults;
 	struct mn_strbuf dummy = MN_STRBUF_INIT;
 	struct mn_sandbox *sb;
-	int e;
+	int e, flags;
 
 	if (!err)
 		err = &dummy;
@@ -286,8 +286,17 @@ int mn_sandbox_create(struct mn_sandbox **out, struct mn_kernel *k,
 	pthread_cond_init(&sb->cond, NULL);
 	if ((e = copy_opts(sb, opts ? opts : &defaults, err)) < 0)
 		goto fail;
-	if ((e = sbx_filter_build(&sb->filter, 1)) < 0 ||
-	    (e = sbx_filter_build(&sb->filter_fast, 0)) < 0 ||
+	mn_config_get_bool(mn_kernel_config(k), "kernel.deterministic",
+			   &sb->seeded);
+	sb->seed = (uint64_t)mn_config_int_or(mn_kernel_config(k),
+					      "random.seed", 1);
+	/* a world on the host's network traps every sendmsg (filter.c) */
+	flags = (sb->cfg.net != MN_SANDBOX_NET_NONE ? SBX_FILTER_SENDS : 0) |
+		(sb->seeded ? SBX_FILTER_SEEDED : 0);
+	if ((e = sbx_filter_build(&sb->filter, SBX_FILTER_OPENS | flags)) <
+	    0 || (e = sbx_filter_build(&sb->filter_fast, flags)) < 0 ||
+	    (e = sbx_filter_build(&sb->filter_fork, SBX_FILTER_OPENS |
+				  SBX_FILTER_FORK | flags)) < 0 ||
 	    (e = sbx_filter_build_init(&sb->filter_init)) < 0) {
 		mn_strbuf_printf(err, "seccomp filter: %s", strerror(-e));
 		goto fail;
@@ -299,6 +308,7 @@ int mn_sandbox_create(struct mn_sandbox **out, struct mn_kernel *k,
 	}
 	sb->cfg.filter = &sb->filter;
 	sb->cfg.filter_fast = &sb->filter_fast;
+	sb->cfg.filter_fork = &sb->filter_fork;
 	sb->cfg.filter_init = &sb->filter_init;
 	world_cgroup(sb);
 	reserve_namespace_pids(k);
@@ -361,6 +371,7 @@ void mn_sandbox_destroy(struct mn_sandbox *sb)
 	sbx_cgroup_world_destroy(&sb->cfg.cg);
 	sbx_filter_free(&sb->filter);
 	sbx_filter_free(&sb->filter_fast);
+	sbx_filter_free(&sb->filter_fork);
 	sbx_filter_free(&sb->filter_init);
 	if (sb->stage_made)
 		rmdir(sb->cfg.stage);

@@ -6,7 +6,8 @@
  * wire.c is the message format between supervisor and init; filter.c
  * builds the seccomp program; supervisor.c is the control thread, spawn and
  * process lifecycle; notify.c the notification threads; xlate.c the
- * translation table; progcheck.c finds a program and its interpreter.
+ * translation table; aftercall.c records continued set*id and execve once
+ * they ran; progcheck.c finds a program and its interpreter.
  *
  * Lock order: sb->lock is taken last; nothing that can block, no other
  * module of the core except the event bus, is called while it is held.
@@ -19,6 +20,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <termios.h>
 
 #include <micronos/syscall.h>
 
@@ -45,7 +47,9 @@
 enum sbx_msg_type {
 	SBX_MSG_SPAWN = 1,	/* sup -> init: run a program (+3 fds) */
 	SBX_MSG_SPAWNED,	/* init -> sup: forked it at pid */
-	SBX_MSG_LISTENER,	/* child -> sup: its seccomp listener (+1 fd) */
+	SBX_MSG_LISTENER,	/* child -> sup: its seccomp listener (+1 fd,
+				   or none and its number in status: the
+				   supervisor takes it with pidfd_getfd) */
 	SBX_MSG_FAILED,		/* child -> sup: could not start; text */
 	SBX_MSG_EXITED,		/* init -> sup: reaped pid with status */
 	SBX_MSG_READY,		/* init -> sup: world is set up; text = err */
@@ -63,6 +67,7 @@ struct sbx_msg {
 	uint32_t argc, envc;
 	uint32_t cwd_strict;
 	uint32_t traced;	/* trap (and publish) its opens */
+	uint32_t trap_fork;	/* trap process creation (a fork rule) */
 	char data[];		/* SPAWN: cwd\0 argv\0... envp\0...; else text */
 };
 
@@ -90,7 +95,13 @@ void sbx_msg_fail(struct sbx_msg *m, uint64_t id, int err, const char *a,
  * programs whose opens are traced (each trap costs a round trip, and real
  * work opens thousands of files).
  */
-int sbx_filter_build(struct sock_fprog *out, int trap_opens);
+#define SBX_FILTER_OPENS 0x1	/* trap opens: traced programs */
+#define SBX_FILTER_SENDS 0x2	/* trap every sendmsg: host's network */
+#define SBX_FILTER_SEEDED 0x4	/* trap getrandom: a deterministic world
+				   (kernel.deterministic) */
+#define SBX_FILTER_FORK 0x8	/* trap process creation (not threads):
+				   a run with a fork fault rule */
+int sbx_filter_build(struct sock_fprog *out, int flags);
 /* init's own filter: the refusals only, nothing trapped.  0 or -errno. */
 int sbx_filter_build_init(struct sock_fprog *out);
 void sbx_filter_free(struct sock_fprog *prog);
@@ -147,6 +158,7 @@ struct sbx_world_cfg {
 	uint32_t single_inside;		/* that map's one MicronOS id */
 	const struct sock_fprog *filter;	/* traced programs */
 	const struct sock_fprog *filter_fast;	/* the rest: opens native */
+	const struct sock_fprog *filter_fork;	/* runs with a fork rule */
 	/* MicronOS's own /etc files as fs_etc.c renders them: "name\0text\0"
 	   pairs (rootfs.c writes them; over a tree, binds the tree's) */
 	char etc[8192];
@@ -154,6 +166,19 @@ struct sbx_world_cfg {
 	const struct sock_fprog *filter_init;	/* init's own, once built */
 	struct sbx_cgroup_cfg cg;		/* the world's cgroups */
 };
+
+/* pty.c: a program started on a terminal gets a pty of its own */
+struct sbx_pty {
+	int master, slave;
+	int was_tty[3];			/* stdio that was the user's terminal */
+	struct termios saved;		/* the user's terminal, restored */
+};
+/* 1 if fd 0 is a terminal and the pty is ready, 0 if not a terminal,
+   -errno.  In the spawned process, as the program's user. */
+int sbx_pty_open(struct sbx_pty *p);
+/* Forks the program (returns 0 in it, on its own session and terminal);
+   the caller becomes the relay and never returns.  -errno. */
+pid_t sbx_pty_fork(struct sbx_pty *p);
 
 /* world.c: namespaces + init; fills sb->sock, init_pid, init_pidfd */
 int sbx_world_start(struct mn_sandbox *sb, struct mn_strbuf *err);
@@ -201,8 +226,11 @@ struct mn_sandbox {
 	struct mn_evbus *bus;		/* borrowed from k */
 	struct sock_fprog filter;	/* built once, read-only */
 	struct sock_fprog filter_fast;	/* same without open rows */
+	struct sock_fprog filter_fork;	/* traced, and forks trapped */
 	struct sbx_world_cfg cfg;
 	int trace_files;
+	int seeded;		/* kernel.deterministic: getrandom is MicronOS's */
+	uint64_t seed;		/* random.seed, for getrandom's streams */
 	struct mn_sandbox_ids ids;	/* the world's id map */
 	uint32_t uid_base;		/* host uid of MicronOS uid 0 */
 	uint32_t gid_base;		/* host gid of MicronOS gid 0 */
@@ -249,6 +277,13 @@ int sbx_registry_init(struct mn_sandbox *sb);
  * pid.  > 0, or -errno.
  */
 int32_t sbx_proc_lookup(struct mn_sandbox *sb, pid_t tid, pid_t *host_tgid);
+/*
+ * getrandom's stream of one process in a deterministic world: returns how
+ * many bytes it was served before and counts n more (0 for a process the
+ * registry does not know).
+ */
+uint64_t sbx_proc_take_random(struct mn_sandbox *sb, int32_t pid,
+			      uint64_t n);
 /* mn_proc_set_host_resolver()'s hook; arg is the sandbox */
 int32_t sbx_proc_resolve(void *arg, int32_t host_tid);
 /* Starts watching a registered process's exit.  0 or -errno. */
@@ -361,6 +396,8 @@ int sbx_faults_attach(struct mn_sandbox *sb, const char *rules, int32_t pid,
 		      unsigned *ids, unsigned max, unsigned *n,
 		      struct mn_strbuf *err);
 void sbx_faults_detach(struct mn_sandbox *sb, unsigned *ids, unsigned *n);
+/* Whether a run's rules (one per line) name process creation. */
+int sbx_faults_name_fork(const char *rules);
 /* -errno a rule makes a trapped call fail with (after its delay), or 0. */
 long sbx_fault_call(struct mn_sandbox *sb, const char *call, int32_t pid);
 

@@ -605,7 +605,7 @@ static int svc_start(struct mn_kernel *k, void *arg, struct mn_strbuf *err)
 		.name = "sandbox", .check = health_check,
 		.recover = health_recover, .arg = svc});
 	mn_ctl_set_handler(svc->ctl, MN_RUN_VERB, run_handler, svc);
-	mn_shell_set_hook("spawn", NULL, shell_spawn, svc);
+	mn_shell_set_hook(k, "spawn", NULL, shell_spawn, svc);
 	mn_strbuf_release(&msg);
 	return 0;
 }
@@ -616,7 +616,7 @@ static void svc_stop(struct mn_kernel *k, void *arg)
 	struct mn_sandbox *sb;
 	uint64_t one = 1;
 
-	mn_shell_set_hook("spawn", NULL, NULL, NULL);
+	mn_shell_set_hook(k, "spawn", NULL, NULL, NULL);
 	mn_ctl_set_handler(svc->ctl, MN_RUN_VERB, NULL, NULL);
 	/* waits for a check or a restart in progress */
 	mn_health_unregister(mn_kernel_health(k), "sandbox");

@@ -97,6 +97,18 @@ static void spawn_exited(struct mn_sandbox *sb, struct sbx_spawn *s,
 		spawn_drop(sb, s);
 }
 
+/* A child's listener, by its number there (pidfd_getfd).  fd or -1. */
+static int take_listener(pid_t host_pid, int num)
+{
+	int pfd = (int)syscall(SYS_pidfd_open, host_pid, 0), fd = -1;
+
+	if (pfd >= 0 && num >= 0)
+		fd = (int)syscall(SYS_pidfd_getfd, pfd, num, 0);
+	if (pfd >= 0)
+		close(pfd);
+	return fd;
+}
+
 static void on_message(struct mn_sandbox *sb, struct sbx_msg *m, int *fds,
 		       int nfds, pid_t sender)
 {
@@ -118,6 +130,11 @@ static void on_message(struct mn_sandbox *sb, struct sbx_msg *m, int *fds,
 			s->host_pid = sender;
 			s->state = 1;
 			used = 1;
+		} else if (nfds == 0 && s->state == 0 && sender > 0 &&
+			   (s->lfd = take_listener(sender, m->status)) >= 0) {
+			s->pid = m->pid;	/* init.c: sent by number */
+			s->host_pid = sender;
+			s->state = 1;
 		}
 		break;
 	case SBX_MSG_FAILED:
@@ -385,6 +402,7 @@ int32_t mn_sandbox_spawn(struct mn_sandbox *sb,
 	m->mem_limit = sp->mem_limit;
 	m->cwd_strict = !!sp->cwd_strict;
 	m->traced = sb->trace_files || sp->trace_files;
+	m->trap_fork = sp->faults && sbx_faults_name_fork(sp->faults);
 	s->lfd = s->efd = -1;
 	pthread_mutex_lock(&sb->lock);
 	if (sb->down) {

@@ -41,11 +41,14 @@
  * interruption, netwait.c's workers wait for them.
  */
 #include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -61,6 +64,12 @@
 #define CAP_NET_BIND_SERVICE_BIT 10
 
 #define ARG(c, i) ((c)->req->data.args[i])
+
+/* the host's network shared (at the end of this file) */
+static int restricted(struct sbx_call *c);
+static void narrow_wildcard(struct sockaddr_storage *ss, socklen_t len);
+static long bind_unbound(struct sbx_call *c, int sd, int sock);
+static enum sbx_verdict unix_socket(struct sbx_call *c, int type);
 
 static enum sbx_verdict answer(struct sbx_call *c, long v)
 {
@@ -217,6 +226,8 @@ enum sbx_verdict sbx_x_socket(struct sbx_call *c)
 	long sd;
 	int fd, e;
 
+	if (domain == AF_UNIX && restricted(c))
+		return unix_socket(c, type);
 	if (!c->sb->net || (domain != AF_INET && domain != AF_INET6) ||
 	    (base != SOCK_STREAM && base != SOCK_DGRAM))
 		return SBX_CONTINUE;
@@ -298,6 +309,8 @@ enum sbx_verdict sbx_x_bind(struct sbx_call *c)
 		close(sock);
 		return answer(c, e);
 	}
+	if (restricted(c))
+		narrow_wildcard(&ss, len);
 	port = addr_port(&ss, len);
 	if (port && port < sbx_net_unpriv_port(c->sb->net) &&
 	    (!sbx_net_own_ns(c->sb->net) || !may_bind_low(c))) {
@@ -445,7 +458,11 @@ static enum sbx_verdict on_socket(struct sbx_call *c, uint32_t nr,
 		close(sock);
 		return SBX_CONTINUE;
 	}
-	if (sd > 0)
+	r = nr == MN_SYS_LISTEN && restricted(c) ? bind_unbound(c, sd, sock) :
+	    0;
+	if (r < 0)
+		;	/* the implicit bind failed: so does listen */
+	else if (sd > 0)
 		r = call6(c, nr, (uint64_t)sd, arg, 0, 0, sock);
 	else if (nr == MN_SYS_LISTEN)
 		r = listen(sock, (int)arg) < 0 ? -errno : 0;
@@ -600,4 +617,338 @@ enum sbx_verdict sbx_x_accept(struct sbx_call *c)
 		}
 	}
 	return defer(c, &t, sock);
+}
+
+/* ---- the host's network shared: unix names, wildcards, addresses ---- */
+
+/*
+ * 1 when the world shares the host's network namespace and the policy
+ * does not admit everything (loopback): the namespace then enforces
+ * nothing, every address must be checked here.  A world with a network
+ * of its own has nothing but its loopback: the kernel is the policy.
+ */
+static int restricted(struct sbx_call *c)
+{
+	return c->sb->net && !sbx_net_own_ns(c->sb->net) &&
+	       mn_net_policy(sbx_net_net(c->sb->net)) != MN_NET_POLICY_HOST;
+}
+
+/* 1 when the world shares the host's network namespace. */
+static int shared_ns(struct sbx_call *c)
+{
+	return c->sb->net && !sbx_net_own_ns(c->sb->net);
+}
+
+/*
+ * Under loopback the wildcard address means "every address of this
+ * host" - reachable from the host's network.  It is narrowed to the
+ * loopback address of its family, as if loopback were the only
+ * interface (a v6 wildcard then takes no v4 connections).
+ */
+static void narrow_wildcard(struct sockaddr_storage *ss, socklen_t len)
+{
+	struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+
+	if (ss->ss_family == AF_INET && len >= sizeof(*v4) &&
+	    v4->sin_addr.s_addr == htonl(INADDR_ANY))
+		v4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	else if (ss->ss_family == AF_INET6 && len >= sizeof(*v6) &&
+		 IN6_IS_ADDR_UNSPECIFIED(&v6->sin6_addr))
+		v6->sin6_addr = in6addr_loopback;
+}
+
+/*
+ * listen() and a first send bind an unbound socket to the wildcard
+ * address: under loopback it is bound to loopback first, recorded as
+ * MicronOS's bind.  0 or -errno.
+ */
+static long bind_unbound(struct sbx_call *c, int sd, int sock)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	long r;
+
+	memset(&ss, 0, sizeof(ss));
+	if (getsockname(sock, (void *)&ss, &len) < 0)
+		return -errno;
+	if (addr_port(&ss, len) != 0)
+		return 0;	/* bound already */
+	narrow_wildcard(&ss, len);
+	if (sd > 0)
+		r = call6(c, MN_SYS_BIND, (uint64_t)sd, (uint64_t)(uintptr_t)&ss,
+			  len, 0, sock);
+	else
+		r = bind(sock, (void *)&ss, len) < 0 ? -errno : 0;
+	return r;
+}
+
+/* ---- unix sockets of a world on the host's network ---- */
+
+/* Adds fd to the caller without answering: its number there. */
+static int addfd(struct sbx_call *c, int fd, unsigned int flags)
+{
+	struct seccomp_notif_addfd a = {.id = c->req->id, .srcfd = fd,
+					.newfd_flags = flags};
+	int r = ioctl(c->fd, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
+
+	return r < 0 ? (errno == ENOENT ? -ESRCH : -errno) : r;
+}
+
+static void close_unless(int keep, int fd)
+{
+	if (!keep)
+		close(fd);
+}
+
+static enum sbx_verdict unix_socket(struct sbx_call *c, int type)
+{
+	int sv[2] = {-1, -2}, e;
+
+	if (load_cred(c) < 0)
+		return answer(c, -ESRCH);
+	e = sbx_net_private_socket(c->sb->net, c->ctx->uid, c->ctx->gid, sv,
+				   AF_UNIX, type, (int)ARG(c, 2));
+	if (e < 0)
+		return answer(c, e);
+	e = sbx_call_inject(c, sv[0], type & SOCK_CLOEXEC ? O_CLOEXEC : 0);
+	close(sv[0]);
+	return e < 0 ? answer(c, e == -ENOENT ? -ESRCH : e) : SBX_SENT;
+}
+
+enum sbx_verdict sbx_x_socketpair(struct sbx_call *c)
+{
+	int type = (int)ARG(c, 1), sv[2] = {-1, -1}, in[2], e, i;
+	unsigned int fl = type & SOCK_CLOEXEC ? O_CLOEXEC : 0;
+
+	if ((int)ARG(c, 0) != AF_UNIX || !shared_ns(c) ||
+	    mn_net_policy(sbx_net_net(c->sb->net)) == MN_NET_POLICY_HOST)
+		return SBX_CONTINUE;
+	if (load_cred(c) < 0)
+		return answer(c, -ESRCH);
+	e = sbx_net_private_socket(c->sb->net, c->ctx->uid, c->ctx->gid, sv,
+				   AF_UNIX, type, (int)ARG(c, 2));
+	if (e < 0)
+		return answer(c, e);
+	for (i = 0; i < 2 && e >= 0; i++)
+		e = in[i] = addfd(c, sv[i], fl);
+	close(sv[0]);
+	close(sv[1]);
+	/* a failure after the first leaves it in the program (EMFILE):
+	   it cannot be taken back, only reported */
+	if (e >= 0)
+		e = sbx_mem_write(c, ARG(c, 3), in, sizeof(in)) < 0 ? -EFAULT :
+		    0;
+	return answer(c, e < 0 ? e : 0);
+}
+
+/* ---- sends that carry an address ---- */
+
+/*
+ * TCP Fast Open is a connect that carries data; the address is checked
+ * as connect's, and an admitted one fails with EOPNOTSUPP - what Linux
+ * says with net.ipv4.tcp_fastopen off, so the program connects instead
+ * (through the translated, checked connect).
+ */
+static long fastopen(struct sbx_call *c, uint64_t addr, uint64_t alen)
+{
+	struct sockaddr_storage ss;
+	long r;
+
+	if (!addr)
+		return -EOPNOTSUPP;
+	if ((r = read_addr(c, addr, alen, &ss)) < 0)
+		return r;
+	r = mn_net_check_connect(sbx_net_net(c->sb->net), c->pid,
+				 (void *)&ss, (socklen_t)alen);
+	return r < 0 ? r : -EOPNOTSUPP;
+}
+
+#define SEND_MAX 65536		/* a datagram is at most 65535 bytes */
+#define CTL_MAX 4096
+#define MMSG_MAX 1024		/* UIO_MAXIOV, sendmmsg's own cap */
+
+/*
+ * One datagram, checked and sent on sock from copies: m is ours, its
+ * iovec array too, but every pointer in them is the program's, read once
+ * here.  Its byte count or -errno.
+ */
+static long send_parts(struct sbx_call *c, int sd, int sock,
+		       struct msghdr *m, int flags)
+{
+	struct sockaddr_storage ss;
+	struct iovec io;
+	char *data = malloc(SEND_MAX), *ctl = malloc(CTL_MAX);
+	size_t i, total = 0;
+	long r = !data || !ctl ? -ENOMEM : 0;
+
+	if (m->msg_controllen > CTL_MAX)
+		r = -ENOBUFS;
+	for (i = 0; r == 0 && i < m->msg_iovlen; i++) {
+		if (m->msg_iov[i].iov_len > SEND_MAX - total)
+			r = -EMSGSIZE;
+		else if (m->msg_iov[i].iov_len &&
+			 sbx_mem_read(c, (uint64_t)(uintptr_t)
+				      m->msg_iov[i].iov_base, data + total,
+				      m->msg_iov[i].iov_len) < 0)
+			r = -EFAULT;
+		else
+			total += m->msg_iov[i].iov_len;
+	}
+	if (r == 0 && m->msg_controllen &&
+	    sbx_mem_read(c, (uint64_t)(uintptr_t)m->msg_control, ctl,
+			 m->msg_controllen) < 0)
+		r = -EFAULT;
+	/* no name: the connected peer, checked at connect */
+	if (r == 0 && m->msg_name && m->msg_namelen) {
+		r = read_addr(c, (uint64_t)(uintptr_t)m->msg_name,
+			      m->msg_namelen, &ss);
+		if (r == 0)
+			r = mn_net_check_connect(sbx_net_net(c->sb->net),
+						 c->pid, (void *)&ss,
+						 m->msg_namelen);
+	}
+	if (r == 0 && restricted(c))
+		r = bind_unbound(c, sd, sock);
+	if (r == 0) {
+		io.iov_base = data;
+		io.iov_len = total;
+		m->msg_iov = &io;
+		m->msg_iovlen = 1;
+		m->msg_name = m->msg_name && m->msg_namelen ? &ss : NULL;
+		m->msg_control = m->msg_controllen ? ctl : NULL;
+		r = sendmsg(sock, m, flags | MSG_NOSIGNAL);
+		r = r < 0 ? -errno : r;
+	}
+	free(data);
+	free(ctl);
+	return r;
+}
+
+/* A struct msghdr of the program at umsg, sent.  Count or -errno. */
+static long sendmsg_copy(struct sbx_call *c, int sd, int sock, uint64_t umsg,
+			 int flags)
+{
+	struct iovec *uio;
+	struct msghdr m;
+	long r;
+
+	if (sbx_mem_read(c, umsg, &m, sizeof(m)) < 0)
+		return -EFAULT;
+	if (m.msg_iovlen > MMSG_MAX)
+		return -EMSGSIZE;
+	uio = calloc(m.msg_iovlen + 1, sizeof(*uio));
+	if (!uio)
+		return -ENOMEM;
+	if (m.msg_iovlen && sbx_mem_read(c, (uint64_t)(uintptr_t)m.msg_iov,
+					 uio, m.msg_iovlen * sizeof(*uio)) < 0)
+		r = -EFAULT;
+	else {
+		m.msg_iov = uio;
+		r = send_parts(c, sd, sock, &m, flags);
+	}
+	free(uio);
+	return r;
+}
+
+/*
+ * The datagram socket behind ARG(0) when its sends must be made here: on
+ * the host's network, where the kernel would take any address.  0: made
+ * here; 1: a stream socket asking for Fast Open; -1: *v is the verdict.
+ */
+static int datagram_here(struct sbx_call *c, int *sd, int *sock,
+			 enum sbx_verdict *v, int fastopen_flag)
+{
+	enum kind k;
+	int type;
+
+	*v = SBX_CONTINUE;
+	if (!shared_ns(c))
+		return -1;	/* the world's own loopback is all it has */
+	*sd = program_socket(c, ARG(c, 0), sock, &k, &type);
+	if (*sd < 0) {
+		*v = answer(c, *sd);
+		return -1;
+	}
+	if (k == K_INET && type == SOCK_STREAM && fastopen_flag)
+		return 1;
+	close_unless(k == K_INET && type == SOCK_DGRAM, *sock);
+	return k == K_INET && type == SOCK_DGRAM ? 0 : -1;
+}
+
+enum sbx_verdict sbx_x_sendto(struct sbx_call *c)
+{
+	int flags = (int)ARG(c, 3), sd = 0, sock = -1, how;
+	struct iovec io = {(void *)(uintptr_t)ARG(c, 1), (size_t)ARG(c, 2)};
+	struct msghdr m = {.msg_name = (void *)(uintptr_t)ARG(c, 4),
+			   .msg_namelen = (socklen_t)ARG(c, 5),
+			   .msg_iov = &io, .msg_iovlen = 1};
+	enum sbx_verdict v;
+	long r;
+
+	how = datagram_here(c, &sd, &sock, &v, flags & MSG_FASTOPEN);
+	if (how < 0)
+		return v;
+	if (how == 1)
+		r = fastopen(c, ARG(c, 4), ARG(c, 5));
+	else if (ARG(c, 5) > sizeof(struct sockaddr_storage))
+		r = -EINVAL;
+	else
+		r = send_parts(c, sd, sock, &m, flags);
+	close(sock);
+	return answer(c, r);
+}
+
+/* One message of sendmmsg: struct mmsghdr is a msghdr and its count. */
+static long mmsg_one(struct sbx_call *c, int sd, int sock, uint64_t at,
+		     int flags)
+{
+	unsigned int n;
+	long r = sendmsg_copy(c, sd, sock, at, flags);
+
+	if (r < 0)
+		return r;
+	n = (unsigned int)r;
+	if (sbx_mem_write(c, at + offsetof(struct mmsghdr, msg_len), &n,
+			  sizeof(n)) < 0)
+		return -EFAULT;
+	return r;
+}
+
+enum sbx_verdict sbx_x_sendmsg(struct sbx_call *c)
+{
+	int mm = c->req->data.nr == __NR_sendmmsg;
+	int flags = (int)ARG(c, mm ? 3 : 2), sd = 0, sock = -1, how;
+	uint64_t i, vlen = mm ? ARG(c, 2) : 1;
+	struct msghdr m;
+	enum sbx_verdict v;
+	long r = 0;
+
+	how = datagram_here(c, &sd, &sock, &v, flags & MSG_FASTOPEN);
+	if (how < 0)
+		return v;
+	if (how == 1) {
+		/* the name is in the program's msghdr: read once */
+		r = mm ? -EOPNOTSUPP :
+		    sbx_mem_read(c, ARG(c, 1), &m, sizeof(m)) < 0 ? -EFAULT :
+		    fastopen(c, (uint64_t)(uintptr_t)m.msg_name,
+			     m.msg_namelen);
+	} else if (!mm) {
+		r = sendmsg_copy(c, sd, sock, ARG(c, 1), flags);
+	} else {
+		if (vlen > MMSG_MAX)
+			vlen = MMSG_MAX;
+		for (i = 0; i < vlen; i++) {
+			long e = mmsg_one(c, sd, sock, ARG(c, 1) + i *
+					  sizeof(struct mmsghdr), flags);
+
+			if (e < 0) {
+				r = i ? (long)i : e;
+				break;
+			}
+			r = (long)i + 1;
+		}
+	}
+	close(sock);
+	return answer(c, r);
 }

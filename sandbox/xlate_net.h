@@ -52,6 +52,9 @@ enum sbx_verdict sbx_x_connect(struct sbx_call *c);
 enum sbx_verdict sbx_x_listen(struct sbx_call *c);
 enum sbx_verdict sbx_x_accept(struct sbx_call *c);	/* and accept4 */
 enum sbx_verdict sbx_x_shutdown(struct sbx_call *c);
+enum sbx_verdict sbx_x_socketpair(struct sbx_call *c);
+enum sbx_verdict sbx_x_sendto(struct sbx_call *c);	/* with an address */
+enum sbx_verdict sbx_x_sendmsg(struct sbx_call *c);	/* and sendmmsg */
 
 /* ---- netwait.c, for xlate_net.c ---- */
 
@@ -65,6 +68,17 @@ struct mn_net *sbx_net_net(struct sbx_net *n);
 int sbx_net_unpriv_port(struct sbx_net *n);
 /* 1 when the world has a network namespace of its own. */
 int sbx_net_own_ns(struct sbx_net *n);
+
+/*
+ * A world on the host's network shares its abstract unix names (and a
+ * datagram socketpair may send to them): its unix sockets are made in a
+ * network namespace of their own, where abstract names are the world's
+ * (pathname sockets work across namespaces).  sv[1] == -2: one socket
+ * into sv[0]; else a socketpair into sv.  Owned by the mapped uid/gid.
+ * 0 or -errno.
+ */
+int sbx_net_private_socket(struct sbx_net *n, uint32_t uid, uint32_t gid,
+			   int *sv, int domain, int type, int proto);
 
 /*
  * Marks the calling thread as creating sockets for MicronOS uid/gid: the

@@ -137,13 +137,16 @@ enum sbx_verdict sbx_x_pidfd_send_signal(struct sbx_call *c)
 		return reply(c, -ESRCH);
 	if (target.host_pid <= 0 || target.kind != MN_PROC_USER)
 		return reply(c, -EPERM);	/* a kernel task: no pidfd */
-	r = sbx_signal_via_service(c->sb, &(struct mn_cred){c->pid, me.uid,
-				   me.gid}, pid, sig, SBX_HOOK_SKIP);
-	if (r < 0 || sig == 0)
-		return reply(c, r);
+	/* reaped already, though its exit may not be in the table yet */
 	pfd = (int)syscall(SYS_pidfd_open, target.host_pid, 0);
 	if (pfd < 0)
 		return reply(c, -ESRCH);
+	r = sbx_signal_via_service(c->sb, &(struct mn_cred){c->pid, me.uid,
+				   me.gid}, pid, sig, SBX_HOOK_SKIP);
+	if (r < 0) {
+		close(pfd);
+		return reply(c, r);
+	}
 	/* flags (PIDFD_SIGNAL_*) mean the same on the real pidfd; the
 	   kernel checks them */
 	r = syscall(SYS_pidfd_send_signal, pfd, sig, ip,

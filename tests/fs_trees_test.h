@@ -115,6 +115,17 @@ static inline ssize_t tt_write(struct mn_kernel *k,
 	return rc;
 }
 
+/* A word that is a figure (digits, a point): it may move between renders. */
+static inline int tt_numeric(const char *w, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((w[i] < '0' || w[i] > '9') && w[i] != '.')
+			return 0;
+	return n > 0;
+}
+
 /*
  * Same lines with the same first word (key) in each: what a render again
  * from offset 0 keeps while figures move.
@@ -129,7 +140,9 @@ static inline int tt_same_keys(const char *a, size_t alen, const char *b,
 		const char *na = memchr(a, '\n', (size_t)(ae - a));
 		const char *nb = memchr(b, '\n', (size_t)(be - b));
 
-		if (ka != kb || memcmp(a, b, ka) || !na != !nb)
+		if (!na != !nb ||
+		    (!(tt_numeric(a, ka) && tt_numeric(b, kb)) &&
+		     (ka != kb || memcmp(a, b, ka))))
 			return 0;
 		a = na ? na + 1 : ae;
 		b = nb ? nb + 1 : be;
@@ -155,8 +168,11 @@ static inline void tt_check_offsets(struct mn_kernel *k, const char *path)
 		struct mn_strbuf again = MN_STRBUF_INIT;
 
 		assert_int_equal(tt_read_chunks(f, sizes[i], &again), 0);
+		/* a log (events/log) may grow meanwhile: same start is fine */
 		if ((again.len != first.len ||
 		     (first.len && memcmp(again.buf, first.buf, first.len))) &&
+		    !(again.len > first.len &&
+		      memcmp(again.buf, first.buf, first.len) == 0) &&
 		    !tt_same_keys(first.buf, first.len, again.buf, again.len))
 			fail_msg("%s: reads of %zu bytes gave %zu bytes, one "
 				 "read gave %zu (or different bytes)", path,

@@ -6,6 +6,7 @@
  * writable sys/kernel files.
  */
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -510,6 +511,63 @@ static void t_sys_kernel(void **state)
 			 -EACCES);
 }
 
+static int count_lines(const char *text, const char *prefix)
+{
+	int n = 0;
+	const char *p = text;
+	size_t l = strlen(prefix);
+
+	while (p && *p) {
+		n += strncmp(p, prefix, l) == 0;
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return n;
+}
+
+/*
+ * MicronOS's CPUs are the host CPUs it may use: with the affinity cut to
+ * one CPU (the highest the host has), /proc/stat, /proc/cpuinfo, status
+ * and /sys/devices/system/cpu all show one CPU, numbered 0.
+ */
+static void t_cpus_are_the_allowed_ones(void **state)
+{
+	struct mn_kernel *k = *state;
+	cpu_set_t all, one;
+	char *text;
+	int last = -1, c;
+
+	assert_int_equal(sched_getaffinity(0, sizeof(all), &all), 0);
+	for (c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &all))
+			last = c;
+	text = tt_cat(k, "/proc/stat");
+	assert_int_equal(count_lines(text, "cpu"), CPU_COUNT(&all) + 1);
+	free(text);
+	text = tt_cat(k, "/proc/cpuinfo");
+	assert_int_equal(count_lines(text, "processor"), CPU_COUNT(&all));
+	free(text);
+	CPU_ZERO(&one);
+	CPU_SET(last, &one);
+	assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
+	text = tt_cat(k, "/proc/stat");
+	assert_int_equal(count_lines(text, "cpu"), 2);	/* cpu and cpu0 */
+	assert_non_null(strstr(text, "\ncpu0 "));
+	free(text);
+	text = tt_cat(k, "/proc/cpuinfo");
+	assert_int_equal(count_lines(text, "processor"), 1);
+	assert_non_null(strstr(text, "processor\t: 0\n"));
+	free(text);
+	text = tt_cat(k, "/sys/devices/system/cpu/online");
+	assert_string_equal(text, "0\n");
+	free(text);
+	text = tt_cat(k, "/proc/1/status");
+	assert_non_null(strstr(text, "Cpus_allowed_list:\t0\n"));
+	free(text);
+	assert_int_equal(sched_setaffinity(0, sizeof(all), &all), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -534,6 +592,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(t_version_mounts_cpuinfo,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(t_sys_kernel, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_cpus_are_the_allowed_ones,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

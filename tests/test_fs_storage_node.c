@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -257,6 +258,46 @@ static void replaced_behind(struct fx *fx)
 	forget_all(fx);
 }
 
+/*
+ * The daemon runs out of descriptors (something else took them): storage's
+ * cache gives its own back and the lookup still succeeds - a failed lookup
+ * would make the FUSE kernel drop the world's mounts on that dentry - and
+ * health says what happened.
+ */
+static void t_emfile(void **state)
+{
+	struct fx *fx = *state;
+	struct rlimit saved, rl;
+	struct mn_vfs_entry e;
+	struct stat st;
+	char msg[256];
+	int i;
+
+	make_many(fx);
+	getrlimit(RLIMIT_NOFILE, &saved);
+	rl = saved;
+	/* a new descriptor takes the lowest free number: none below it */
+	i = dup(0);
+	assert_true(i >= 0);
+	close(i);
+	rl.rlim_cur = (rlim_t)i;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	for (i = 0; i < NFILES; i += 7)
+		assert_int_equal(mn_vfs_getattr(fx->vfs, &pc_root, fx->ino[i],
+						&st, NULL), 0);
+	assert_int_equal(mn_vfs_resolve(fx->vfs, &pc_root, "/",
+					"/t/d/f0123", 0, &e), 0);
+	mn_vfs_forget(fx->vfs, e.ino, 1);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
+	assert_int_equal(mn_fs_storage_health(fx->vfs, msg, sizeof(msg)),
+			 MN_HEALTH_FAILED);
+	assert_null(strstr(msg, " 0 opens refused"));
+	/* seen once: the next check is ok again */
+	assert_int_equal(mn_fs_storage_health(fx->vfs, msg, sizeof(msg)),
+			 MN_HEALTH_OK);
+	forget_all(fx);
+}
+
 static void t_replaced(void **state)
 {
 	replaced_behind(*state);
@@ -274,6 +315,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(t_open_unlinked, setup_names,
 						teardown),
 		cmocka_unit_test_setup_teardown(t_replaced, setup_names,
+						teardown),
+		cmocka_unit_test_setup_teardown(t_emfile, setup_names,
+						teardown),
+		cmocka_unit_test_setup_teardown(t_emfile, setup_handles,
 						teardown),
 		cmocka_unit_test_setup_teardown(t_replaced, setup_handles,
 						teardown),

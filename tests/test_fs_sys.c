@@ -6,6 +6,8 @@
  * cpu files against the modules.
  */
 #include <errno.h>
+#include <sched.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,7 +24,12 @@
 #include <micronos/config.h>
 #include <micronos/driver.h>
 #include <micronos/mem.h>
+#include <micronos/log.h>
 #include <micronos/sched.h>
+#include <micronos/signal.h>
+#include <micronos/stats.h>
+#include <micronos/sys_ident.h>
+#include <micronos/syscall.h>
 
 #include "fs_trees_test.h"
 
@@ -146,6 +153,51 @@ static void t_kernel_files(void **state)
 			 -EACCES);
 }
 
+/*
+ * One setter behind every hostname writer: the files of /sys and /proc
+ * and a direct call agree on trimming, limits and the logged reason.
+ */
+static void t_hostname_one_setter(void **state)
+{
+	struct mn_kernel *k = *state;
+	struct mn_strbuf why = MN_STRBUF_INIT, log = MN_STRBUF_INIT;
+	char long_name[MN_UTS_LEN + 1], buf[80];
+
+	assert_int_equal(tt_write(k, &tt_root, "/proc/sys/kernel/hostname",
+				  "beta \n"), 6);
+	assert_true(mn_config_get(mn_kernel_config(k), "kernel.hostname", buf,
+				  sizeof(buf)) > 0);
+	assert_string_equal(buf, "beta");
+	/* not NUL-terminated: len bytes count, the rest is not read */
+	assert_int_equal(mn_sys_ident_set_hostname(k, "gammaXYZ", 5, 0, &why),
+			 0);
+	assert_true(mn_config_get(mn_kernel_config(k), "kernel.hostname", buf,
+				  sizeof(buf)) > 0);
+	assert_string_equal(buf, "gamma");
+
+	memset(long_name, 'a', MN_UTS_LEN);
+	long_name[MN_UTS_LEN] = '\0';
+	assert_int_equal(mn_sys_ident_set_hostname(k, long_name, MN_UTS_LEN,
+						   0, &why), -EINVAL);
+	assert_non_null(strstr(mn_strbuf_str(&why), "longer than 64"));
+	assert_int_equal(mn_sys_ident_set_hostname(k, " \n", 2, 0, NULL),
+			 -EINVAL);
+	assert_int_equal(tt_write(k, &tt_root, "/proc/sys/kernel/hostname",
+				  "no space\n"), -EINVAL);
+	assert_int_equal(tt_write(k, &tt_root, "/sys/kernel/hostname",
+				  "\n"), -EINVAL);
+	assert_true(mn_config_get(mn_kernel_config(k), "kernel.hostname", buf,
+				  sizeof(buf)) > 0);
+	assert_string_equal(buf, "gamma");
+	/* each refusal says why in the kernel log: four so far */
+	mn_log_recent(mn_kernel_log(k), &log, 0, MN_LOG_WARNING);
+	assert_non_null(strstr(mn_strbuf_str(&log),
+			       "host name refused: is empty"));
+	assert_non_null(strstr(mn_strbuf_str(&log), "not a host name"));
+	mn_strbuf_release(&log);
+	mn_strbuf_release(&why);
+}
+
 static enum mn_drv_state drv_state(struct mn_kernel *k, const char *name)
 {
 	return mn_driver_state(mn_drivers_find(mn_kernel_drivers(k), name));
@@ -212,8 +264,12 @@ static void t_memory_scheduler_cpu(void **state)
 	struct mn_sched_stats ss;
 	struct mn_meminfo mi;
 	char *text, want[32];
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t set;
+	long n;
 
+	/* MicronOS's CPUs: those it may use (affinity), numbered from 0 */
+	assert_int_equal(sched_getaffinity(0, sizeof(set), &set), 0);
+	n = CPU_COUNT(&set);
 	mn_mem_info(mn_kernel_mem(k), &mi);
 	text = tt_cat(k, "/sys/memory/total");
 	assert_int_equal(strtoull(text, NULL, 10), mi.total);
@@ -240,6 +296,86 @@ static void t_memory_scheduler_cpu(void **state)
 	free(text);
 }
 
+/* /sys/stats/NAME as a number, or -1 when there is no such file. */
+static long long stat_file(struct mn_kernel *k, const char *name)
+{
+	char path[128];
+	struct stat st;
+	char *text;
+	long long v;
+
+	snprintf(path, sizeof(path), "/sys/stats/%s", name);
+	if (mn_vfs_stat_path(mn_vfs_of(k), &tt_root, "/", path, 0, &st) < 0)
+		return -1;
+	text = tt_cat(k, path);
+	v = strtoll(text, NULL, 10);
+	free(text);
+	return v;
+}
+
+/* Each subsystem's counters move when it works, in the shell's table and
+ * in /sys/stats alike. */
+static void t_stats_move(void **state)
+{
+	static const char *const names[] = {
+		"syscalls.calls", "syscalls.nr.getpid.calls", "proc.created",
+		"sched.completed", "signals.sent", "events.published",
+		"events.type.ProcessCreated", "mem.allocs",
+		"drivers.zero.bytes_read",
+	};
+	struct mn_kernel *k = *state;
+	long long before[sizeof(names) / sizeof(names[0])];
+	struct mn_strbuf sb = MN_STRBUF_INIT;
+	struct mn_vfs_file *f;
+	struct mn_sysctx ctx;
+	char buf[4096];
+	uint64_t addr;
+	int32_t pid;
+	size_t i;
+	char *text;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		before[i] = stat_file(k, names[i]);
+	/* a syscall, a process, kernel jobs, signals, memory, a driver */
+	mn_sysctx_init(&ctx, k, 1, 0, 0);
+	assert_true(mn_syscall_dispatch(mn_kernel_syscalls(k), &ctx,
+					MN_SYS_GETPID, NULL) >= 0);
+	pid = mn_kernel_ktask(k, "statsd", MN_PRIO_NORMAL);
+	assert_true(pid > 0);
+	assert_int_equal(mn_signals_kill(mn_kernel_signals(k), NULL, pid,
+					 SIGSTOP), 0);
+	assert_int_equal(mn_signals_kill(mn_kernel_signals(k), NULL, pid,
+					 SIGCONT), 0);
+	assert_int_equal(mn_mem_alloc(mn_kernel_mem(k), 4096, pid, &addr,
+				      NULL), 0);
+	f = tt_open(k, &tt_root, "/dev/zero", O_RDONLY);
+	assert_int_equal(mn_vfs_read(f, buf, sizeof(buf), 0), sizeof(buf));
+	mn_vfs_release(f);
+	for (i = 0; i < 100 && stat_file(k, "sched.completed") <= before[3];
+	     i++)
+		usleep(10000);	/* a job of a kernel task finishes */
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		long long now = stat_file(k, names[i]);
+
+		if (now <= before[i])
+			fail_msg("%s did not move: %lld -> %lld", names[i],
+				 before[i], now);
+	}
+	assert_true(stat_file(k, "mem.ram.used") > 0);
+	assert_true(stat_file(k, "mem.ram.total") >= stat_file(k,
+							       "mem.ram.used"));
+	assert_int_equal(stat_file(k, "no.such.stat"), -1);
+	/* the same figures in the shell's table and the Prometheus file */
+	assert_true(mn_stats_format(mn_kernel_stats(k), "syscalls.", &sb) > 0);
+	assert_non_null(strstr(mn_strbuf_str(&sb), "syscalls.nr.getpid.calls"));
+	mn_strbuf_release(&sb);
+	text = tt_cat(k, "/sys/stats/metrics");
+	assert_non_null(strstr(text, "# TYPE micronos_syscalls_calls counter\n"
+			       "micronos_syscalls_calls "));
+	assert_non_null(strstr(text, "micronos_mem_ram_used "));
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -251,9 +387,12 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(t_kernel_files, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(t_hostname_one_setter, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(t_drivers, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_memory_scheduler_cpu, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(t_stats_move, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,6 +2,7 @@
  * test_kernel - boot, shutdown and the failure paths of the stage sequence.
  */
 #include <errno.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,10 @@
 #include <micronos/config.h>
 #include <micronos/evbus.h>
 #include <micronos/health.h>
+#include <micronos/log.h>
+#include <micronos/sched.h>
+#include <micronos/signal.h>
+#include <micronos/driver.h>
 #include <micronos/kernel.h>
 #include <micronos/mem.h>
 #include <micronos/proc.h>
@@ -225,6 +230,219 @@ static void health_checks_run_on_their_own(void **state)
 	assert_int_equal(mn_health_overall(mn_kernel_health(k)), MN_HEALTH_OK);
 }
 
+/* Waits up to 10 s for component name to satisfy want(); 1 if it did. */
+static int health_wait(struct mn_kernel *k, const char *name,
+		       int (*want)(const struct mn_health_info *, void *),
+		       void *arg, struct mn_health_info *out)
+{
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		if (mn_health_get(mn_kernel_health(k), name, out) == 0 &&
+		    want(out, arg))
+			return 1;
+		usleep(10000);
+	}
+	return 0;
+}
+
+static int is_reported(const struct mn_health_info *hi, void *arg)
+{
+	return hi->status != MN_HEALTH_OK && strstr(hi->message, arg);
+}
+
+static int recovered_since(const struct mn_health_info *hi, void *arg)
+{
+	return hi->recoveries > *(uint64_t *)arg &&
+	       hi->status == MN_HEALTH_OK;
+}
+
+static int boot_watched(struct mn_kernel *k)
+{
+	/* checks every 100 ms; recover what is down for 300 ms */
+	if (mn_config_set(mn_kernel_config(k), "health.period_ms", "200", 0,
+			  NULL) < 0 ||
+	    mn_config_set(mn_kernel_config(k), "health.grace_ms", "300", 0,
+			  NULL) < 0)
+		return -1;
+	return mn_kernel_boot(k, NULL);
+}
+
+/*
+ * Each kernel task suspended is reported by the watchdog, even timerd
+ * (which used to drive the checks) and healthd (which runs them), and
+ * resumed once past the grace; each recovery is an event.
+ */
+static void health_resumes_every_kernel_task(void **state)
+{
+	struct mn_kernel *k = *state;
+	struct mn_proc_info pis[64];
+	struct mn_health_info hi;
+	struct mn_sched_task_stats ts;
+	struct mn_event ev[256];
+	size_t n, i, j, tasks = 0;
+	uint64_t before;
+	char who[32];
+
+	assert_int_equal(boot_watched(k), 0);
+	n = mn_proc_list(mn_kernel_procs(k), pis, 64);
+	for (i = 0; i < n && i < 64; i++) {
+		int found = 0;
+
+		if (pis[i].kind != MN_PROC_KTASK)
+			continue;
+		tasks++;
+		assert_int_equal(mn_health_get(mn_kernel_health(k), "ktasks",
+					       &hi), 0);
+		before = hi.recoveries;
+		assert_int_equal(mn_signals_kill(mn_kernel_signals(k), NULL,
+						 pis[i].pid, SIGSTOP), 0);
+		snprintf(who, sizeof(who), "(%d) suspended", (int)pis[i].pid);
+		if (!health_wait(k, "ktasks", is_reported, who, &hi))
+			fail_msg("%s (%d) suspended is not reported: %s",
+				 pis[i].comm, (int)pis[i].pid, hi.message);
+		if (!health_wait(k, "ktasks", recovered_since, &before, &hi))
+			fail_msg("%s (%d) is not resumed: %s", pis[i].comm,
+				 (int)pis[i].pid, hi.message);
+		assert_int_equal(mn_sched_task_stats(mn_kernel_sched(k),
+						     pis[i].pid, &ts), 0);
+		assert_false(ts.suspended);
+		snprintf(who, sizeof(who), "resumed %d", (int)pis[i].pid);
+		n = mn_evbus_snapshot(mn_kernel_evbus(k), NULL, ev, 256);
+		for (j = 0; j < n; j++)
+			found |= strstr(ev[j].text, "ktasks: recovery ok") &&
+				 strstr(ev[j].text, who);
+		if (!found)
+			fail_msg("no recovery event for %s", who);
+		n = mn_proc_list(mn_kernel_procs(k), pis, 64);
+	}
+	assert_true(tasks >= 2);	/* timerd and healthd at least */
+}
+
+static int driver_running(const struct mn_health_info *hi, void *arg)
+{
+	struct mn_driver_info di;
+	struct mn_kernel *k = ((void **)arg)[0];
+	const char *name = ((void **)arg)[1];
+	uint64_t before = *(uint64_t *)((void **)arg)[2];
+
+	if (hi->recoveries <= before)
+		return 0;
+	mn_driver_info(mn_drivers_find(mn_kernel_drivers(k), name), &di);
+	return di.state == MN_DRV_RUNNING;
+}
+
+/*
+ * Each driver stopped or suspended is reported and restarted; one shut
+ * down (terminal) is reported and left alone.
+ */
+static void health_restarts_every_driver(void **state)
+{
+	static const char *const verbs[] = {"stop", "suspend"};
+	struct mn_kernel *k = *state;
+	struct mn_driver_info di[32];
+	struct mn_health_info hi;
+	size_t n, i, v;
+
+	assert_int_equal(boot_watched(k), 0);
+	n = mn_drivers_list(mn_kernel_drivers(k), di, 32);
+	assert_true(n >= 5);
+	for (i = 0; i < n && i < 32; i++) {
+		for (v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++) {
+			struct mn_driver *drv = mn_drivers_find(
+				mn_kernel_drivers(k), di[i].name);
+			uint64_t before;
+			void *arg[3] = {k, di[i].name, &before};
+
+			assert_int_equal(mn_health_get(mn_kernel_health(k),
+						       "drivers", &hi), 0);
+			before = hi.recoveries;
+			assert_int_equal(mn_driver_control(drv, verbs[v],
+							   NULL), 0);
+			if (!health_wait(k, "drivers", is_reported,
+					 di[i].name, &hi))
+				fail_msg("%s after %s is not reported: %s",
+					 di[i].name, verbs[v], hi.message);
+			if (!health_wait(k, "drivers", driver_running, arg,
+					 &hi))
+				fail_msg("%s after %s is not restarted: %s",
+					 di[i].name, verbs[v], hi.message);
+		}
+	}
+	assert_int_equal(mn_driver_control(mn_drivers_find(
+		mn_kernel_drivers(k), "zero"), "shutdown", NULL), 0);
+	if (!health_wait(k, "drivers", is_reported, "zero shutdown", &hi))
+		fail_msg("zero shut down is not reported: %s", hi.message);
+	usleep(600000);	/* past the grace: still no attempt */
+	assert_int_equal(mn_health_get(mn_kernel_health(k), "drivers", &hi),
+			 0);
+	assert_int_equal(hi.status, MN_HEALTH_DEGRADED);
+	assert_non_null(strstr(hi.message, "zero shutdown"));
+}
+
+/* The events check fails when a subscriber loses what it wanted. */
+static void health_events_can_fail(void **state)
+{
+	struct mn_kernel *k = *state;
+	struct mn_health_info hi;
+	struct mn_evsub *sub;
+	int i;
+
+	assert_int_equal(boot_watched(k), 0);
+	assert_int_equal(mn_evsub_create(&sub, mn_kernel_evbus(k), NULL, 0),
+			 0);
+	for (i = 0; i < 3000; i++)	/* three times the history */
+		mn_evbus_publish(mn_kernel_evbus(k), MN_EV_CUSTOM,
+				 MN_SRC_KERNEL, 0, "flood %d", i);
+	if (!health_wait(k, "events", is_reported, "lost", &hi))
+		fail_msg("events: lost events not reported: %s", hi.message);
+	assert_int_equal(hi.status, MN_HEALTH_FAILED);
+	mn_evsub_destroy(sub);
+}
+
+/* Finds a log line at level with both words, waiting up to 5 s. */
+static int log_has(struct mn_kernel *k, int level, const char *a,
+		   const char *b)
+{
+	static struct mn_log_entry e[256];
+	size_t n, i;
+	int t;
+
+	for (t = 0; t < 500; t++) {
+		n = mn_log_snapshot(mn_kernel_log(k), e, 256, MN_LOG_DEBUG);
+		for (i = 0; i < n; i++)
+			if (e[i].level == level && strstr(e[i].text, a) &&
+			    strstr(e[i].text, b))
+				return 1;
+		usleep(10000);
+	}
+	return 0;
+}
+
+/*
+ * Every subsystem's reports reach the log through the bridge, each at its
+ * level: a driver's transition is a notice, a process created debug, a
+ * health component failing an error.
+ */
+static void log_bridge_levels(void **state)
+{
+	struct mn_kernel *k = *state;
+	int32_t pid;
+
+	assert_true(mn_config_set(mn_kernel_config(k), "log.level", "debug", 0,
+				  NULL) >= 0);
+	assert_int_equal(boot_watched(k), 0);
+	assert_int_equal(mn_driver_control(mn_drivers_find(
+		mn_kernel_drivers(k), "zero"), "stop", NULL), 0);
+	assert_true(log_has(k, MN_LOG_NOTICE, "Custom(300)",
+			    "zero: running -> stopped"));
+	assert_true(log_has(k, MN_LOG_ERROR, "Custom(501)",
+			    "drivers: degraded -> failed"));
+	pid = mn_kernel_ktask(k, "logd", MN_PRIO_NORMAL);
+	assert_true(pid > 0);
+	assert_true(log_has(k, MN_LOG_DEBUG, "ProcessCreated", "logd"));
+}
+
 static int exits_seen;
 static int32_t exit_pid;
 
@@ -284,6 +502,14 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			exit_releases_memory_and_calls_layers, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			health_resumes_every_kernel_task, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			health_restarts_every_driver, setup, teardown),
+		cmocka_unit_test_setup_teardown(health_events_can_fail, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(log_bridge_levels, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -71,6 +71,7 @@ static const struct {
 	const char *header;
 	const char *layer;
 } header_owner[] = {
+	{"kstats.h", "kernel"},	/* stats.c */
 	{"memview.h", "kernel"},	/* mem_view.c */
 	{"net_fs.h", "net"},	/* net_proc.c, net_sysfs.c */
 	{"pview.h", "fs"},	/* fs_proc_view.c */

@@ -208,6 +208,12 @@ static void test_line_cleanup(void **state)
 	mn_log_write(f->log, MN_LOG_INFO, "%s", big);
 	assert_int_equal(mn_log_snapshot(f->log, &e, 1, MN_LOG_DEBUG), 1);
 	assert_int_equal(strlen(e.text), MN_LOG_LINE_MAX);
+	/* one record, one line: a newline inside (a refused /sys write of
+	   "bogus\n") is escaped, never splits the record */
+	mn_log_write(f->log, MN_LOG_WARNING, "unknown command '%s'",
+		     "bogus\n\tx\x01");
+	assert_int_equal(mn_log_snapshot(f->log, &e, 1, MN_LOG_DEBUG), 1);
+	assert_string_equal(e.text, "unknown command 'bogus\\n\\tx\\x01'");
 	/* Out-of-range levels are clamped, never lost. */
 	mn_log_write(f->log, 99, "too high");
 	assert_int_equal(mn_log_snapshot(f->log, &e, 1, MN_LOG_DEBUG), 1);
@@ -228,11 +234,13 @@ static void test_sink(void **state)
 	assert_non_null(mem);
 	mn_log_set_sink(f->log, mem);
 	mn_log_write(f->log, MN_LOG_WARNING, "to the sink");
+	mn_log_write(f->log, MN_LOG_WARNING, "two\nlines");
 	mn_log_write(f->log, MN_LOG_DEBUG, "filtered");
 	mn_log_set_sink(f->log, NULL);
 	mn_log_write(f->log, MN_LOG_WARNING, "not to the sink");
 	fclose(mem);
 	assert_non_null(strstr(buf, "] warning: to the sink\n"));
+	assert_non_null(strstr(buf, "] warning: two\\nlines\n"));
 	assert_null(strstr(buf, "filtered"));
 	assert_null(strstr(buf, "not to"));
 	assert_int_equal(buf[0], '[');

@@ -31,6 +31,7 @@
 #include <micronos/config.h>
 #include <micronos/evbus.h>
 #include <micronos/kernel.h>
+#include <micronos/clock.h>
 #include <micronos/net.h>
 #include <micronos/proc.h>
 #include <micronos/shell.h>
@@ -350,6 +351,79 @@ static void test_leave_and_garbage(void **state)
 			 1);
 }
 
+/* Feeds net one HELLO from a made-up peer, as the receive thread would. */
+static void fake_hello(struct mn_net *net, const char *name, uint64_t id)
+{
+	struct net_p2p *p = mn__net_p2p_get(net);
+	struct sockaddr_in from = {.sin_family = AF_INET,
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+				   .sin_port = htons(9)};
+	char buf[MN_NET_MSG_MAX + 1];
+
+	assert_non_null(p);
+	snprintf(buf, sizeof(buf), "MICRONOS/1 HELLO name=%s id=%016llx "
+		 "port=9", name, (unsigned long long)id);
+	mn__net_peer_input(net, p, buf, strlen(buf), &from);
+	mn__net_p2p_put(net, p);
+}
+
+/*
+ * Many peers coming and going publish a few events one by one and one
+ * summary for the rest: a crowd of instances never floods the history.
+ */
+static void test_peer_events_rate_limited(void **state)
+{
+	struct fixture *f = *state;
+	struct net_p2p *p;
+	char name[32];
+	int i, joins;
+
+	for (i = 0; i < 30; i++) {
+		snprintf(name, sizeof(name), "crowd%d", i);
+		fake_hello(f->a, name, 0x1000 + (uint64_t)i);
+	}
+	joins = nt_count_events(f->bus, MN_EV_NETWORK_CONNECTED, "crowd");
+	assert_true(joins <= NET_PEER_EVENTS_MAX);
+	assert_true(joins >= 1);
+	assert_int_equal(nt_count_events(f->bus, MN_EV_NETWORK_CONNECTED,
+					 "more joined"), 0);
+	/* the window ends: one summary of the rest */
+	p = mn__net_p2p_get(f->a);
+	pthread_mutex_lock(&f->a->lock);
+	p->ev_window_ns -= (uint64_t)(NET_PEER_EVENTS_WINDOW_MS + 1) *
+			   MN_NSEC_PER_MSEC;
+	pthread_mutex_unlock(&f->a->lock);
+	mn__net_p2p_put(f->a, p);
+	mn_net_tick(f->a);
+	assert_true(nt_count_events(f->bus, MN_EV_NETWORK_CONNECTED,
+				    "more joined") == 1);
+	/* silent past expire_ms: never listed again, even without a tick */
+	nt_sleep_ms(800);
+	{
+		struct mn_net_peer_info pi[MN_NET_MAX_PEERS];
+		size_t n = mn_net_peer_list(f->a, pi, MN_NET_MAX_PEERS);
+
+		for (size_t j = 0; j < n; j++)
+			assert_null(strstr(pi[j].name, "crowd"));
+	}
+}
+
+/* A name two peers share: ping says so and lists their ids. */
+static void test_ping_ambiguous_name(void **state)
+{
+	struct fixture *f = *state;
+	struct mn_strbuf out = MN_STRBUF_INIT;
+
+	fake_hello(f->a, "twin", 0xaaaa);
+	fake_hello(f->a, "twin", 0xbbbb);
+	assert_int_equal(mn_net_ping(f->a, "twin", 1, 10, 10, NULL, &out),
+			 -ENOTUNIQ);
+	assert_non_null(strstr(mn_strbuf_str(&out), "names several peers"));
+	assert_non_null(strstr(mn_strbuf_str(&out), "000000000000aaaa"));
+	assert_non_null(strstr(mn_strbuf_str(&out), "000000000000bbbb"));
+	mn_strbuf_release(&out);
+}
+
 /* --- kernels -------------------------------------------------------------- */
 
 static struct mn_kernel *boot(const char *name)
@@ -524,6 +598,8 @@ int main(void)
 		T(test_ping),
 		T(test_p2p0_down),
 		T(test_leave_and_garbage),
+		T(test_peer_events_rate_limited),
+		T(test_ping_ambiguous_name),
 		cmocka_unit_test(test_kernels),
 		cmocka_unit_test(test_kernel_owners),
 		cmocka_unit_test(test_no_network),

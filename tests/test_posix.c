@@ -19,7 +19,7 @@
 static void test_required_values(void **state)
 {
 	(void)state;
-	/* SPEC.md section 3. */
+	/* The values POSIX and Linux agree on, by name. */
 	assert_int_equal(mn_errno_from_name("EPERM"), 1);
 	assert_int_equal(mn_errno_from_name("ENOENT"), 2);
 	assert_int_equal(mn_errno_from_name("EBADF"), 9);

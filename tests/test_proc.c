@@ -828,6 +828,43 @@ static void test_list_and_foreach(void **state)
 	mn_strbuf_release(&out);
 }
 
+/*
+ * ps goes through texttable: with a pid and a uid wider than the old fixed
+ * widths (6 and 5), the CMD column still starts at one offset on every
+ * line, and no line ends in a blank.
+ */
+static void test_format_aligns(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const argv[] = {"/bin/long-running", "-x", NULL};
+	struct mn_strbuf out = MN_STRBUF_INIT;
+	const char *text, *line, *nl;
+	long col;
+	int lines = 0;
+
+	assert_int_equal(mn_proc_create_at(f->pt, 30000,
+		&(struct mn_proc_spec){.ppid = 1, .uid = 4000000000u,
+				       .kind = MN_PROC_USER, .argv = argv}),
+		30000);
+	assert_int_equal(mn_proc_format(f->pt, &out), 0);
+	text = mn_strbuf_str(&out);
+	col = strstr(text, "CMD") - text;
+	for (line = text; *line; line = nl + 1, lines++) {
+		nl = strchr(line, '\n');
+		assert_non_null(nl);
+		assert_true(nl - line > col);
+		assert_true(nl[-1] != ' ');
+		/* two blanks, then the command, on every line */
+		assert_int_equal(line[col - 1], ' ');
+		assert_int_equal(line[col - 2], ' ');
+		assert_true(line[col] != ' ');
+	}
+	assert_true(lines >= 3);
+	assert_non_null(strstr(text, "4000000000"));
+	assert_non_null(strstr(text, "  /bin/long-running -x\n"));
+	mn_strbuf_release(&out);
+}
+
 static void test_names(void **state)
 {
 	char buf[64];
@@ -959,6 +996,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_shutdown_wakes_waiters,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fork, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_format_aligns, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_list_and_foreach, setup,
 						teardown),
 		cmocka_unit_test(test_names),

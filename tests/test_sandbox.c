@@ -133,7 +133,8 @@ static int under_filter_opens(int (*fn)(void), int trap_opens)
 	pid_t pid;
 	int st = 0;
 
-	assert_int_equal(sbx_filter_build(&prog, trap_opens), 0);
+	assert_int_equal(sbx_filter_build(&prog, trap_opens ?
+					  SBX_FILTER_OPENS : 0), 0);
 	pid = fork();
 	if (pid == 0) {
 		int lfd = sbx_filter_install(&prog);

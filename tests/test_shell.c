@@ -166,7 +166,8 @@ static void test_table(void **state)
 	char *argv[4] = {"events", "list", NULL, NULL};
 
 	(void)state;
-	/* Every command of SPEC.md section 9 has a row with a usage. */
+	/* Every command MicronOS promises (the list above) has a row with a
+	 * usage. */
 	for (size_t i = 0; i < sizeof(spec) / sizeof(*spec); i++) {
 		size_t j;
 
@@ -648,20 +649,50 @@ static void test_hooks(void **state)
 {
 	struct fx *fx = *state;
 
-	assert_int_equal(mn_shell_set_hook("nosuch", NULL, hooked, NULL),
-			 -ENOENT);
-	assert_int_equal(mn_shell_set_hook("events", "nosub", hooked, NULL),
-			 -ENOENT);
-	assert_int_equal(
-	    mn_shell_set_hook("spawn", NULL, hooked, &hooked_calls), 0);
+	assert_int_equal(mn_shell_set_hook(fx->k, "nosuch", NULL, hooked,
+					   NULL), -ENOENT);
+	assert_int_equal(mn_shell_set_hook(fx->k, "events", "nosub", hooked,
+					   NULL), -ENOENT);
+	assert_int_equal(mn_shell_set_hook(NULL, "spawn", NULL, hooked, NULL),
+			 -EINVAL);
+	assert_int_equal(mn_shell_set_hook(fx->k, "spawn", NULL, hooked,
+					   &hooked_calls), 0);
 	assert_int_equal(run(fx, "spawn /bin/echo hi"), MN_SHELL_OK);
 	assert_string_equal(out(fx), "spawned /bin/echo (3 words)\n");
 	assert_int_equal(hooked_calls, 1);
 	/* the table still checks arguments before a hook runs */
 	assert_int_equal(run(fx, "spawn"), MN_SHELL_USAGE);
 	assert_int_equal(hooked_calls, 1);
-	assert_int_equal(mn_shell_set_hook("spawn", NULL, NULL, NULL), 0);
+	assert_int_equal(mn_shell_set_hook(fx->k, "spawn", NULL, NULL, NULL),
+			 0);
 	assert_int_equal(run(fx, "spawn /bin/echo"), MN_SHELL_FAIL);
+	/* the last hook gone, the instance's slot is empty again */
+	assert_null(mn_kernel_slot(fx->k, MN_SLOT_SHELL));
+}
+
+/* A hook belongs to one instance: another kernel keeps its own handler. */
+static void test_hooks_per_instance(void **state)
+{
+	struct fx *fx = *state;
+	struct mn_kernel_opts o = {.name = "shelltest2", .deterministic = 1};
+	struct mn_kernel *k2;
+	struct mn_strbuf out2 = MN_STRBUF_INIT;
+
+	assert_int_equal(mn_kernel_create(&k2, &o), 0);
+	assert_int_equal(mn_kernel_boot(k2, NULL), 0);
+	assert_int_equal(mn_shell_set_hook(fx->k, "spawn", NULL, hooked,
+					   &hooked_calls), 0);
+	hooked_calls = 0;
+	assert_int_equal(mn_shell_exec(k2, "spawn /bin/echo", &out2),
+			 MN_SHELL_FAIL);
+	assert_int_equal(hooked_calls, 0);
+	assert_null(mn_kernel_slot(k2, MN_SLOT_SHELL));
+	assert_int_equal(run(fx, "spawn /bin/echo"), MN_SHELL_OK);
+	assert_int_equal(hooked_calls, 1);
+	assert_int_equal(mn_shell_set_hook(fx->k, "spawn", NULL, NULL, NULL),
+			 0);
+	mn_strbuf_release(&out2);
+	mn_kernel_destroy(k2);
 }
 
 static const char *complete(struct fx *fx, const char *line)
@@ -729,6 +760,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_network, setup_net,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_hooks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hooks_per_instance, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_complete, setup, teardown),
 	};
 

@@ -86,6 +86,31 @@ static void test_growth(void **state)
 }
 
 /* printf output longer than the space at hand takes the second pass. */
+/* The optional-message printf: NULL is no buffer, not a crash. */
+static void test_errf(void **state)
+{
+	struct mn_strbuf sb = MN_STRBUF_INIT;
+
+	(void)state;
+	assert_int_equal(mn_strbuf_errf(NULL, "x %d", 1), 0);
+	assert_int_equal(mn_strbuf_errf(&sb, "x %d", 2), 0);
+	assert_string_equal(mn_strbuf_str(&sb), "x 2");
+	mn_strbuf_release(&sb);
+}
+
+/* The one name check of the core's tables. */
+static void test_name_valid(void **state)
+{
+	(void)state;
+	assert_true(mn_name_valid("net.ports", 32, "_.-"));
+	assert_true(mn_name_valid("a-b_c", 6, "_-"));
+	assert_false(mn_name_valid("a-b_c", 5, "_-"));	/* too long */
+	assert_false(mn_name_valid("net.ports", 32, "_-"));	/* no dots */
+	assert_false(mn_name_valid("Net", 32, "_.-"));	/* lower case */
+	assert_false(mn_name_valid("", 32, "_.-"));
+	assert_false(mn_name_valid(NULL, 32, "_.-"));
+}
+
 static void test_printf_long(void **state)
 {
 	struct mn_strbuf *sb = *state;
@@ -261,6 +286,8 @@ int main(void)
 		T(test_empty),
 		T(test_appends),
 		T(test_growth),
+		cmocka_unit_test(test_errf),
+		cmocka_unit_test(test_name_valid),
 		T(test_printf_long),
 		T(test_reset_keeps_allocation),
 		T(test_release_and_reuse),

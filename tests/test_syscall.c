@@ -1,5 +1,5 @@
 /*
- * test_syscall - the syscall table and dispatcher: the SPEC rows, unknown
+ * test_syscall - the syscall table and dispatcher: the base rows, unknown
  * numbers, missing rows and their messages, wiring and unwiring, added
  * rows and their refusals, fork/getppid against a real process table,
  * statistics (errors counted), the text views, and dispatch racing a

@@ -1,5 +1,5 @@
 /*
- * test_texttable - the one table printer of the core (src/texttable.c):
+ * test_texttable - the one table printer of the core (src/lib/texttable.c):
  * widths, right-aligned columns from a header spec, no blanks at the end
  * of a line, a short last row, the 255-byte cut of mn_texttable_init and
  * whole cells with a header spec, reuse after release, too many columns.

@@ -1,9 +1,9 @@
-# bench/lib/syscalls.sh - per-call cost of getpid, open+close, stat and a
+# bench/lib/syscalls.sh - per-call cost of getpid, uname, open+close, stat and a
 # 4 KiB read, natively and in every sandbox, beside the bare seccomp
 # user-notification round trip (bench/notify_floor.c), which is the floor
 # for any call a user-space supervisor answers.  Sourced by bench/run.
 
-SYSCALL_CASES=(getpid open_close stat read4k)
+SYSCALL_CASES=(getpid uname open_close stat read4k)
 
 # _sys_record GROUP CONFIG OUTFILE: one sample per "NAME N ns/call" line.
 _sys_record() {
@@ -21,7 +21,7 @@ suite_syscalls() {
 
 	log "syscalls: $REPS_SYS runs of ${t}s per call and sandbox"
 	rec_group $g "System calls" native "notify floor" \
-		"Nanoseconds per call, timed inside the sandbox by bench/syscalls.c (${t} s per call and run, $REPS_SYS runs; median and min…max of the runs). open, stat and read use /usr/bin/true. The notify floor is bench/notify_floor.c: a child whose getpid is trapped with SECCOMP_RET_USER_NOTIF and answered by a parent doing only NOTIF_RECV + NOTIF_SEND — the least any seccomp-notify supervisor can cost. Under micronos-run getpid and open are trapped and translated; stat and read run natively."
+		"Nanoseconds per call, timed inside the sandbox by bench/syscalls.c (${t} s per call and run, $REPS_SYS runs; median and min…max of the runs). open, stat and read use /usr/bin/true. The notify floor is bench/notify_floor.c: a child whose getpid is trapped with SECCOMP_RET_USER_NOTIF and answered by a parent doing only NOTIF_RECV + NOTIF_SEND — the least any seccomp-notify supervisor can cost. Under micronos-run uname is trapped and translated (answered, its record written into the caller) and open is trapped and continued; getpid (the identity calls are not trapped since issue 10), stat and read run natively."
 	for c in "${SYSCALL_CASES[@]}"; do
 		rec_case $g "$c" ns/call lower
 	done

@@ -11,6 +11,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <time.h>
 
 #define MN_NSEC_PER_SEC 1000000000ULL
 #define MN_NSEC_PER_MSEC 1000000ULL
@@ -38,5 +39,10 @@ uint64_t mn_clock_now_ns(const struct mn_clock *c);
  * so deadlines survive changes of the wall clock.  0 or -errno.
  */
 int mn_cond_init_monotonic(pthread_cond_t *c);
+/*
+ * The CLOCK_MONOTONIC time timeout_ms (>= 0) from now, for
+ * pthread_cond_timedwait on such a condition variable.
+ */
+void mn_clock_deadline_ms(struct timespec *ts, int timeout_ms);
 
 #endif

@@ -3,7 +3,7 @@
  *
  * A driver is a named device (null, zero, random, ...) with a type, a
  * lifecycle and an ops table.  The lifecycle is a checked state machine
- * (SPEC.md section 8):
+ * (illegal transitions are refused):
  *
  *   verb       from                          to
  *   init       registered                    initialized

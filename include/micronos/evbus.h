@@ -22,7 +22,10 @@
 
 struct mn_clock;
 
-/* SPEC.md section 7.  The order is the ABI of CSV exports and /events. */
+/*
+ * Every event type (Custom's ids are enum mn_custom_id below).  The order
+ * is the ABI of CSV exports and /events: never reorder.
+ */
 enum mn_event_type {
 	MN_EV_PROCESS_CREATED,
 	MN_EV_PROCESS_TERMINATED,
@@ -219,8 +222,13 @@ int mn_event_source_parse(const char *name);
 
 /*
  * A hook run after each publish, outside the bus lock, from the publishing
- * thread.  Used by the FUSE adapter to wake poll()ers.  One hook per bus;
- * NULL removes it.  The hook must not publish.
+ * thread.  One hook per bus; NULL removes it.  The kernel sets it
+ * (kernel.c) to queue the clean-up of a terminated process.  The publisher
+ * may hold its own lock (the process table publishes its state changes
+ * under its lock, so events keep the table's order): the hook must not
+ * publish nor call a module that could call back into the publisher; it
+ * should only queue work.  (Readers of /events are woken by their own
+ * notifier thread, not by this hook.)
  */
 void mn_evbus_set_hook(struct mn_evbus *bus,
 		       void (*hook)(void *arg, const struct mn_event *ev),

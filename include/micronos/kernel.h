@@ -145,14 +145,21 @@ int mn_kernel_on_exit(struct mn_kernel *k, void (*fn)(void *arg, int32_t pid),
 const struct mn_runner *mn_kernel_runner(struct mn_kernel *k);
 
 /*
- * Slots for the layers that plug in (VFS, network, sandbox): each layer
- * stores its own handle here when its stage starts.  Borrowed.
+ * Slots: the one way a layer attaches its state to an instance (no layer
+ * keeps a process-global table of instances).  Each layer stores its own
+ * handle in its slot, normally when its stage starts, and empties it
+ * before it frees the handle; the kernel never frees a slot.  Borrowed.
+ * The kernel takes no lock here: a layer whose slot may be read by one
+ * thread while another empties it guards both with a leaf lock of its own
+ * (net_stage.c, fs_trees.c, shell.c).
  */
 enum mn_kernel_slot {
 	MN_SLOT_VFS,
 	MN_SLOT_NET,
 	MN_SLOT_FUSE,
 	MN_SLOT_SANDBOX,
+	MN_SLOT_TREES,		/* /proc, /sys, /events, /health (fs_trees.c) */
+	MN_SLOT_SHELL,		/* the shell's command hooks (shell.c) */
 	MN_SLOT__COUNT
 };
 void mn_kernel_set_slot(struct mn_kernel *k, enum mn_kernel_slot slot,

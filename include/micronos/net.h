@@ -1,5 +1,6 @@
 /*
- * net - the MicronOS network: sockets, antennas and peers (SPEC.md §4).
+ * net - the MicronOS network: sockets (TCP with RFC 793's states, UDP),
+ * antennas (its interfaces) and peers (other instances found and pinged).
  *
  * Sockets.  Every MicronOS socket is a real host socket.  The table records
  * each one under a MicronOS socket descriptor `sd` (1, 2, ...; never reused
@@ -191,8 +192,8 @@ void mn_net_destroy(struct mn_net *net);
  */
 int mn_net_attach(struct mn_kernel *k);
 /*
- * The rows the network adds to the syscall table (SPEC's 3000 socket,
- * 3001 bind, 3003 listen and 3004 accept are syscall.h's), and the slot of
+ * The rows the network adds to the syscall table (the base table's 3000
+ * socket, 3001 bind, 3003 listen and 3004 accept are syscall.h's), and the slot of
  * the `via` argument: bind, connect, listen, accept and shutdown take in
  * args[MN_NET_SYS_VIA] a host descriptor of the socket plus one (0: none),
  * see mn_net_bind().  accept takes accept4's flags in args[3].
@@ -481,7 +482,8 @@ struct mn_net_ping_stats {
  * hex digits), or "ADDR:PORT": count echo requests (1..100) interval_ms
  * apart (0: 1000), each waited for up to timeout_ms (0: 1000).  Prints
  * ping(8)-style lines into out (may be NULL) and fills st (may be NULL).
- * Returns the number of replies, or -ENOENT (no such peer), -ENETDOWN,
+ * Returns the number of replies, or -ENOENT (no such peer), -ENOTUNIQ
+ * (several peers have that name: out lists their ids), -ENETDOWN,
  * -ENOTCONN, -EINVAL.
  */
 int mn_net_ping(struct mn_net *net, const char *peer, int count,
@@ -522,5 +524,12 @@ int mn_net_write_sys(struct mn_net *net, const char *antenna,
 		     const char *attr, const char *value);
 /* Names of the statistics files, NULL-terminated (static). */
 const char *const *mn_net_sys_stat_names(void);
+
+/*
+ * Sets the network's gauges in the kernel's stats table (kstats.h):
+ * net.sockets, net.tx_bytes and net.rx_bytes of the open sockets.  0, or
+ * -errno; no network: 0 and nothing set.  (net_stats.c)
+ */
+int mn_net_stats_refresh(struct mn_kernel *k);
 
 #endif

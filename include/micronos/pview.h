@@ -21,7 +21,9 @@
  *     pgrp = session = 0 as Linux's kernel threads.
  *   - a process without a live host program (a forked record, a zombie)
  *     shows its recorded state, the sandbox's last usage report and the
- *     MicronOS memory charged to it.
+ *     MicronOS memory charged to it.  A program's zombie the host has
+ *     already reaped is gone (-ENOENT), as on the host, even before the
+ *     sandbox's registry removes the record.
  *
  * Thread ids are the pid namespace's (MicronOS's) numbers, like pids.
  */
@@ -57,6 +59,8 @@ struct mn_pview {
 	uint64_t vol_ctxt, nonvol_ctxt;
 };
 
+/* 1 if pi is a program's zombie that the host has reaped already. */
+int mn_pview_reaped(const struct mn_proc_info *pi);
 /* Fills v for pid: 0 or -ENOENT. */
 int mn_pview_get(struct mn_kernel *k, int32_t pid, struct mn_pview *v);
 /*

@@ -1,5 +1,7 @@
 /*
- * shell - the MicronOS command language (SPEC.md section 9).
+ * shell - the MicronOS command language: the commands of `help`, in seven
+ * groups (system info, processes, filesystem, network, system, advanced,
+ * utilities).
  *
  * A shell line is parsed into words (quotes and backslash escapes as in sh,
  * lengths capped) and dispatched through ONE command table: each row names a
@@ -14,8 +16,9 @@
  * command, followed by its usage for usage errors.
  *
  * Thread safety: mn_shell_exec() may run on many threads at once against one
- * kernel; every module it calls has its own lock.  The hook table
- * (mn_shell_set_hook) has its own mutex.
+ * kernel; every module it calls has its own lock.  The hooks
+ * (mn_shell_set_hook) are per instance, in the kernel's MN_SLOT_SHELL,
+ * behind a lock of their own.
  */
 #ifndef MICRONOS_SHELL_H
 #define MICRONOS_SHELL_H
@@ -117,13 +120,15 @@ const struct mn_shell_cmd *mn_shell_commands(size_t *count);
 const struct mn_shell_cmd *mn_shell_lookup(int argc, char **argv);
 
 /*
- * Replaces the handler of one row, process-wide, so that an adapter can
- * complete a command: the sandbox hooks "spawn" (sub NULL).  `arg` is
+ * Replaces the handler of one row for instance k only, so that an adapter
+ * can complete a command: the sandbox hooks "spawn" (sub NULL).  `arg` is
  * borrowed and reaches the handler as ctx->hook_arg.  fn NULL restores the
- * built-in handler.  -ENOENT if no row has that name and sub.
+ * built-in handler; a layer that set hooks restores them before k is
+ * destroyed (the table is freed with the last).  -ENOENT if no row has
+ * that name and sub, -EINVAL without k, -ENOMEM.
  */
-int mn_shell_set_hook(const char *name, const char *sub, mn_shell_fn fn,
-		      void *arg);
+int mn_shell_set_hook(struct mn_kernel *k, const char *name, const char *sub,
+		      mn_shell_fn fn, void *arg);
 
 /*
  * Wakes shell commands blocked right now on behalf of the shell (a

@@ -40,6 +40,12 @@ int mn_strbuf_putc(struct mn_strbuf *sb, char c);
 int mn_strbuf_printf(struct mn_strbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int mn_strbuf_vprintf(struct mn_strbuf *sb, const char *fmt, va_list ap);
+/*
+ * As mn_strbuf_printf, but sb may be NULL (then nothing happens and 0 is
+ * returned): for the optional `err` message of so many core calls.
+ */
+int mn_strbuf_errf(struct mn_strbuf *sb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* Keeps the first len bytes; does nothing if len >= the current length. */
 void mn_strbuf_truncate(struct mn_strbuf *sb, size_t len);
 /* 0, or -ENOMEM if any append was dropped. */
@@ -49,5 +55,11 @@ int mn_strbuf_error(const struct mn_strbuf *sb);
 const char *mn_fmt_size(char *buf, size_t bufsz, unsigned long long bytes);
 /* "850 ns", "12.3 ms", "2h 03m 10s": human-readable duration. */
 const char *mn_fmt_duration(char *buf, size_t bufsz, unsigned long long ns);
+/*
+ * Whether s is a name as the core's tables take them (config keys, health
+ * checks, drivers): 1 to max - 1 bytes of a-z, 0-9 and the characters of
+ * `punct`.  s may be NULL (not a name).
+ */
+int mn_name_valid(const char *s, size_t max, const char *punct);
 
 #endif

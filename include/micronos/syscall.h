@@ -1,7 +1,7 @@
 /*
  * syscall - the MicronOS system call table and dispatcher.
  *
- * MicronOS numbers its syscalls itself (SPEC.md section 2; a stable ABI):
+ * MicronOS numbers its syscalls itself (a stable ABI: enum mn_sysno):
  * the thousands give the group - process 0xxx, file 2xxx, network 3xxx,
  * time 5xxx.  Every caller goes through mn_syscall_dispatch(): the shell's
  * `syscall invoke`, the VFS's file calls and the sandbox supervisor, which
@@ -45,7 +45,7 @@ struct mn_clock;
 struct mn_evbus;
 struct mn_syscalls;
 
-/* SPEC.md section 2.  Never renumber. */
+/* The base table, every instance's: never renumber (a stable ABI). */
 enum mn_sysno {
 	MN_SYS_FORK = 0,
 	MN_SYS_GETPID = 4,
@@ -66,7 +66,7 @@ enum mn_sysno {
 
 /* Numbers are < this; the group is nr / 1000. */
 #define MN_SYSCALL_NR_MAX 8000
-/* Rows per table (the SPEC's 15 plus room for later layers). */
+/* Rows per table (the base table's 15 plus room for later layers). */
 #define MN_SYSCALL_ROWS_MAX 256
 #define MN_SYSCALL_NAME_MAX 24
 #define MN_SYSCALL_ARGS 6
@@ -168,7 +168,7 @@ struct mn_syscall_totals {
 };
 
 /*
- * Creates the table with the SPEC rows: process and time rows wired to the
+ * Creates the table with the base rows: process and time rows wired to the
  * core's handlers, file rows missing "the VFS", network rows missing
  * "the network".
  */

@@ -5,8 +5,10 @@
  *
  * Runs PROGRAM inside MicronOS with this process's stdin, stdout and
  * stderr, forwards SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGWINCH to it
- * (^Z stops it with micronos-run, fg continues both), and
- * exits with its status (128+N when a signal N ended it).
+ * (SIGTSTP stops it with micronos-run, fg continues both), and
+ * exits with its status (128+N when a signal N ended it).  On a terminal
+ * the program gets a terminal of its own inside (sandbox/pty.c): keys
+ * typed, ^C and ^Z included, are that terminal's.
  *
  * If the instance NAME runs, the program runs there (its sandbox world,
  * its process table): cmd_micronos-run_remote.c.  If -n NAME names an
@@ -26,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <micronos/config.h>
@@ -33,6 +36,7 @@
 #include <micronos/kernel.h>
 #include <micronos/net.h>
 #include <micronos/strbuf.h>
+#include <micronos/sys_ident.h>
 
 #include "cmd_micronos-run.h"
 #include "sandbox.h"
@@ -226,9 +230,9 @@ static int boot(struct run_opts *o, struct mn_kernel **kout,
 		return e;
 	}
 	/* the hostname is MicronOS's: uname inside reads it from config */
-	if (o->hostname && (e = mn_config_set(mn_kernel_config(k),
-					      "kernel.hostname", o->hostname,
-					      0, &err)) < 0) {
+	if (o->hostname &&
+	    (e = mn_sys_ident_set_hostname(k, o->hostname,
+					   strlen(o->hostname), 0, &err)) < 0) {
 		fprintf(stderr, "micronos-run: --hostname %s: %s\n",
 			o->hostname, mn_strbuf_str(&err));
 		goto fail;
@@ -282,11 +286,15 @@ int main(int argc, char **argv)
 	pthread_t fwd_thread;
 	int fwd_started = 0;
 	char **env = NULL;
+	struct termios tio;
 	int32_t pid;
-	int status = 0, code = 125, e;
+	int status = 0, code = 125, e, tty;
 
 	if ((e = run_parse_opts(&o, argc, argv)) != 0)
 		return e < 0 ? 125 : 0;
+	/* on a terminal the program's relay (sandbox/pty.c) makes it raw
+	   and restores it; restored here too, should the relay be killed */
+	tty = isatty(0) && tcgetattr(0, &tio) == 0;
 	/* before any thread: every thread inherits this mask */
 	sigemptyset(&f.set);
 	sigaddset(&f.set, SIGINT);
@@ -357,6 +365,8 @@ out:
 		pthread_kill(fwd_thread, SIGUSR2);
 		pthread_join(fwd_thread, NULL);
 	}
+	if (tty)
+		tcsetattr(0, TCSADRAIN, &tio);
 	mn_sandbox_destroy(sb);
 	if (k && o.show_events)
 		print_events(k);

@@ -10,14 +10,16 @@
  *   meminfo    MicronOS's memory model (memview.h): the RAM its processes
  *              may use and use, the address space as Vmalloc*
  *   vmstat     the same model in pages, and the processes' page faults
- *   stat       cpu/cpuN, intr, ctxt: the host's counters since MicronOS
- *              booted (MicronOS runs on the host's CPUs); btime, processes,
- *              procs_running, procs_blocked: MicronOS's
- *   uptime     MicronOS uptime; idle time of the host's CPUs since boot
+ *   stat       cpuN: the counters, since MicronOS booted, of MicronOS's
+ *              CPUs (the host CPUs it may use, renumbered 0..n-1, see
+ *              fs_proc_host.c), cpu: their sum; intr, ctxt, softirq: the
+ *              host's since MicronOS booted (not per CPU); btime,
+ *              processes, procs_running, procs_blocked: MicronOS's
+ *   uptime     MicronOS uptime; idle time of MicronOS's CPUs since boot
  *   loadavg    an exponentially decaying average of MicronOS's runnable
  *              processes, sampled every 5 s as Linux does (same fixed-point
  *              arithmetic), then runnable/total and the last pid
- *   cpuinfo    the host's, passed through
+ *   cpuinfo    the host's entries of MicronOS's CPUs, renumbered
  *   version    "MicronOS version X (...)", as uname(2) describes MicronOS
  *   mounts     the VFS mount table
  *   net/       the network's files (net_proc.c, see net_fs.h)
@@ -42,6 +44,7 @@
 #include <micronos/net_fs.h>
 #include <micronos/proc.h>
 #include <micronos/sched.h>
+#include <micronos/sys_ident.h>
 
 #include "fs_trees_i.h"
 
@@ -310,11 +313,25 @@ static int r_stat(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 
 	(void)ctx;
 	if (have) {
-		put_cpu_row(out, "cpu ", now->total, b->total);
-		for (i = 0; i < now->ncpu; i++) {
+		unsigned ids[MN_HOSTCPU_MAX];
+		unsigned n = mn_host_cpus(ids, MN_HOSTCPU_MAX);
+		uint64_t sum[MN_HOSTCPU_FIELDS] = {0}, row[MN_HOSTCPU_FIELDS];
+		unsigned f;
+
+		/* the cpu line is the sum of MicronOS's CPUs, not the host's */
+		for (i = 0; i < n && i < MN_HOSTCPU_MAX; i++)
+			for (f = 0; f < MN_HOSTCPU_FIELDS; f++)
+				sum[f] += sub_sat(now->cpu[ids[i]][f],
+						  ids[i] < b->ncpu ?
+						  b->cpu[ids[i]][f] : 0);
+		put_cpu_row(out, "cpu ", sum, NULL);
+		for (i = 0; i < n && i < MN_HOSTCPU_MAX; i++) {
+			for (f = 0; f < MN_HOSTCPU_FIELDS; f++)
+				row[f] = sub_sat(now->cpu[ids[i]][f],
+						 ids[i] < b->ncpu ?
+						 b->cpu[ids[i]][f] : 0);
 			snprintf(name, sizeof(name), "cpu%u", i);
-			put_cpu_row(out, name, now->cpu[i],
-				    i < b->ncpu ? b->cpu[i] : NULL);
+			put_cpu_row(out, name, row, NULL);
 		}
 		mn_strbuf_printf(out, "intr %llu\nctxt %llu\n",
 				 (unsigned long long)sub_sat(now->intr,
@@ -349,9 +366,17 @@ static int r_uptime(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 	uint64_t idle = 0;
 
 	(void)ctx;
-	if (now && p && p->base && mn_hostcpu_read(now) == 0)
-		idle = sub_sat(now->total[3], p->base->total[3]) * 100 /
-		       mn_host_clk_tck();
+	if (now && p && p->base && mn_hostcpu_read(now) == 0) {
+		unsigned ids[MN_HOSTCPU_MAX];
+		unsigned n = mn_host_cpus(ids, MN_HOSTCPU_MAX), i;
+
+		/* idle of MicronOS's CPUs, summed as Linux sums all CPUs' */
+		for (i = 0; i < n && i < MN_HOSTCPU_MAX; i++)
+			idle += sub_sat(now->cpu[ids[i]][3],
+					ids[i] < p->base->ncpu ?
+					p->base->cpu[ids[i]][3] : 0);
+		idle = idle * 100 / mn_host_clk_tck();
+	}
 	free(now);
 	mn_trees_put(t);
 	return mn_strbuf_printf(out, "%llu.%02llu %llu.%02llu\n",
@@ -393,7 +418,7 @@ static int r_cpuinfo(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 {
 	(void)k;
 	(void)ctx;
-	return mn_host_file_append("/proc/cpuinfo", CPUINFO_MAX, out);
+	return mn_host_cpuinfo(out, CPUINFO_MAX);
 }
 
 static int r_version(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
@@ -465,8 +490,7 @@ static int r_hostname(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 static int w_hostname(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 		      const char *data, size_t len)
 {
-	(void)len;
-	return mn_trees_config_write(k, ctx, "kernel.hostname", data);
+	return mn_sys_ident_set_hostname(k, data, len, ctx->cred->pid, NULL);
 }
 
 static int r_osrelease(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,

@@ -2,14 +2,17 @@
  * fs_proc_host.c - what /proc and /sys borrow from the host: its CPUs.
  *
  * MicronOS has no processors of its own; its kernel tasks and sandboxed
- * programs run on the host's.  So the CPU lines of /proc/stat are the
- * host's counters (since MicronOS booted: fs_proc.c subtracts a baseline),
- * /proc/cpuinfo is the host's file, and /sys/devices/system/cpu counts the
- * host's CPUs.  These are the only host reads of the generated trees; they
- * are kept here so a test could wrap them.
+ * programs run on the host's.  MicronOS's CPUs are the host CPUs they may
+ * use: the daemon's affinity mask, which Linux keeps within its cgroup's
+ * cpuset, and which every program inherits.  They are numbered 0..n-1 in
+ * the host's order, the same numbering everywhere: the cpuN lines of
+ * /proc/stat (those host CPUs' counters since MicronOS booted), the
+ * processor entries of /proc/cpuinfo (the host's entries for them),
+ * Cpus_allowed of /proc/PID/status and /sys/devices/system/cpu.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,18 +108,98 @@ int mn_host_file_append(const char *path, size_t max, struct mn_strbuf *out)
 	return mn_strbuf_error(out);
 }
 
+unsigned mn_host_cpus(unsigned *ids, unsigned max)
+{
+	cpu_set_t set;
+	unsigned n = 0, c;
+
+	CPU_ZERO(&set);
+	if (sched_getaffinity(0, sizeof(set), &set) < 0) {
+		long on = sysconf(_SC_NPROCESSORS_ONLN);
+
+		for (c = 0; c < (on > 0 ? (unsigned)on : 1) && c < CPU_SETSIZE;
+		     c++)
+			CPU_SET(c, &set);
+	}
+	for (c = 0; c < CPU_SETSIZE && c < MN_HOSTCPU_MAX; c++) {
+		if (!CPU_ISSET(c, &set))
+			continue;
+		if (ids && n < max)
+			ids[n] = c;
+		n++;
+	}
+	return n ? n : 1;
+}
+
 unsigned mn_host_ncpu_online(void)
 {
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	return n > 0 ? (unsigned)n : 1;
+	return mn_host_cpus(NULL, 0);
 }
 
 unsigned mn_host_ncpu_conf(void)
 {
-	long n = sysconf(_SC_NPROCESSORS_CONF);
+	return mn_host_cpus(NULL, 0);
+}
 
-	return n > 0 ? (unsigned)n : mn_host_ncpu_online();
+/* The "processor\t: N" of a cpuinfo block, or -1. */
+static long cpuinfo_processor(const char *block, const char *end)
+{
+	const char *p = block;
+
+	while (p < end) {
+		if (strncmp(p, "processor", 9) == 0) {
+			const char *c = memchr(p, ':', (size_t)(end - p));
+
+			return c ? strtol(c + 1, NULL, 10) : -1;
+		}
+		p = memchr(p, '\n', (size_t)(end - p));
+		if (!p)
+			break;
+		p++;
+	}
+	return -1;
+}
+
+int mn_host_cpuinfo(struct mn_strbuf *out, size_t max)
+{
+	struct mn_strbuf sb = MN_STRBUF_INIT;
+	unsigned ids[MN_HOSTCPU_MAX], n = mn_host_cpus(ids, MN_HOSTCPU_MAX);
+	const char *p, *end;
+	int ret = mn_host_file_append("/proc/cpuinfo", max, &sb);
+
+	if (ret < 0) {
+		mn_strbuf_release(&sb);
+		return ret;
+	}
+	/* blocks separated by a blank line, one per host CPU */
+	p = mn_strbuf_str(&sb);
+	end = p + sb.len;
+	while (p < end) {
+		const char *b = strstr(p, "\n\n");
+		const char *be = b ? b + 2 : end, *nl;
+		long host = cpuinfo_processor(p, be);
+		unsigned i;
+
+		for (i = 0; host >= 0 && i < n && i < MN_HOSTCPU_MAX; i++)
+			if (ids[i] == (unsigned)host)
+				break;
+		if (host >= 0 && i < n && i < MN_HOSTCPU_MAX) {
+			/* renumbered: MicronOS's CPU i */
+			nl = memchr(p, '\n', (size_t)(be - p));
+			if (strncmp(p, "processor", 9) == 0 && nl) {
+				mn_strbuf_printf(out, "processor\t: %u\n", i);
+				mn_strbuf_add(out, nl + 1,
+					      (size_t)(be - nl - 1));
+			} else {
+				mn_strbuf_add(out, p, (size_t)(be - p));
+			}
+		} else if (host < 0) {
+			mn_strbuf_add(out, p, (size_t)(be - p));
+		}
+		p = be;
+	}
+	mn_strbuf_release(&sb);
+	return mn_strbuf_error(out);
 }
 
 uint64_t mn_host_clk_tck(void)

@@ -437,6 +437,34 @@ static int fd_path(void *arg, int fd, const char *path)
 	return 1;
 }
 
+/*
+ * A terminal of the sandbox's own devpts (a program's pty, sandbox/pty.c)
+ * has the same name inside as its host link says: "/dev/pts/N" if that
+ * name, seen from the process's root, is the very device; else NULL.
+ * ttyname() trusts this link, so `tty` prints /dev/pts/N.
+ */
+static const char *own_tty(const char *fdpath, int32_t hp, char *buf,
+			   size_t size)
+{
+	struct stat fst, nst;
+	char root[64 + 64];
+	ssize_t n;
+
+	if (stat(fdpath, &fst) < 0 || !S_ISCHR(fst.st_mode))
+		return NULL;
+	n = readlink(fdpath, buf, size - 1);
+	if (n <= 9 || strncmp(buf, "/dev/pts/", 9) != 0)
+		return NULL;
+	buf[n] = '\0';
+	if (strspn(buf + 9, "0123456789") != (size_t)n - 9)
+		return NULL;
+	snprintf(root, sizeof(root), "/proc/%d/root%s", (int)hp, buf);
+	if (stat(root, &nst) < 0 || nst.st_rdev != fst.st_rdev ||
+	    nst.st_dev != fst.st_dev)
+		return NULL;
+	return buf;
+}
+
 static int r_fd(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 		struct mn_strbuf *out)
 {
@@ -453,9 +481,13 @@ static int r_fd(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 		if (hp > 0) {
 			snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)hp,
 				 ff.fd);
+			char tty[64];
+
 			if (faccessat(AT_FDCWD, path, F_OK,
 				      AT_SYMLINK_NOFOLLOW) < 0)
 				return -ENOENT;
+			if (own_tty(path, hp, tty, sizeof(tty)))
+				return mn_strbuf_puts(out, tty);
 			return mn_strbuf_printf(out, HIDDEN_PROC "/%d/fd/%d",
 						(int)ctx_pid(ctx), ff.fd);
 		}
@@ -589,6 +621,10 @@ static int pid_list(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 		return -ENOMEM;
 	n = mn_proc_pids(pt, pids, max);
 	for (i = 0; i < n && i < max; i++) {
+		struct mn_proc_info pi;
+
+		if (mn_proc_get(pt, pids[i], &pi) < 0 || mn_pview_reaped(&pi))
+			continue;	/* gone, or reaped by the host */
 		snprintf(name, sizeof(name), "%d", (int)pids[i]);
 		if (emit(e, name))
 			break;
@@ -600,6 +636,7 @@ static int pid_list(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 static int pid_lookup(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 		      const char *name)
 {
+	struct mn_proc_info pi;
 	char *end;
 	long pid;
 
@@ -609,11 +646,13 @@ static int pid_lookup(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 	pid = strtol(name, &end, 10);
 	if (*end || pid <= 0 || pid > INT32_MAX)
 		return -ENOENT;
-	if (mn_proc_exists(mn_kernel_procs(k), (int32_t)pid))
-		return 0;
 	/* a fork that made no trapped call yet: register the world's */
-	mn_proc_sync_host(mn_kernel_procs(k), 1);
-	return mn_proc_exists(mn_kernel_procs(k), (int32_t)pid) ? 0 : -ENOENT;
+	if (mn_proc_get(mn_kernel_procs(k), (int32_t)pid, &pi) < 0) {
+		mn_proc_sync_host(mn_kernel_procs(k), 1);
+		if (mn_proc_get(mn_kernel_procs(k), (int32_t)pid, &pi) < 0)
+			return -ENOENT;
+	}
+	return mn_pview_reaped(&pi) ? -ENOENT : 0;
 }
 
 const struct mn_synth_dir_ops mn_fs_proc_pid_dyn = {

@@ -312,6 +312,26 @@ static int host_state_ok(char c)
 	return c && strchr("RSDTtZXIPKWx", c) != NULL;
 }
 
+int mn_pview_reaped(const struct mn_proc_info *pi)
+{
+	struct mn_strbuf sb = MN_STRBUF_INIT;
+	const char *p;
+	int gone;
+
+	if (pi->state != MN_PROC_ZOMBIE || pi->kind != MN_PROC_USER ||
+	    pi->host_pid <= 0)
+		return 0;
+	/* a program's zombie is the host's: gone once the host reaped it
+	   (the sandbox's registry catches up at its next tick) */
+	gone = host_read(pi->host_pid, "stat", &sb) < 0;
+	if (!gone) {
+		p = strrchr(mn_strbuf_str(&sb), ')');
+		gone = !p || p[1] != ' ' || p[2] != 'Z';
+	}
+	mn_strbuf_release(&sb);
+	return gone;
+}
+
 int mn_pview_get(struct mn_kernel *k, int32_t pid, struct mn_pview *v)
 {
 	struct mn_proc_info *pi = &v->pi;
@@ -320,7 +340,8 @@ int mn_pview_get(struct mn_kernel *k, int32_t pid, struct mn_pview *v)
 	int ktask, alive, program;
 
 	memset(v, 0, sizeof(*v));
-	if (pid <= 0 || mn_proc_get(mn_kernel_procs(k), pid, pi) < 0)
+	if (pid <= 0 || mn_proc_get(mn_kernel_procs(k), pid, pi) < 0 ||
+	    mn_pview_reaped(pi))
 		return -ENOENT;
 	/* The memory manager keeps the charges: one source of truth. */
 	if (mn_kernel_mem(k))

@@ -51,7 +51,6 @@
 #include <unistd.h>
 
 #include <micronos/evbus.h>
-#include <micronos/health.h>
 
 #include "fs_storage_i.h"
 
@@ -657,143 +656,6 @@ static int s_statfs(struct mn_fs *fs, struct mn_vnode *vn,
 	return fstatvfs(ST(fs)->rootfd, out) < 0 ? -errno : 0;
 }
 
-/* --- xattrs: the "user." namespace, minus our own -------------------------- */
-
-static int xname_ok(const char *name)
-{
-	return strncmp(name, "user.", 5) == 0 && name[5] &&
-	       strncmp(name, SHIDDEN_PREFIX, strlen(SHIDDEN_PREFIX)) != 0;
-}
-
-/*
- * Borrows vn's descriptor for an xattr call and fills pp with its path.
- * Linux keeps user.* xattrs to regular files and directories: so do we,
- * though every backing file could carry them.  *special tells the rest.
- */
-static int xbegin(struct storage *s, struct mn_vnode *vn, char *pp,
-		  size_t ppsz, int *special)
-{
-	int fd = snode_fd(s, SI(vn)), ret;
-	struct smeta m;
-
-	if (fd < 0)
-		return fd;
-	ret = smeta_get(s, SI(vn), fd, &m);
-	if (ret < 0) {
-		snode_fd_put(s, SI(vn));
-		return ret;
-	}
-	*special = !S_ISREG(m.mode) && !S_ISDIR(m.mode);
-	procpath(fd, pp, ppsz);
-	return 0;
-}
-
-static int s_setxattr(struct mn_fs *fs, struct mn_vnode *vn, const char *name,
-		      const void *value, size_t size, int flags)
-{
-	struct storage *s = ST(fs);
-	int special, ret;
-	char pp[64];
-
-	if (!xname_ok(name))
-		return -EOPNOTSUPP;
-	ret = xbegin(s, vn, pp, sizeof(pp), &special);
-	if (ret < 0)
-		return ret;
-	if (special)
-		ret = -EPERM;
-	else if (setxattr(pp, name, value, size, flags) < 0)
-		ret = -errno;
-	snode_fd_put(s, SI(vn));
-	return ret;
-}
-
-static ssize_t s_getxattr(struct mn_fs *fs, struct mn_vnode *vn,
-			  const char *name, void *value, size_t size)
-{
-	struct storage *s = ST(fs);
-	int special;
-	char pp[64];
-	ssize_t n;
-
-	if (!xname_ok(name))
-		return -ENODATA;
-	n = xbegin(s, vn, pp, sizeof(pp), &special);
-	if (n < 0)
-		return n;
-	if (special)
-		n = -ENODATA;
-	else if ((n = getxattr(pp, name, value, size)) < 0)
-		n = -errno;
-	snode_fd_put(s, SI(vn));
-	return n;
-}
-
-/* Copies the names xname_ok lets through from all[0..n) into list. */
-static ssize_t xfilter(const char *all, ssize_t n, char *list, size_t size)
-{
-	const char *p;
-	ssize_t need = 0;
-
-	for (p = all; p < all + n; p += strlen(p) + 1) {
-		size_t l = strlen(p) + 1;
-
-		if (!xname_ok(p))
-			continue;
-		if (size && (size_t)need + l > size)
-			return -ERANGE;
-		if (size)
-			memcpy(list + need, p, l);
-		need += (ssize_t)l;
-	}
-	return need;
-}
-
-static ssize_t s_listxattr(struct mn_fs *fs, struct mn_vnode *vn, char *list,
-			   size_t size)
-{
-	struct storage *s = ST(fs);
-	char pp[64], *all = NULL;
-	int special;
-	ssize_t n;
-
-	n = xbegin(s, vn, pp, sizeof(pp), &special);
-	if (n < 0)
-		return n;
-	n = special ? 0 : listxattr(pp, NULL, 0);
-	if (n > 0 && !(all = malloc((size_t)n)))
-		n = -ENOMEM;
-	else if (n > 0)
-		n = listxattr(pp, all, (size_t)n);
-	if (n < 0 && n != -ENOMEM)
-		n = errno == ENOTSUP ? 0 : -errno;
-	snode_fd_put(s, SI(vn));
-	if (n > 0)
-		n = xfilter(all, n, list, size);
-	free(all);
-	return n;
-}
-
-static int s_removexattr(struct mn_fs *fs, struct mn_vnode *vn,
-			 const char *name)
-{
-	struct storage *s = ST(fs);
-	int special, ret;
-	char pp[64];
-
-	if (!xname_ok(name))
-		return -ENODATA;
-	ret = xbegin(s, vn, pp, sizeof(pp), &special);
-	if (ret < 0)
-		return ret;
-	if (special)
-		ret = -EPERM;
-	else if (removexattr(pp, name) < 0)
-		ret = -errno;
-	snode_fd_put(s, SI(vn));
-	return ret;
-}
-
 static void s_destroy(struct mn_fs *fs)
 {
 	struct storage *s = ST(fs);
@@ -813,6 +675,8 @@ static const struct mn_fs_ops storage_ops = {
 	.setattr = s_setattr,
 	.readlink = s_readlink,
 	.mknod = s_mknod,
+	/* sockets and device nodes are kept as such (fs_storage_meta.c) */
+	.mknod_types = MN_FS_NOD_SOCK | MN_FS_NOD_DEV,
 	.mkdir = s_mkdir,
 	.symlink = s_symlink,
 	.link = s_link,
@@ -830,75 +694,18 @@ static const struct mn_fs_ops storage_ops = {
 	.releasedir = s_releasedir,
 	.fsyncdir = s_fsyncdir,
 	.statfs = s_statfs,
-	.setxattr = s_setxattr,
-	.getxattr = s_getxattr,
-	.listxattr = s_listxattr,
-	.removexattr = s_removexattr,
+	.setxattr = sx_setxattr,
+	.getxattr = sx_getxattr,
+	.listxattr = sx_listxattr,
+	.removexattr = sx_removexattr,
 	.destroy = s_destroy,
 };
 
-/* --- health ------------------------------------------------------------------- */
-
-/* Descriptors the daemon holds, or -errno (EMFILE: none left to look). */
-static long count_fds(void)
+/* The storage under vfs's root, or NULL (an in-memory root): for health. */
+struct storage *storage_of(struct mn_vfs *vfs, struct mn_vnode **vn)
 {
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *de;
-	long n = 0;
-
-	if (!d)
-		return -errno;
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1;	/* not the one reading */
-}
-
-enum mn_health_status mn_fs_storage_health(struct mn_vfs *vfs, char *msg,
-					   size_t size)
-{
-	struct mn_vnode *vn = mn_vnode_get(vfs, MN_VFS_ROOT_INO);
-	struct storage *s = vn && vn->fs->ops == &storage_ops ? ST(vn->fs) :
-		NULL;
-	enum mn_health_status st = MN_HEALTH_OK;
-	unsigned cached = 0, cap = 0;
-	int handles = 0;
-	uint64_t reopens = 0, emfile = 0, fresh = 0;
-	struct rlimit rl = {0, 0};
-	long used = count_fds();
-	int off;
-
-	if (s) {
-		snode_stats(s, &cached, &cap, &reopens, &emfile, &handles);
-		pthread_mutex_lock(&s->lock);
-		fresh = emfile - s->emfile_seen;
-		s->emfile_seen = emfile;
-		pthread_mutex_unlock(&s->lock);
-	}
-	mn_vnode_put(vfs, vn);
-	getrlimit(RLIMIT_NOFILE, &rl);
-	if (used < 0) {
-		off = snprintf(msg, size, "cannot count descriptors: %s",
-			       strerror((int)-used));
-		st = MN_HEALTH_FAILED;
-	} else {
-		off = snprintf(msg, size, "%ld of %llu descriptors in use",
-			       used, (unsigned long long)rl.rlim_cur);
-		if ((unsigned long long)used * 100 >= rl.rlim_cur * 95ULL)
-			st = MN_HEALTH_FAILED;
-		else if ((unsigned long long)used * 100 >= rl.rlim_cur * 80ULL)
-			st = MN_HEALTH_DEGRADED;
-	}
-	if (fresh)
-		st = MN_HEALTH_FAILED;
-	if (s && off >= 0 && (size_t)off < size)
-		snprintf(msg + off, size - (size_t)off, "; storage caches %u "
-			 "(cap %u), %llu re-opens by %s, %llu opens refused "
-			 "(EMFILE)", cached, cap, (unsigned long long)reopens,
-			 handles ? "handle" : "name",
-			 (unsigned long long)emfile);
-	return st;
+	*vn = mn_vnode_get(vfs, MN_VFS_ROOT_INO);
+	return *vn && (*vn)->fs->ops == &storage_ops ? ST((*vn)->fs) : NULL;
 }
 
 /* The daemon's umask, read without changing it (umask(2) would race). */

@@ -2,9 +2,10 @@
  * fs_storage_i.h - private definitions shared by storage's files.
  *
  * fs_storage.c holds the file system's operations, fs_storage_node.c the
- * nodes and the bounded cache of host descriptors they use,
- * fs_storage_meta.c the MicronOS metadata kept in an xattr of each backing
- * file and the migration of a data dir written before that.
+ * nodes and the bounded cache of host descriptors they use (and the health
+ * check that watches descriptors), fs_storage_meta.c the MicronOS metadata
+ * kept in an xattr of each backing file and the migration of a data dir
+ * written before that, fs_storage_xattr.c the callers' xattrs.
  *
  * Lock order: struct storage's lock is a leaf; it is never held across a
  * host call that may block on the disk (open, getxattr) nor while calling
@@ -77,6 +78,20 @@ struct storage {
 
 #define ST(fs) ((struct storage *)(fs)->priv)
 #define SI(vn) ((struct sino *)(vn)->priv)
+
+/* --- fs_storage.c --------------------------------------------------------- */
+/* The storage at vfs's root with a reference on the root node in *vn (put
+ * it), or NULL. */
+struct storage *storage_of(struct mn_vfs *vfs, struct mn_vnode **vn);
+
+/* --- fs_storage_xattr.c: the xattr ops ------------------------------------ */
+int sx_setxattr(struct mn_fs *fs, struct mn_vnode *vn, const char *name,
+		const void *value, size_t size, int flags);
+ssize_t sx_getxattr(struct mn_fs *fs, struct mn_vnode *vn, const char *name,
+		    void *value, size_t size);
+ssize_t sx_listxattr(struct mn_fs *fs, struct mn_vnode *vn, char *list,
+		     size_t size);
+int sx_removexattr(struct mn_fs *fs, struct mn_vnode *vn, const char *name);
 
 /* --- fs_storage_node.c ---------------------------------------------------- */
 int snode_init(struct storage *s, unsigned fd_cap);

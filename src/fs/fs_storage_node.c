@@ -38,6 +38,7 @@
  * Locking: storage.lock guards the hash, the LRU and every node's mutable
  * fields; it is never held across an open or a stat.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -45,6 +46,8 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
+
+#include <micronos/health.h>
 
 #include "fs_storage_i.h"
 
@@ -166,6 +169,42 @@ static void close_all(const int *fds, size_t n)
 		close(fds[n]);
 }
 
+/*
+ * The process ran out of descriptors (another part of the daemon, or a
+ * burst of open files): the cache gives back every descriptor it may, so
+ * the open that failed can be retried.  A lookup that failed for want of
+ * a descriptor would make the FUSE kernel drop a dentry - and with it the
+ * world's mounts on it (/usr, /etc files) - so storage retries once.
+ */
+static void shrink(struct storage *s)
+{
+	unsigned cap = s->fd_cap;
+	int victims[64];
+	size_t n;
+
+	do {
+		pthread_mutex_lock(&s->lock);
+		s->fd_cap = 0;
+		n = evict(s, victims, 64);
+		s->fd_cap = cap;
+		pthread_mutex_unlock(&s->lock);
+		close_all(victims, n);
+	} while (n == 64);
+}
+
+/* openat, retried once after shrinking the cache on EMFILE/ENFILE. */
+static int open_at(struct storage *s, int dfd, const char *name)
+{
+	int fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+		snode_err(s, errno);
+		shrink(s);
+		fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	}
+	return fd;
+}
+
 int snode_err(struct storage *s, int err)
 {
 	if (err == EMFILE || err == ENFILE) {
@@ -235,7 +274,7 @@ static int reopen_by_name(struct storage *s, struct sino *si,
 	pfd = snode_fd(s, parent);
 	if (pfd < 0)
 		return pfd;
-	fd = openat(pfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	fd = open_at(s, pfd, name);
 	if (fd < 0)
 		fd = errno == ENOENT ? -ESTALE : snode_err(s, errno);
 	snode_fd_put(s, parent);
@@ -248,9 +287,14 @@ static int reopen_by_name(struct storage *s, struct sino *si,
 
 static int reopen_by_handle(struct storage *s, struct sino *si)
 {
-	int fd = open_by_handle_at(s->rootfd, (struct file_handle *)si->handle,
-				   O_PATH | O_CLOEXEC);
+	struct file_handle *fh = (struct file_handle *)si->handle;
+	int fd = open_by_handle_at(s->rootfd, fh, O_PATH | O_CLOEXEC);
 
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+		snode_err(s, errno);
+		shrink(s);
+		fd = open_by_handle_at(s->rootfd, fh, O_PATH | O_CLOEXEC);
+	}
 	if (fd < 0)
 		return errno == ESTALE || errno == ENOENT ? -ESTALE :
 			snode_err(s, errno);
@@ -375,13 +419,18 @@ int snode_lookup(struct storage *s, struct sino *dir, const char *name,
 	dfd = dir ? snode_fd(s, dir) : s->rootfd;
 	if (dfd < 0)
 		return dfd;
-	fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	fd = open_at(s, dfd, name);
 	if (fd < 0)
 		ret = snode_err(s, errno);
 	if (dir)
 		snode_fd_put(s, dir);
 	if (ret == 0 && fstat(fd, st) < 0)
 		ret = -errno;
+	/* storage makes only files and directories: anything else (a
+	 * symlink an administrator put in the backing tree) would be followed
+	 * by the /proc/self/fd paths the xattr and time calls use */
+	if (ret == 0 && !S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode))
+		ret = -EIO;
 	if (ret == 0 && dir && strcmp(name, "..") != 0 &&
 	    !(nm = strdup(name)))
 		ret = -ENOMEM;
@@ -467,6 +516,69 @@ void snode_stats(struct storage *s, unsigned *cached, unsigned *cap,
 	*reopens = s->reopens;
 	*emfile = s->emfile;
 	pthread_mutex_unlock(&s->lock);
+}
+
+/* --- health ------------------------------------------------------------------- */
+
+/* Descriptors the daemon holds, or -errno (EMFILE: none left to look). */
+static long count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	long n = 0;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1;	/* not the one reading */
+}
+
+enum mn_health_status mn_fs_storage_health(struct mn_vfs *vfs, char *msg,
+					   size_t size)
+{
+	struct mn_vnode *vn;
+	struct storage *s = storage_of(vfs, &vn);
+	enum mn_health_status st = MN_HEALTH_OK;
+	unsigned cached = 0, cap = 0;
+	int handles = 0;
+	uint64_t reopens = 0, emfile = 0, fresh = 0;
+	struct rlimit rl = {0, 0};
+	long used = count_fds();
+	int off;
+
+	if (s) {
+		snode_stats(s, &cached, &cap, &reopens, &emfile, &handles);
+		pthread_mutex_lock(&s->lock);
+		fresh = emfile - s->emfile_seen;
+		s->emfile_seen = emfile;
+		pthread_mutex_unlock(&s->lock);
+	}
+	mn_vnode_put(vfs, vn);
+	getrlimit(RLIMIT_NOFILE, &rl);
+	if (used < 0) {
+		off = snprintf(msg, size, "cannot count descriptors: %s",
+			       strerror((int)-used));
+		st = MN_HEALTH_FAILED;
+	} else {
+		off = snprintf(msg, size, "%ld of %llu descriptors in use",
+			       used, (unsigned long long)rl.rlim_cur);
+		if ((unsigned long long)used * 100 >= rl.rlim_cur * 95ULL)
+			st = MN_HEALTH_FAILED;
+		else if ((unsigned long long)used * 100 >= rl.rlim_cur * 80ULL)
+			st = MN_HEALTH_DEGRADED;
+	}
+	if (fresh)
+		st = MN_HEALTH_FAILED;
+	if (s && off >= 0 && (size_t)off < size)
+		snprintf(msg + off, size - (size_t)off, "; storage caches %u "
+			 "(cap %u), %llu re-opens by %s, %llu opens refused "
+			 "(EMFILE)", cached, cap, (unsigned long long)reopens,
+			 handles ? "handle" : "name",
+			 (unsigned long long)emfile);
+	return st;
 }
 
 /* --- set-up ------------------------------------------------------------------ */

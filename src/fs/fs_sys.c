@@ -14,6 +14,10 @@
  *              completed
  *   memory/    total, used, free, largest_free, fragmentation, peak_used,
  *              allocations
+ *   stats/     one file per statistic (stats.h), named like it, holding its
+ *              value (a histogram: its count), refreshed from every
+ *              subsystem at each read (kstats.h); stats/metrics: all of
+ *              them in Prometheus's text format
  *   devices/system/cpu/  online, possible, present (the host's CPUs)
  *   class/net/ANTENNA/   the network's antennas (net_sysfs.c, net_fs.h)
  *
@@ -31,11 +35,15 @@
 #include <micronos/config.h>
 #include <micronos/driver.h>
 #include <micronos/kernel.h>
+#include <micronos/kstats.h>
 #include <micronos/log.h>
 #include <micronos/mem.h>
 #include <micronos/memview.h>
+#include <micronos/net.h>
 #include <micronos/net_fs.h>
 #include <micronos/sched.h>
+#include <micronos/stats.h>
+#include <micronos/sys_ident.h>
 
 #include "fs_trees_i.h"
 
@@ -157,8 +165,7 @@ static int r_hostname(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 static int w_hostname(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
 		      const char *data, size_t len)
 {
-	(void)len;
-	return mn_trees_config_write(k, ctx, "kernel.hostname", data);
+	return mn_sys_ident_set_hostname(k, data, len, ctx->cred->pid, NULL);
 }
 
 static int r_boot_time(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
@@ -457,6 +464,93 @@ static const struct mn_synth_node mem_rows[] = {
 	{.name = NULL},
 };
 
+/* --- stats/ --------------------------------------------------------------- */
+
+static int stats_list(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
+		      int (*emit)(void *e, const char *name), void *e)
+{
+	struct mn_stats *st = mn_kernel_stats(k);
+	struct mn_stat_value *v;
+	size_t n, i, max;
+
+	(void)ctx;
+	mn_kernel_stats_refresh(k);
+	mn_net_stats_refresh(k);
+	max = mn_stats_count(st) + 64;
+	v = malloc(max * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	n = mn_stats_snapshot(st, NULL, v, max);
+	for (i = 0; i < n; i++)
+		if (emit(e, v[i].name))
+			break;
+	free(v);
+	return 0;
+}
+
+static int stats_lookup(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
+			const char *name)
+{
+	int64_t v;
+
+	(void)ctx;
+	if (mn_stats_get(mn_kernel_stats(k), name, &v) == 0)
+		return 0;
+	/* a name a subsystem adds at its first figure */
+	mn_kernel_stats_refresh(k);
+	mn_net_stats_refresh(k);
+	return mn_stats_get(mn_kernel_stats(k), name, &v) == 0 ? 0 : -ENOENT;
+}
+
+static int r_stat_value(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
+			struct mn_strbuf *out)
+{
+	struct mn_stats *st = mn_kernel_stats(k);
+	const char *name = ctx->bind[ctx->nbind - 1].name;
+	struct mn_stat_value v;
+	size_t n, i;
+
+	mn_kernel_stats_refresh(k);
+	mn_net_stats_refresh(k);
+	/* the snapshot by prefix, then the exact name */
+	n = mn_stats_snapshot(st, name, &v, 1);
+	for (i = 0; i < n; i++)
+		if (strcmp(v.name, name) == 0)
+			return v.kind == MN_STAT_GAUGE ?
+				mn_strbuf_printf(out, "%lld\n",
+						 (long long)v.value) :
+				mn_strbuf_printf(out, "%llu\n",
+						 (unsigned long long)v.counter);
+	return -ENOENT;
+}
+
+static int r_metrics(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
+		     struct mn_strbuf *out)
+{
+	int ret;
+
+	(void)ctx;
+	mn_kernel_stats_refresh(k);
+	mn_net_stats_refresh(k);
+	ret = mn_stats_format_prometheus(mn_kernel_stats(k), NULL, out);
+	return ret < 0 ? ret : 0;
+}
+
+static const struct mn_synth_node stat_entry = {
+	.name = "", .mode = S_IFREG | 0444, .render = r_stat_value,
+};
+
+static const struct mn_synth_dir_ops stats_dyn = {
+	.list = stats_list,
+	.lookup = stats_lookup,
+	.entry = &stat_entry,
+};
+
+static const struct mn_synth_node stats_rows[] = {
+	RO("metrics", r_metrics),
+	{.name = NULL},
+};
+
 /* --- devices/system/cpu/ -------------------------------------------------- */
 
 static int r_cpus(struct mn_kernel *k, const struct mn_vnode_ctx *ctx,
@@ -506,6 +600,8 @@ static const struct mn_synth_node sys_rows[] = {
 	{.name = "kernel", .mode = S_IFDIR | 0555, .children = kernel_rows},
 	{.name = "config", .mode = S_IFDIR | 0555, .dyn = &keys_dyn},
 	{.name = "drivers", .mode = S_IFDIR | 0555, .dyn = &drv_dyn},
+	{.name = "stats", .mode = S_IFDIR | 0555, .children = stats_rows,
+	 .dyn = &stats_dyn},
 	{.name = "scheduler", .mode = S_IFDIR | 0555, .children = sched_rows},
 	{.name = "memory", .mode = S_IFDIR | 0555, .children = mem_rows},
 	{.name = "devices", .mode = S_IFDIR | 0555, .children = devices_rows},

@@ -7,13 +7,14 @@
  * sampler and the CPU baseline, the events/log index, the open streams and
  * the notifier thread.  The VFS has no unmount, so a mount outlives
  * anything this layer could free at its stop: callbacks therefore never
- * get the state through the mount's arg but from the kernel, through the
- * registry below, with a reference.  Retiring (the stage stop) removes the
- * entry and drops the registry's reference; the state is freed by whoever
- * drops the last one (a render in flight, an open stream's release).
+ * get the state through the mount's arg but from the kernel's slot
+ * MN_SLOT_TREES, with a reference.  Retiring (the stage stop) empties the
+ * slot and drops the slot's reference; the state is freed by whoever drops
+ * the last one (a render in flight, an open stream's release).
  *
- * Lock order: the registry lock is a leaf; it is never held while a
- * callback, a thread join or another module runs.
+ * Lock order: slot_lock guards the slot of every kernel and every refs
+ * count; it is a leaf, never held while a callback, a thread join or
+ * another module runs.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -28,13 +29,10 @@ struct mn_trees {
 	struct mn_kernel *k;			/* set once */
 	struct mn_procfs *proc;			/* set once */
 	struct mn_eventsfs *ev;			/* set once */
-	/* protected by reg_lock: */
-	unsigned refs;
-	struct mn_trees *next;
+	unsigned refs;				/* protected by slot_lock */
 };
 
-static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct mn_trees *reg_head;	/* protected by reg_lock */
+static pthread_mutex_t slot_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* The trees: mount point, type in /proc/mounts, root row. */
 static const struct {
@@ -52,20 +50,21 @@ struct mn_trees *mn_trees_get(struct mn_kernel *k)
 {
 	struct mn_trees *t;
 
-	pthread_mutex_lock(&reg_lock);
-	for (t = reg_head; t && t->k != k; t = t->next)
-		;
+	if (!k)
+		return NULL;
+	pthread_mutex_lock(&slot_lock);
+	t = mn_kernel_slot(k, MN_SLOT_TREES);
 	if (t)
 		t->refs++;
-	pthread_mutex_unlock(&reg_lock);
+	pthread_mutex_unlock(&slot_lock);
 	return t;
 }
 
 void mn_trees_ref(struct mn_trees *t)
 {
-	pthread_mutex_lock(&reg_lock);
+	pthread_mutex_lock(&slot_lock);
 	t->refs++;
-	pthread_mutex_unlock(&reg_lock);
+	pthread_mutex_unlock(&slot_lock);
 }
 
 static void trees_free(struct mn_trees *t)
@@ -81,9 +80,9 @@ void mn_trees_put(struct mn_trees *t)
 
 	if (!t)
 		return;
-	pthread_mutex_lock(&reg_lock);
+	pthread_mutex_lock(&slot_lock);
 	left = --t->refs;
-	pthread_mutex_unlock(&reg_lock);
+	pthread_mutex_unlock(&slot_lock);
 	if (left == 0)
 		trees_free(t);
 }
@@ -98,23 +97,19 @@ struct mn_eventsfs *mn_trees_eventsfs(struct mn_trees *t)
 	return t->ev;
 }
 
-/* Removes k's entry from the registry; returns it (its reference). */
+/* Empties k's slot; returns what it held (the slot's reference). */
 static struct mn_trees *unregister(struct mn_kernel *k)
 {
-	struct mn_trees **pp, *t = NULL;
+	struct mn_trees *t;
 
-	pthread_mutex_lock(&reg_lock);
-	for (pp = &reg_head; *pp; pp = &(*pp)->next)
-		if ((*pp)->k == k) {
-			t = *pp;
-			*pp = t->next;
-			break;
-		}
-	pthread_mutex_unlock(&reg_lock);
+	pthread_mutex_lock(&slot_lock);
+	t = mn_kernel_slot(k, MN_SLOT_TREES);
+	mn_kernel_set_slot(k, MN_SLOT_TREES, NULL);
+	pthread_mutex_unlock(&slot_lock);
 	return t;
 }
 
-/* Creates the state and enters it; -EBUSY if k already has trees. */
+/* Creates the state and puts it in k's slot; -EBUSY if k has trees. */
 static int trees_register(struct mn_kernel *k)
 {
 	struct mn_trees *t = calloc(1, sizeof(*t)), *o;
@@ -129,14 +124,11 @@ static int trees_register(struct mn_kernel *k)
 		ret = mn_eventsfs_create(&t->ev, mn_kernel_evbus(k));
 	if (ret < 0)
 		goto fail;
-	pthread_mutex_lock(&reg_lock);
-	for (o = reg_head; o && o->k != k; o = o->next)
-		;
-	if (!o) {
-		t->next = reg_head;
-		reg_head = t;
-	}
-	pthread_mutex_unlock(&reg_lock);
+	pthread_mutex_lock(&slot_lock);
+	o = mn_kernel_slot(k, MN_SLOT_TREES);
+	if (!o)
+		mn_kernel_set_slot(k, MN_SLOT_TREES, t);
+	pthread_mutex_unlock(&slot_lock);
 	if (!o)
 		return 0;
 	ret = -EBUSY;

@@ -11,8 +11,8 @@
  * stops the threads and retires the trees' state.  A layer that manages its
  * own VFS calls mn_fs_trees_mount()/mn_fs_trees_unmount() instead.
  *
- * State.  The trees' state (struct mn_trees) is found from the kernel
- * through a small registry and is reference counted: every callback takes a
+ * State.  The trees' state (struct mn_trees) is found from the kernel's
+ * slot MN_SLOT_TREES and is reference counted: every callback takes a
  * reference for its duration and every open /events file holds one until
  * its release, so a render or a stream still running while the trees are
  * retired finds its state intact.  After retirement, callbacks that need
@@ -117,9 +117,18 @@ struct mn_hostcpu {
 int mn_hostcpu_read(struct mn_hostcpu *out);
 /* Appends a whole host file (cpuinfo) to out; at most max bytes. */
 int mn_host_file_append(const char *path, size_t max, struct mn_strbuf *out);
-/* CPUs online/configured on the host (at least 1). */
+/*
+ * MicronOS's CPUs: the host CPUs it may use (the daemon's affinity, within
+ * its cgroup's cpuset).  Writes up to max host CPU ids, ascending, into ids
+ * (may be NULL) and returns how many there are (at least 1).  MicronOS CPU
+ * i is host CPU ids[i].
+ */
+unsigned mn_host_cpus(unsigned *ids, unsigned max);
+/* Their count, for /sys/devices/system/cpu and Cpus_allowed. */
 unsigned mn_host_ncpu_online(void);
 unsigned mn_host_ncpu_conf(void);
+/* The host's /proc/cpuinfo entries of MicronOS's CPUs, renumbered 0..n-1. */
+int mn_host_cpuinfo(struct mn_strbuf *out, size_t max);
 /* sysconf(_SC_CLK_TCK) (100 if unknown) and the page size. */
 uint64_t mn_host_clk_tck(void);
 uint64_t mn_host_page_size(void);
@@ -131,11 +140,12 @@ int mn_cpu_list(unsigned n, struct mn_strbuf *out);
 /* --- fs_sys.c, fs_events.c, fs_health.c ----------------------------------- */
 
 /*
- * A config key as a file, shared by /sys/config/KEY, /sys/kernel/hostname
- * and /proc/sys/kernel/hostname: render appends "value\n"; write sets it
- * through mn_config_set (the shell's `config set` calls the same) on behalf
- * of the writer, so a bad value fails with -EINVAL and changes nothing; the
- * config's message goes to the kernel log.
+ * A config key as a file, /sys/config/KEY (render also serves the two
+ * hostname files, whose writes go through mn_sys_ident_set_hostname):
+ * render appends "value\n"; write sets it through mn_config_set (the
+ * shell's `config set` calls the same) on behalf of the writer, so a bad
+ * value fails with -EINVAL and changes nothing; the config's message goes
+ * to the kernel log.
  */
 int mn_trees_config_render(struct mn_kernel *k, const char *key,
 			   struct mn_strbuf *out);

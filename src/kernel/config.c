@@ -68,6 +68,7 @@ static const struct mn_config_key core_keys[] = {
 	{.name = "memory.size", .type = MN_CONFIG_SIZE, .def = "64M", .desc = "size of the MicronOS address space", .min = MiB, .max = 64 * GiB, .flags = MN_CONFIG_F_RESTART},
 	{.name = "sched.workers", .type = MN_CONFIG_INT, .def = "2", .desc = "threads running kernel tasks", .min = 1, .max = 16, .flags = MN_CONFIG_F_RESTART},
 	{.name = "health.period_ms", .type = MN_CONFIG_INT, .def = "1000", .desc = "default period of health checks", .min = 100, .max = 3600000},
+	{.name = "health.grace_ms", .type = MN_CONFIG_INT, .def = "5000", .desc = "how long a kernel task may stay suspended or a driver stopped before the health monitor recovers it", .min = 0, .max = 3600000},
 	{.name = "ipc.capacity", .type = MN_CONFIG_INT, .def = "64", .desc = "messages a new IPC channel holds", .min = 1, .max = 65536},
 	{.name = "ipc.max_channels", .type = MN_CONFIG_INT, .def = "64", .desc = "IPC channels alive at once", .min = 1, .max = 4096},
 	{.name = "timers.max", .type = MN_CONFIG_INT, .def = "256", .desc = "armed timers at once", .min = 1, .max = 100000},
@@ -351,6 +352,20 @@ void mn__config_changed(struct mn_config *cfg, const struct cfg_key *k,
 					k->def.name, k->value);
 }
 
+/* The key's entry, or NULL with "unknown config key" in err (may be NULL). */
+static struct cfg_key *known_key(struct mn_config *cfg, const char *key,
+				 struct mn_strbuf *err)
+{
+	struct cfg_key *k;
+
+	pthread_mutex_lock(&cfg->lock);
+	k = mn__config_find(cfg, key);
+	pthread_mutex_unlock(&cfg->lock);
+	if (!k)
+		mn_strbuf_errf(err, "unknown config key '%s'", key ? key : "");
+	return k;
+}
+
 /*
  * Caller holds save_lock.  Resolves a key that may be changed by a person:
  * NULL with -ENOENT/-EPERM in *rc and a message otherwise.
@@ -358,17 +373,11 @@ void mn__config_changed(struct mn_config *cfg, const struct cfg_key *k,
 static struct cfg_key *writable_key(struct mn_config *cfg, const char *key,
 				    struct mn_strbuf *err, int *rc)
 {
-	struct cfg_key *k;
+	struct cfg_key *k = known_key(cfg, key, err);
 
-	pthread_mutex_lock(&cfg->lock);
-	k = mn__config_find(cfg, key);
-	pthread_mutex_unlock(&cfg->lock);
 	*rc = 0;
 	if (!k) {
 		*rc = -ENOENT;
-		if (err)
-			mn_strbuf_printf(err, "unknown config key '%s'",
-					 key ? key : "");
 	} else if (k->def.flags & MN_CONFIG_F_READONLY) {
 		*rc = -EPERM;
 		if (err)
@@ -480,15 +489,9 @@ int mn_config_check(struct mn_config *cfg, const char *key, const char *value,
 	int64_t v;
 	int rc;
 
-	pthread_mutex_lock(&cfg->lock);
-	k = mn__config_find(cfg, key);
-	pthread_mutex_unlock(&cfg->lock);
-	if (!k) {
-		if (err)
-			mn_strbuf_printf(err, "unknown config key '%s'",
-					 key ? key : "");
+	k = known_key(cfg, key, err);
+	if (!k)
 		return -ENOENT;
-	}
 	rc = mn__config_parse(k, value, buf, &v, err);
 	if (rc == 0 && canon && canon_size)
 		snprintf(canon, canon_size, "%s", buf);

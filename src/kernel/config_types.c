@@ -305,19 +305,9 @@ void mn__config_describe(const struct cfg_key *k, struct mn_strbuf *out)
 
 int mn__config_valid_name(const char *name)
 {
-	size_t i, len = name ? strlen(name) : 0;
-
-	if (len == 0 || len >= MN_CONFIG_NAME_MAX || name[0] == '.' ||
-	    name[len - 1] == '.')
-		return 0;
-	for (i = 0; i < len; i++) {
-		char ch = name[i];
-
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-		      ch == '_' || ch == '.' || ch == '-'))
-			return 0;
-	}
-	return 1;
+	/* dots separate the sections: never first or last */
+	return mn_name_valid(name, MN_CONFIG_NAME_MAX, "_.-") &&
+	       name[0] != '.' && name[strlen(name) - 1] != '.';
 }
 
 void mn__config_key_free(struct cfg_key *k)

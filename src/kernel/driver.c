@@ -54,18 +54,6 @@ static const char *const op_names[MN_DRV_OP__COUNT] = {
 	"init", "start", "stop", "suspend", "resume", "shutdown",
 };
 
-__attribute__((format(printf, 2, 3)))
-static void errf(struct mn_strbuf *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err)
-		return;
-	va_start(ap, fmt);
-	mn_strbuf_vprintf(err, fmt, ap);
-	va_end(ap);
-}
-
 /* --- names ---------------------------------------------------------------- */
 
 static int parse_name(const char *const *names, int n, const char *s)
@@ -160,14 +148,7 @@ void mn_drivers_destroy(struct mn_drivers *drvs)
 
 static int valid_name(const char *name)
 {
-	size_t i, n = name ? strlen(name) : 0;
-
-	if (n == 0 || n >= MN_DRIVER_NAME_MAX)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyz0123456789_-", name[i]))
-			return 0;
-	return 1;
+	return mn_name_valid(name, MN_DRIVER_NAME_MAX, "_-");
 }
 
 static struct mn_driver *find_locked(struct mn_drivers *drvs,
@@ -190,8 +171,11 @@ int mn_drivers_register(struct mn_drivers *drvs,
 
 	if (!desc || !valid_name(desc->name) || !desc->ops ||
 	    (unsigned)desc->type >= MN_DEV__COUNT) {
-		errf(err, "driver '%s': bad name, type or ops (names are 1-31 "
-		     "of a-z 0-9 _ -)\n", desc && desc->name ? desc->name : "");
+		mn_strbuf_errf(
+		    err,
+		    "driver '%s': bad name, type or ops (names are 1-31 "
+		    "of a-z 0-9 _ -)\n",
+		    desc && desc->name ? desc->name : "");
 		return ret;
 	}
 	drv = calloc(1, sizeof(*drv));
@@ -218,9 +202,9 @@ int mn_drivers_register(struct mn_drivers *drvs,
 		drvs->drv[drvs->count++] = drv;
 	pthread_mutex_unlock(&drvs->lock);
 	if (ret < 0) {
-		errf(err, "driver '%s': %s\n", desc->name,
-		     ret == -EEXIST ? "name already registered" :
-				      "too many drivers");
+		mn_strbuf_errf(err, "driver '%s': %s\n", desc->name,
+			       ret == -EEXIST ? "name already registered"
+					      : "too many drivers");
 		free(drv);
 		return ret;
 	}
@@ -400,15 +384,15 @@ static void explain_refusal(const struct mn_driver *drv, enum mn_drv_op op,
 
 	if (!err)
 		return;
-	errf(err, "%s: cannot %s a driver that is %s (allowed from: ",
-	     drv->name, op_names[op], state_names[from]);
+	mn_strbuf_errf(err, "%s: cannot %s a driver that is %s (allowed from: ",
+		       drv->name, op_names[op], state_names[from]);
 	for (s = 0; s < MN_DRV__STATE_COUNT; s++) {
 		if (!(transitions[op].from & (1u << s)))
 			continue;
-		errf(err, "%s%s", first ? "" : ", ", state_names[s]);
+		mn_strbuf_errf(err, "%s%s", first ? "" : ", ", state_names[s]);
 		first = 0;
 	}
-	errf(err, ")\n");
+	mn_strbuf_errf(err, ")\n");
 }
 
 /* Checks op against the state and marks the driver busy.  reg->lock held. */
@@ -433,7 +417,8 @@ int mn_driver_transition(struct mn_driver *drv, enum mn_drv_op op,
 	int ret, hret = 0;
 
 	if ((unsigned)op >= MN_DRV_OP__COUNT) {
-		errf(err, "%s: bad driver command %d\n", drv->name, (int)op);
+		mn_strbuf_errf(err, "%s: bad driver command %d\n", drv->name,
+			       (int)op);
 		return -EINVAL;
 	}
 	to = transitions[op].to;
@@ -441,7 +426,8 @@ int mn_driver_transition(struct mn_driver *drv, enum mn_drv_op op,
 	ret = begin_locked(drv, op, &from);
 	pthread_mutex_unlock(&reg->lock);
 	if (ret == -EBUSY)
-		errf(err, "%s: another transition is in progress\n", drv->name);
+		mn_strbuf_errf(err, "%s: another transition is in progress\n",
+			       drv->name);
 	if (ret == -EINVAL)
 		explain_refusal(drv, op, from, err);
 	if (ret < 0)
@@ -461,8 +447,8 @@ int mn_driver_transition(struct mn_driver *drv, enum mn_drv_op op,
 	pthread_mutex_unlock(&reg->lock);
 
 	if (hret < 0)
-		errf(err, "%s: %s failed: %s\n", drv->name, op_names[op],
-		     strerror(-hret));
+		mn_strbuf_errf(err, "%s: %s failed: %s\n", drv->name,
+			       op_names[op], strerror(-hret));
 	if ((hret == 0 || op == MN_DRV_OP_SHUTDOWN) && reg->bus)
 		mn_evbus_publish_custom(reg->bus, MN_CUSTOM_DRIVER,
 					MN_SRC_DRIVER, 0, "%s: %s -> %s",
@@ -477,9 +463,11 @@ int mn_driver_control(struct mn_driver *drv, const char *verb,
 	int op = mn_drv_op_parse(verb);
 
 	if (op < 0) {
-		errf(err, "%s: unknown driver command '%.32s' (expected init, "
-		     "start, stop, suspend, resume or shutdown)\n", drv->name,
-		     verb ? verb : "");
+		mn_strbuf_errf(
+		    err,
+		    "%s: unknown driver command '%.32s' (expected init, "
+		    "start, stop, suspend, resume or shutdown)\n",
+		    drv->name, verb ? verb : "");
 		return -EINVAL;
 	}
 	return mn_driver_transition(drv, (enum mn_drv_op)op, err);

@@ -152,6 +152,18 @@ static int put_refs(struct mn_health *h, struct comp *c)
 	return --h->refs == 0;
 }
 
+/* Without h->lock: drops a job's references on c and h, freeing the last. */
+static void release_job_refs(struct mn_health *h, struct comp *c)
+{
+	int last;
+
+	pthread_mutex_lock(&h->lock);
+	last = put_refs(h, c);
+	pthread_mutex_unlock(&h->lock);
+	if (last)
+		free_monitor(h);
+}
+
 int mn_health_create(struct mn_health **out, struct mn_evbus *bus,
 		     const struct mn_clock *clock,
 		     const struct mn_runner *runner,
@@ -244,18 +256,7 @@ int mn_health_set_default_period(struct mn_health *h, uint32_t period_ms)
 
 static int valid_name(const char *name)
 {
-	size_t i, len = name ? strlen(name) : 0;
-
-	if (len == 0 || len >= MN_HEALTH_NAME_MAX)
-		return 0;
-	for (i = 0; i < len; i++) {
-		char ch = name[i];
-
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-		      ch == '_' || ch == '.' || ch == '-'))
-			return 0;
-	}
-	return 1;
+	return mn_name_valid(name, MN_HEALTH_NAME_MAX, "_.-");
 }
 
 /* Caller holds h->lock.  Index of name, or where it would go (-1 - i). */
@@ -420,7 +421,7 @@ static int run_check(struct comp *c)
 	struct mn_health *h = c->h;
 	char msg[MN_HEALTH_MSG_MAX] = "";
 	enum mn_health_status st;
-	int recover = 0, last, rc = -ENOENT;
+	int recover = 0, rc = -ENOENT;
 
 	pthread_mutex_lock(&h->lock);
 	if (c->removed)
@@ -446,11 +447,7 @@ out:
 	pthread_mutex_unlock(&h->lock);
 	if (recover)
 		do_recover(h, c);
-	pthread_mutex_lock(&h->lock);
-	last = put_refs(h, c);
-	pthread_mutex_unlock(&h->lock);
-	if (last)
-		free_monitor(h);
+	release_job_refs(h, c);
 	return rc;
 }
 
@@ -462,15 +459,9 @@ static void check_job(void *arg)
 static void recover_job(void *arg)
 {
 	struct comp *c = arg;
-	struct mn_health *h = c->h;
-	int last;
 
-	do_recover(h, c);
-	pthread_mutex_lock(&h->lock);
-	last = put_refs(h, c);
-	pthread_mutex_unlock(&h->lock);
-	if (last)
-		free_monitor(h);
+	do_recover(c->h, c);
+	release_job_refs(c->h, c);
 }
 
 /* Without h->lock: through the runner, or right here. */

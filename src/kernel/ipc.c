@@ -76,17 +76,6 @@ struct mn_ipc {
 	pthread_cond_t idle;		/* nwaiters reached 0 during shutdown */
 };
 
-static void deadline_after(struct timespec *ts, int timeout_ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += timeout_ms / 1000;
-	ts->tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
 int mn_ipc_create(struct mn_ipc **out, struct mn_evbus *bus,
 		  size_t default_capacity, size_t max_channels)
 {
@@ -479,7 +468,7 @@ static int wait_until_ready(struct mn_ipc *ipc, struct chan *c, int32_t pid,
 	int rc, waiting = 0;
 
 	if (timeout_ms > 0)
-		deadline_after(&ts, timeout_ms);
+		mn_clock_deadline_ms(&ts, timeout_ms);
 	for (;;) {
 		if (ipc->shutdown) {
 			rc = -ESHUTDOWN;

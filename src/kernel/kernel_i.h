@@ -54,7 +54,8 @@ struct mn_kernel {
 		void *arg;
 	} exit_hooks[MN_KERNEL_EXIT_HOOKS];
 	unsigned nexit_hooks;
-	int health_timer;		/* timer id of the periodic check */
+	int health_timer;		/* unused: -1 (the watchdog ticks) */
+	void *watchdog;			/* kernel_svc.c's health watchdog */
 	struct stage stages[MN_STAGE__COUNT];
 	void *slots[MN_SLOT__COUNT];
 };

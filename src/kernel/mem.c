@@ -43,17 +43,6 @@
 #define OWN_CLASS_PROBES 16
 
 /* Appends one error line to err, which may be NULL. */
-__attribute__((format(printf, 2, 3)))
-static void errf(struct mn_strbuf *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err)
-		return;
-	va_start(ap, fmt);
-	mn_strbuf_vprintf(err, fmt, ap);
-	va_end(ap);
-}
 
 static unsigned class_of(uint64_t size)
 {
@@ -356,16 +345,19 @@ static int alloc_locked(struct mn_mem *mem, uint64_t size, int32_t pid,
 	int ret = -ENOMEM;
 
 	if (mem->allocations >= MN_MEM_MAX_ALLOCS) {
-		errf(err, "alloc %" PRIu64 ": too many allocations "
-				 "(limit %u)\n", size, MN_MEM_MAX_ALLOCS);
+		mn_strbuf_errf(err,
+			       "alloc %" PRIu64 ": too many allocations "
+			       "(limit %u)\n",
+			       size, MN_MEM_MAX_ALLOCS);
 		return ret;
 	}
 	f = find_fit(mem, need, align);
 	if (!f) {
-		errf(err, "alloc %" PRIu64 ": out of memory (%"
-				 PRIu64 " bytes free, largest block %" PRIu64
-				 ")\n", size, mem->size - mem->used,
-				 mn_mem_largest_free_locked(mem));
+		mn_strbuf_errf(err,
+			       "alloc %" PRIu64 ": out of memory (%" PRIu64
+			       " bytes free, largest block %" PRIu64 ")\n",
+			       size, mem->size - mem->used,
+			       mn_mem_largest_free_locked(mem));
 		return ret;
 	}
 	if (mem->allocations + 1 > ((uint64_t)1 << mem->map_bits) &&
@@ -392,7 +384,7 @@ static int alloc_locked(struct mn_mem *mem, uint64_t size, int32_t pid,
 	ret = 0;
 	goto out;
 nomem:
-	errf(err, "alloc %" PRIu64 ": host out of memory\n", size);
+	mn_strbuf_errf(err, "alloc %" PRIu64 ": host out of memory\n", size);
 out:
 	if (spare[0])
 		node_put(mem, spare[0]);
@@ -408,10 +400,10 @@ int mn_mem_alloc(struct mn_mem *mem, uint64_t size, int32_t owner_pid,
 	int ret;
 
 	if (size == 0 || size > mem->size || owner_pid < 0 || !addr_out) {
-		errf(err, "alloc %" PRIu64 ": %s\n", size,
-				 owner_pid < 0 ? "bad owner pid" :
-				 size ? "larger than MicronOS memory" :
-					"size must be at least 1 byte");
+		mn_strbuf_errf(err, "alloc %" PRIu64 ": %s\n", size,
+			       owner_pid < 0 ? "bad owner pid"
+			       : size	     ? "larger than MicronOS memory"
+					     : "size must be at least 1 byte");
 		pthread_mutex_lock(&mem->lock);
 		mem->failed_calls++;
 		pthread_mutex_unlock(&mem->lock);
@@ -473,22 +465,26 @@ static void explain_bad_addr(struct mn_mem *mem, uint64_t addr,
 	struct node *n;
 
 	if (addr < mem->base || addr - mem->base >= mem->size) {
-		errf(err, "free 0x%" PRIx64 ": outside MicronOS "
-				 "memory 0x%" PRIx64 "-0x%" PRIx64 "\n", addr,
-				 mem->base, mem->base + mem->size);
+		mn_strbuf_errf(err,
+			       "free 0x%" PRIx64 ": outside MicronOS "
+			       "memory 0x%" PRIx64 "-0x%" PRIx64 "\n",
+			       addr, mem->base, mem->base + mem->size);
 		return;
 	}
 	for (n = mem->head; n; n = n->next)
 		if (addr < n->addr + n->size)
 			break;
 	if (n && n->used)
-		errf(err, "free 0x%" PRIx64 ": inside the "
-				 "allocation at 0x%" PRIx64 " (%" PRIu64
-				 " bytes); free its start address\n", addr,
-				 n->addr, n->size);
+		mn_strbuf_errf(err,
+			       "free 0x%" PRIx64 ": inside the "
+			       "allocation at 0x%" PRIx64 " (%" PRIu64
+			       " bytes); free its start address\n",
+			       addr, n->addr, n->size);
 	else
-		errf(err, "free 0x%" PRIx64 ": not allocated "
-				 "(double free?)\n", addr);
+		mn_strbuf_errf(err,
+			       "free 0x%" PRIx64 ": not allocated "
+			       "(double free?)\n",
+			       addr);
 }
 
 static int free_locked(struct mn_mem *mem, uint64_t addr, uint64_t size,
@@ -501,15 +497,18 @@ static int free_locked(struct mn_mem *mem, uint64_t addr, uint64_t size,
 		return -EINVAL;
 	}
 	if (mn_mem_round(size) != u->size) {
-		errf(err, "free 0x%" PRIx64 ": size %" PRIu64
-				 " does not match the allocation of %" PRIu64
-				 " bytes\n", addr, size, u->requested);
+		mn_strbuf_errf(err,
+			       "free 0x%" PRIx64 ": size %" PRIu64
+			       " does not match the allocation of %" PRIu64
+			       " bytes\n",
+			       addr, size, u->requested);
 		return -EINVAL;
 	}
 	if (caller >= 0 && caller != u->pid) {
-		errf(err, "free 0x%" PRIx64 ": owned by pid %" PRId32
-				 ", not by pid %" PRId32 "\n", addr, u->pid,
-				 caller);
+		mn_strbuf_errf(err,
+			       "free 0x%" PRIx64 ": owned by pid %" PRId32
+			       ", not by pid %" PRId32 "\n",
+			       addr, u->pid, caller);
 		return -EPERM;
 	}
 	*owner = u->pid;

@@ -9,10 +9,12 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mem_i.h"
+#include "texttable_i.h"
 
 #define OWNER_MIN_BITS 6
 
@@ -173,74 +175,102 @@ size_t mn_mem_owners(struct mn_mem *mem, struct mn_mem_owner *out, size_t max)
 	return n;
 }
 
+/* One row of the totals: name, bytes (right-aligned), a note. */
+static void total_row(struct mn_texttable *t, const char *name, uint64_t v,
+		      const char *note)
+{
+	mn_texttable_cell(t, "%s", name);
+	mn_texttable_cell(t, "%" PRIu64, v);
+	mn_texttable_cell(t, "%s", note);
+}
+
 static void format_totals(const struct mn_meminfo *mi, struct mn_strbuf *out)
 {
-	char a[32], b[32], c[32], d[32];
+	struct mn_texttable t;
+	char a[32];
 
 	mn_strbuf_printf(out, "MicronOS memory 0x%08" PRIx64 "-0x%08" PRIx64
 			 "\n", mi->base, mi->base + mi->total);
-	mn_strbuf_printf(out, "  %-14s %14" PRIu64 "  %s\n", "total",
-			 mi->total, mn_fmt_size(a, sizeof(a), mi->total));
-	mn_strbuf_printf(out, "  %-14s %14" PRIu64 "  %s\n", "used", mi->used,
-			 mn_fmt_size(b, sizeof(b), mi->used));
-	mn_strbuf_printf(out, "  %-14s %14" PRIu64 "  %s\n", "free", mi->free,
-			 mn_fmt_size(c, sizeof(c), mi->free));
-	mn_strbuf_printf(out, "  %-14s %14" PRIu64 "  %s\n", "largest free",
-			 mi->largest_free,
-			 mn_fmt_size(d, sizeof(d), mi->largest_free));
-	mn_strbuf_printf(out, "  %-14s %13.1f%%\n", "fragmentation",
-			 mi->fragmentation * 100.0);
-	mn_strbuf_printf(out, "  %-14s %14" PRIu64 "\n", "allocations",
-			 mi->allocations);
-	mn_strbuf_printf(out, "  %-14s %14" PRIu64 "\n", "free regions",
-			 mi->free_regions);
-	mn_strbuf_printf(out, "  %-14s %14" PRIu64 "  (%" PRIu64 " allocs, %"
-			 PRIu64 " frees, %" PRIu64 " refused)\n", "peak used",
-			 mi->peak_used, mi->alloc_calls, mi->free_calls,
-			 mi->failed_calls);
+	mn_texttable_init(&t, 3);	/* no header: the names say it */
+	t.right = 1u << 1;		/* the values */
+	total_row(&t, "total", mi->total,
+		  mn_fmt_size(a, sizeof(a), mi->total));
+	total_row(&t, "used", mi->used, mn_fmt_size(a, sizeof(a), mi->used));
+	total_row(&t, "free", mi->free, mn_fmt_size(a, sizeof(a), mi->free));
+	total_row(&t, "largest free", mi->largest_free,
+		  mn_fmt_size(a, sizeof(a), mi->largest_free));
+	mn_texttable_cell(&t, "fragmentation");
+	mn_texttable_cell(&t, "%.1f%%", mi->fragmentation * 100.0);
+	mn_texttable_cell(&t, "%s", "");
+	total_row(&t, "allocations", mi->allocations, "");
+	total_row(&t, "free regions", mi->free_regions, "");
+	snprintf(a, sizeof(a), "(%" PRIu64 " allocs, %" PRIu64 " frees, %"
+		 PRIu64 " refused)", mi->alloc_calls, mi->free_calls,
+		 mi->failed_calls);
+	total_row(&t, "peak used", mi->peak_used, a);
+	mn_texttable_render(&t, out);
+	mn_texttable_release(&t);
 }
 
 static void format_regions(struct mn_mem *mem, struct mn_strbuf *out,
 			   size_t max_rows)
 {
 	struct mn_mem_region *r = malloc(max_rows * sizeof(*r));
+	struct mn_texttable t;
 	size_t i, n;
 
 	if (!r)
 		return;
 	n = mn_mem_regions(mem, r, max_rows, 1);
-	if (n)
-		mn_strbuf_printf(out, "\n%-18s %12s %12s %7s\n", "ADDRESS",
-				 "SIZE", "REQUESTED", "PID");
-	for (i = 0; i < n && i < max_rows; i++)
-		mn_strbuf_printf(out, "0x%016" PRIx64 " %12" PRIu64 " %12"
-				 PRIu64 " %7" PRId32 "\n", r[i].addr,
-				 r[i].size, r[i].requested, r[i].pid);
+	mn_texttable_init_header(&t, "ADDRESS|>SIZE|>REQUESTED|>PID");
+	for (i = 0; i < n && i < max_rows; i++) {
+		mn_texttable_cell(&t, "0x%016" PRIx64, r[i].addr);
+		mn_texttable_cell(&t, "%" PRIu64, r[i].size);
+		mn_texttable_cell(&t, "%" PRIu64, r[i].requested);
+		mn_texttable_cell(&t, "%" PRId32, r[i].pid);
+	}
+	if (n) {
+		mn_strbuf_puts(out, "\n");
+		mn_texttable_render(&t, out);
+	}
+	mn_texttable_release(&t);
 	if (n > max_rows)
 		mn_strbuf_printf(out, "... %zu more\n", n - max_rows);
 	free(r);
 }
 
+static void format_owners(struct mn_mem *mem, struct mn_strbuf *out)
+{
+	struct mn_mem_owner *own;
+	struct mn_texttable t;
+	size_t i, n = 0;
+
+	own = owners_copy(mem, &n);
+	if (!own || !n) {
+		free(own);
+		return;
+	}
+	mn_texttable_init_header(&t, ">PID|>ALLOCATIONS|>BYTES");
+	for (i = 0; i < n; i++) {
+		mn_texttable_cell(&t, "%" PRId32, own[i].pid);
+		mn_texttable_cell(&t, "%" PRIu64, own[i].allocations);
+		mn_texttable_cell(&t, "%" PRIu64, own[i].bytes);
+	}
+	mn_strbuf_puts(out, "\n");
+	mn_texttable_render(&t, out);
+	mn_texttable_release(&t);
+	free(own);
+}
+
 int mn_mem_format(struct mn_mem *mem, struct mn_strbuf *out, size_t max_rows)
 {
 	struct mn_meminfo mi;
-	struct mn_mem_owner *own;
-	size_t i, n = 0;
 
 	mn_mem_info(mem, &mi);
 	format_totals(&mi, out);
 	if (max_rows)
 		format_regions(mem, out, max_rows);
-	own = owners_copy(mem, &n);
-	if (own && n) {
-		mn_strbuf_printf(out, "\n%7s %12s %14s\n", "PID", "ALLOCATIONS",
-				 "BYTES");
-		for (i = 0; i < n; i++)
-			mn_strbuf_printf(out, "%7" PRId32 " %12" PRIu64
-					 " %14" PRIu64 "\n", own[i].pid,
-					 own[i].allocations, own[i].bytes);
-	}
-	free(own);
+	format_owners(mem, out);
 	return mn_strbuf_error(out);
 }
 

@@ -21,6 +21,7 @@
 #include <micronos/proc.h>
 
 #include "proc_i.h"
+#include "texttable_i.h"
 
 static struct proc *find(struct mn_proctab *pt, int32_t pid)
 {
@@ -539,7 +540,7 @@ const char *mn_proc_status_str(int status, char *buf, size_t size)
 
 struct fmt_ctx {
 	struct mn_proctab *pt;
-	struct mn_strbuf *out;
+	struct mn_texttable *t;
 };
 
 static int format_one(void *arg, const struct mn_proc_info *p)
@@ -550,24 +551,31 @@ static int format_one(void *arg, const struct mn_proc_info *p)
 
 	if (mn_proc_get_cmdline_str(ctx->pt, p->pid, cmd, sizeof(cmd)) <= 0)
 		snprintf(cmd, sizeof(cmd), "[%s]", p->comm);
-	mn_strbuf_printf(ctx->out,
-			 "%6d %6d %5u %c %-6s %3d %-5s %3llu:%02llu %s\n",
-			 p->pid, p->ppid, p->uid, mn_proc_state_char(p->state),
-			 mn_prio_name(p->prio), p->nice,
-			 mn_proc_kind_name(p->kind),
-			 (unsigned long long)(cpu / 60),
-			 (unsigned long long)(cpu % 60), cmd);
+	mn_texttable_cell(ctx->t, "%d", p->pid);
+	mn_texttable_cell(ctx->t, "%d", p->ppid);
+	mn_texttable_cell(ctx->t, "%u", p->uid);
+	mn_texttable_cell(ctx->t, "%c", mn_proc_state_char(p->state));
+	mn_texttable_cell(ctx->t, "%s", mn_prio_name(p->prio));
+	mn_texttable_cell(ctx->t, "%d", p->nice);
+	mn_texttable_cell(ctx->t, "%s", mn_proc_kind_name(p->kind));
+	mn_texttable_cell(ctx->t, "%llu:%02llu",
+			  (unsigned long long)(cpu / 60),
+			  (unsigned long long)(cpu % 60));
+	mn_texttable_cell(ctx->t, "%s", cmd);
 	return 0;
 }
 
 int mn_proc_format(struct mn_proctab *pt, struct mn_strbuf *out)
 {
-	struct fmt_ctx ctx = {pt, out};
+	struct mn_texttable t;
+	struct fmt_ctx ctx = {pt, &t};
 	int err;
 
-	mn_strbuf_printf(out, "%6s %6s %5s %c %-6s %3s %-5s %6s %s\n", "PID",
-			 "PPID", "UID", 'S', "PRIO", "NI", "KIND", "TIME",
-			 "CMD");
+	mn_texttable_init_header(&t, ">PID|>PPID|>UID|S|PRIO|>NI|KIND|>TIME|"
+				 "CMD");
 	err = mn_proc_foreach(pt, format_one, &ctx);
+	if (err >= 0)
+		err = mn_texttable_render(&t, out);
+	mn_texttable_release(&t);
 	return err < 0 ? err : mn_strbuf_error(out);
 }

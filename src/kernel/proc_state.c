@@ -66,18 +66,24 @@ int mn_proc_set_state(struct mn_proctab *pt, int32_t pid,
 	return err;
 }
 
+/* A process that can stop and run again, or NULL and why in *err. */
+static struct proc *alive_locked(struct mn_proctab *pt, int32_t pid,
+				 int *err)
+{
+	struct proc *p = mn_proc__hfind(&pt->by_pid, BY_PID, pid);
+
+	*err = !p ? -ESRCH : p->state >= MN_PROC_ZOMBIE ? -EINVAL : 0;
+	return *err ? NULL : p;
+}
+
 int mn_proc_suspend(struct mn_proctab *pt, int32_t pid)
 {
 	struct proc *p;
 	int err;
 
 	pthread_mutex_lock(&pt->lock);
-	p = mn_proc__hfind(&pt->by_pid, BY_PID, pid);
-	if (!p)
-		err = -ESRCH;
-	else if (p->state >= MN_PROC_ZOMBIE)
-		err = -EINVAL;
-	else
+	p = alive_locked(pt, pid, &err);
+	if (p)
 		err = set_state_locked(pt, p, MN_PROC_STOPPED);
 	pthread_mutex_unlock(&pt->lock);
 	return err;
@@ -86,15 +92,11 @@ int mn_proc_suspend(struct mn_proctab *pt, int32_t pid)
 int mn_proc_resume(struct mn_proctab *pt, int32_t pid)
 {
 	struct proc *p;
-	int err = 0;
+	int err;
 
 	pthread_mutex_lock(&pt->lock);
-	p = mn_proc__hfind(&pt->by_pid, BY_PID, pid);
-	if (!p)
-		err = -ESRCH;
-	else if (p->state >= MN_PROC_ZOMBIE)
-		err = -EINVAL;
-	else if (p->state == MN_PROC_STOPPED)
+	p = alive_locked(pt, pid, &err);
+	if (p && p->state == MN_PROC_STOPPED)
 		err = set_state_locked(pt, p, MN_PROC_RUNNING);
 	pthread_mutex_unlock(&pt->lock);
 	return err;
@@ -178,17 +180,6 @@ static int find_zombie(const struct proc *parent, int32_t pid,
 	return any ? 0 : -ECHILD;
 }
 
-static void deadline_after(struct timespec *ts, int timeout_ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += timeout_ms / 1000;
-	ts->tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
 /* One look at the children; > 0 reaped pid, 0 keep waiting, < 0 error. */
 static int32_t try_reap(struct mn_proctab *pt, int32_t parent, uint64_t serial,
 			int32_t pid, int *status, struct mn_proc_info *info)
@@ -222,7 +213,7 @@ int32_t mn_proc_wait(struct mn_proctab *pt, int32_t parent, int32_t pid,
 	if (mn_proc_get(pt, parent, &pinfo) < 0)
 		return -ESRCH;
 	if (timeout_ms > 0)
-		deadline_after(&ts, timeout_ms);
+		mn_clock_deadline_ms(&ts, timeout_ms);
 	pthread_mutex_lock(&pt->lock);
 	pt->nwaiters++;
 	for (;;) {

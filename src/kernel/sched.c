@@ -24,6 +24,8 @@
 #include <micronos/clock.h>
 #include <micronos/sched.h>
 
+#include "texttable_i.h"
+
 /* ------------------------------------------------------------------------ */
 /* Run queue state */
 
@@ -584,17 +586,6 @@ size_t mn_sched_run_pending(struct mn_sched *s, size_t max)
 	return n;
 }
 
-static void deadline_after(struct timespec *ts, int timeout_ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += timeout_ms / 1000;
-	ts->tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
 int mn_sched_wait_idle(struct mn_sched *s, int timeout_ms)
 {
 	struct timespec ts;
@@ -603,7 +594,7 @@ int mn_sched_wait_idle(struct mn_sched *s, int timeout_ms)
 	if (tls_in_job == s)
 		return -EDEADLK;
 	if (timeout_ms >= 0)
-		deadline_after(&ts, timeout_ms);
+		mn_clock_deadline_ms(&ts, timeout_ms);
 	pthread_mutex_lock(&s->lock);
 	while (!err && (s->running || has_runnable(s))) {
 		if (timeout_ms < 0)
@@ -765,7 +756,7 @@ void mn_sched_stats(struct mn_sched *s, struct mn_sched_stats *out)
 }
 
 static void format_task(const struct mn_sched_task_stats *t,
-			struct mn_strbuf *out)
+			struct mn_texttable *tt)
 {
 	char total[32], mean[32];
 	const char *state = t->suspended ? "suspended" :
@@ -774,15 +765,20 @@ static void format_task(const struct mn_sched_task_stats *t,
 
 	mn_fmt_duration(total, sizeof(total), t->run_ns);
 	mn_fmt_duration(mean, sizeof(mean), t->runs ? t->run_ns / t->runs : 0);
-	mn_strbuf_printf(out, "%6d %-16s %-9s %7llu %8llu %10s %10s\n", t->pid,
-			 t->name, state, (unsigned long long)t->queued,
-			 (unsigned long long)t->runs, total, mean);
+	mn_texttable_cell(tt, "%d", t->pid);
+	mn_texttable_cell(tt, "%s", t->name);
+	mn_texttable_cell(tt, "%s", state);
+	mn_texttable_cell(tt, "%llu", (unsigned long long)t->queued);
+	mn_texttable_cell(tt, "%llu", (unsigned long long)t->runs);
+	mn_texttable_cell(tt, "%s", total);
+	mn_texttable_cell(tt, "%s", mean);
 }
 
 int mn_sched_format(struct mn_sched *s, struct mn_strbuf *out)
 {
 	struct mn_sched_task_stats *tasks = NULL;
 	struct mn_sched_stats st;
+	struct mn_texttable tt;
 	size_t n, i;
 
 	mn_prio_format_table(out);
@@ -804,10 +800,12 @@ int mn_sched_format(struct mn_sched *s, struct mn_strbuf *out)
 		if (i < n)	/* tasks went away meanwhile */
 			n = i;
 	}
-	mn_strbuf_printf(out, "%6s %-16s %-9s %7s %8s %10s %10s\n", "PID",
-			 "TASK", "STATE", "QUEUED", "RUNS", "TOTAL", "MEAN");
+	mn_texttable_init_header(&tt, ">PID|TASK|STATE|>QUEUED|>RUNS|>TOTAL|"
+				 ">MEAN");
 	for (i = 0; i < n; i++)
-		format_task(&tasks[i], out);
+		format_task(&tasks[i], &tt);
+	mn_texttable_render(&tt, out);
+	mn_texttable_release(&tt);
 	free(tasks);
 	return mn_strbuf_error(out);
 }

@@ -12,6 +12,8 @@
 
 #include <micronos/sched.h>
 
+#include "texttable_i.h"
+
 /* See the why-column in sched.h; weights follow sched_prio_to_weight/10.24. */
 static const struct mn_prio_desc prio_table[MN_PRIO__COUNT] = {
 	[MN_PRIO_IDLE] = {"idle", 19, 1},
@@ -87,11 +89,16 @@ enum mn_prio_class mn_prio_from_nice(int nice)
 
 int mn_prio_format_table(struct mn_strbuf *out)
 {
-	int i;
+	struct mn_texttable t;
+	int i, ret;
 
-	mn_strbuf_printf(out, "%-8s %5s %6s\n", "class", "nice", "weight");
-	for (i = 0; i < MN_PRIO__COUNT; i++)
-		mn_strbuf_printf(out, "%-8s %5d %6u\n", prio_table[i].name,
-				 prio_table[i].nice, prio_table[i].cpu_weight);
-	return mn_strbuf_error(out);
+	mn_texttable_init_header(&t, "class|>nice|>weight");
+	for (i = 0; i < MN_PRIO__COUNT; i++) {
+		mn_texttable_cell(&t, "%s", prio_table[i].name);
+		mn_texttable_cell(&t, "%d", prio_table[i].nice);
+		mn_texttable_cell(&t, "%u", prio_table[i].cpu_weight);
+	}
+	ret = mn_texttable_render(&t, out);
+	mn_texttable_release(&t);
+	return ret < 0 ? ret : mn_strbuf_error(out);
 }

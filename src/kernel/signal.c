@@ -28,6 +28,8 @@
 #include <micronos/sched.h>
 #include <micronos/signal.h>
 
+#include "texttable_i.h"
+
 #define NBUCKETS 256
 #define SWEEP_MIN 64
 
@@ -762,23 +764,41 @@ static ssize_t collect_lines(struct mn_signals *sigs, int32_t pid,
 	return (ssize_t)n;
 }
 
+/* Every signal and its default action, three to a line. */
 static void format_table(struct mn_strbuf *out)
 {
+	struct mn_texttable t;
 	int sig;
 
-	for (sig = 1; sig <= MN_SIG_MAX; sig++)
-		mn_strbuf_printf(out, "%2d %-12s %-9s%s", sig,
-				 mn_signal_name(sig),
-				 mn_sig_action_name(
-					 mn_signal_default_action(sig)),
-				 sig % 3 == 0 ? "\n" : "  ");
-	mn_strbuf_puts(out, "\n");
+	mn_texttable_init(&t, 9);
+	t.right = 1u << 0 | 1u << 3 | 1u << 6;	/* the numbers */
+	for (sig = 1; sig <= MN_SIG_MAX; sig++) {
+		mn_texttable_cell(&t, "%d", sig);
+		mn_texttable_cell(&t, "%s", mn_signal_name(sig));
+		mn_texttable_cell(&t, "%s", mn_sig_action_name(
+					  mn_signal_default_action(sig)));
+	}
+	while (sig++ % 3 != 1)	/* complete the last line */
+		mn_texttable_cell(&t, "%s", "");
+	mn_texttable_render(&t, out);
+	mn_texttable_release(&t);
+}
+
+/* One set as a cell ("-" when empty is mn_sigset_format's business). */
+static void sigset_cell(struct mn_texttable *t, uint64_t set)
+{
+	struct mn_strbuf sb = MN_STRBUF_INIT;
+
+	mn_sigset_format(set, &sb);
+	mn_texttable_cell(t, "%s", mn_strbuf_str(&sb));
+	mn_strbuf_release(&sb);
 }
 
 int mn_signals_format(struct mn_signals *sigs, int32_t pid,
 		      struct mn_strbuf *out)
 {
 	struct mn_signals_stats st;
+	struct mn_texttable t;
 	struct sigline *v;
 	ssize_t n = collect_lines(sigs, pid, &v), i;
 
@@ -796,18 +816,16 @@ int mn_signals_format(struct mn_signals *sigs, int32_t pid,
 				 (unsigned long long)st.to_host,
 				 (unsigned long long)st.refused);
 	}
-	mn_strbuf_puts(out, "   PID  PENDING  BLOCKED  IGNORED  HANDLED\n");
+	mn_texttable_init_header(&t, ">PID|PENDING|BLOCKED|IGNORED|HANDLED");
 	for (i = 0; i < n; i++) {
-		mn_strbuf_printf(out, "%6d  ", v[i].pid);
-		mn_sigset_format(v[i].pending, out);
-		mn_strbuf_puts(out, "  ");
-		mn_sigset_format(v[i].blocked, out);
-		mn_strbuf_puts(out, "  ");
-		mn_sigset_format(v[i].ignored, out);
-		mn_strbuf_puts(out, "  ");
-		mn_sigset_format(v[i].handled, out);
-		mn_strbuf_puts(out, "\n");
+		mn_texttable_cell(&t, "%d", v[i].pid);
+		sigset_cell(&t, v[i].pending);
+		sigset_cell(&t, v[i].blocked);
+		sigset_cell(&t, v[i].ignored);
+		sigset_cell(&t, v[i].handled);
 	}
+	mn_texttable_render(&t, out);
+	mn_texttable_release(&t);
 	free(v);
 	return mn_strbuf_error(out);
 }

@@ -1,11 +1,12 @@
 /*
  * sys_ident.c - geteuid, getegid, uname, exec and kill as MicronOS syscalls.
  *
- * The rows a translated Linux program needs beyond SPEC.md's table.  Like
+ * The rows a translated Linux program needs beyond the base table.  Like
  * sys_proc.c they unpack the context and call the module that does the
  * work: the process table (ids, exec), the configuration (hostname) and
  * the signal service (kill).  Added by mn_sys_ident_install(), which the
- * sandbox calls when it starts; harmless to call twice.
+ * sandbox calls when it starts; harmless to call twice.  The host name's
+ * one setter is here too, next to the uname that reads it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <micronos/clock.h>
 #include <micronos/config.h>
 #include <micronos/kernel.h>
+#include <micronos/log.h>
 #include <micronos/proc.h>
 #include <micronos/signal.h>
 #include <micronos/sys_ident.h>
@@ -138,4 +140,37 @@ int mn_sys_ident_install(struct mn_syscalls *s, struct mn_signals *sigs)
 			return e;
 	}
 	return 0;
+}
+
+int mn_sys_ident_set_hostname(struct mn_kernel *k, const char *name,
+			      size_t len, int32_t pid, struct mn_strbuf *err)
+{
+	struct mn_strbuf why = MN_STRBUF_INIT;
+	char buf[MN_UTS_LEN];
+	int ret = -EINVAL;
+
+	if (!k || !name)
+		return -EINVAL;
+	while (len && (name[len - 1] == '\n' || name[len - 1] == ' ' ||
+		       name[len - 1] == '\t'))
+		len--;
+	if (len == 0)
+		mn_strbuf_puts(&why, "is empty: a host name is needed");
+	else if (len >= sizeof(buf))
+		mn_strbuf_printf(&why, "is longer than %d bytes",
+				 MN_UTS_LEN - 1);
+	if (why.len == 0) {
+		memcpy(buf, name, len);
+		buf[len] = '\0';
+		ret = mn_config_set(mn_kernel_config(k), "kernel.hostname", buf,
+				    pid, &why);
+	}
+	if (ret < 0) {
+		mn_log_write(mn_kernel_log(k), MN_LOG_WARNING,
+			     "host name refused: %s", mn_strbuf_str(&why));
+		if (err)
+			mn_strbuf_puts(err, mn_strbuf_str(&why));
+	}
+	mn_strbuf_release(&why);
+	return ret < 0 ? ret : 0;	/* mn_config_set: 1 when it changed */
 }

@@ -53,7 +53,11 @@ static const char *const arg_names[MN_ARG__COUNT] = {
 };
 
 #define A(...) {__VA_ARGS__}
-/* SPEC.md section 2, by number.  A NULL handler is "missing" until wired. */
+/*
+ * The base table, by number: the fifteen calls every MicronOS offers (the
+ * numbers of syscall.h's enum mn_sysno).  A NULL handler is "missing"
+ * until its layer wires it.
+ */
 static const struct mn_syscall_desc spec_rows[] = {
 	{MN_SYS_FORK, "fork", A(0), NULL, mn_sys_fork, NULL},
 	{MN_SYS_GETPID, "getpid", A(0), NULL, mn_sys_getpid, NULL},

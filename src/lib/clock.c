@@ -51,3 +51,14 @@ int mn_cond_init_monotonic(pthread_cond_t *c)
 	pthread_condattr_destroy(&attr);
 	return -rc;
 }
+
+void mn_clock_deadline_ms(struct timespec *ts, int timeout_ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += timeout_ms / 1000;
+	ts->tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}

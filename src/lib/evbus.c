@@ -446,17 +446,6 @@ static const struct mn_event *find_next(struct mn_evsub *sub)
 	return NULL;
 }
 
-static void deadline_after(struct timespec *ts, int timeout_ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += timeout_ms / 1000;
-	ts->tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
 /* Blocks once on the wake condition.  Returns ETIMEDOUT or 0.  Lock held. */
 static int wait_once(struct mn_evbus *bus, const struct timespec *deadline)
 {
@@ -483,7 +472,7 @@ int mn_evsub_next(struct mn_evsub *sub, struct mn_event *ev, int timeout_ms,
 	if (!bus)
 		return -ESHUTDOWN;
 	if (timeout_ms > 0)
-		deadline_after(&deadline, timeout_ms);
+		mn_clock_deadline_ms(&deadline, timeout_ms);
 	pthread_mutex_lock(&bus->lock);
 	for (;;) {
 		ret = -ESHUTDOWN;

@@ -171,9 +171,43 @@ static void to_sink(FILE *sink, const struct mn_log_entry *e)
 	mn_strbuf_release(&sb);
 }
 
+/*
+ * One record is one line, always: a control character inside the text (a
+ * newline in a value someone wrote to a control file) is written as an
+ * escape (\n, \r, \t, \xHH), and the text is cut at MN_LOG_LINE_MAX.
+ */
+static void copy_one_line(char *dst, const char *src)
+{
+	size_t o = 0;
+
+	for (; *src; src++) {
+		unsigned char c = (unsigned char)*src;
+		char esc[5];
+		size_t n;
+
+		if (c >= ' ' && c != 0x7f) {
+			esc[0] = (char)c;
+			n = 1;
+		} else if (c == '\n' || c == '\r' || c == '\t') {
+			esc[0] = '\\';
+			esc[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+			n = 2;
+		} else {
+			snprintf(esc, sizeof(esc), "\\x%02x", c);
+			n = 4;
+		}
+		if (o + n > MN_LOG_LINE_MAX)
+			break;
+		memcpy(dst + o, esc, n);
+		o += n;
+	}
+	dst[o] = '\0';
+}
+
 void mn_log_vwrite(struct mn_log *log, int level, const char *fmt,
 		   va_list ap)
 {
+	char raw[MN_LOG_LINE_MAX + 1];
 	struct mn_log_entry e;
 	size_t len;
 	FILE *sink;
@@ -181,10 +215,11 @@ void mn_log_vwrite(struct mn_log *log, int level, const char *fmt,
 	level = clamp_level(level);
 	if (!mn_log_enabled(log, level) || !fmt)
 		return;
-	vsnprintf(e.text, sizeof(e.text), fmt, ap);
-	len = strlen(e.text);
-	while (len > 0 && e.text[len - 1] == '\n')
-		e.text[--len] = '\0';
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	len = strlen(raw);
+	while (len > 0 && raw[len - 1] == '\n')
+		raw[--len] = '\0';
+	copy_one_line(e.text, raw);
 	e.level = level;
 	pthread_mutex_lock(&log->lock);
 	if (log->next_seq - log->first_seq == log->cap)

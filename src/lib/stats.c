@@ -23,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "texttable_i.h"
+
 struct stat_entry {
 	char name[MN_STATS_NAME_MAX + 1];	/* set once at registration */
 	enum mn_stat_kind kind;			/* set once */
@@ -358,38 +360,40 @@ int mn_stats_format(struct mn_stats *stats, const char *prefix,
 		    struct mn_strbuf *out)
 {
 	struct mn_stat_value *v;
-	size_t n, i, width = 4;
+	struct mn_texttable t;
+	size_t n, i;
 	int err;
 
 	/* stats->max is set once: no lock needed to size the copy. */
 	if (!(v = malloc(stats->max * sizeof(*v))))
 		return -ENOMEM;
 	n = mn_stats_snapshot(stats, prefix, v, stats->max);
+	mn_texttable_init(&t, 3);	/* no header: name, kind, value */
+	t.right = 1u << 2;
 	for (i = 0; i < n; i++) {
-		size_t len = strlen(v[i].name);
-
-		width = len > width ? len : width;
+		mn_texttable_cell(&t, "%s", v[i].name);
+		if (v[i].kind == MN_STAT_COUNTER) {
+			mn_texttable_cell(&t, "counter");
+			mn_texttable_cell(&t, "%llu",
+					  (unsigned long long)v[i].counter);
+		} else if (v[i].kind == MN_STAT_HISTOGRAM) {
+			/* count, then the sum and mean of what it counts */
+			mn_texttable_cell(&t, "histogram");
+			mn_texttable_cell(&t, "%llu (sum %llu, mean %llu)",
+					  (unsigned long long)v[i].counter,
+					  (unsigned long long)v[i].sum,
+					  (unsigned long long)(v[i].counter ?
+					  v[i].sum / v[i].counter : 0));
+		} else {
+			mn_texttable_cell(&t, "gauge");
+			mn_texttable_cell(&t, "%lld", (long long)v[i].value);
+		}
 	}
-	for (i = 0; i < n; i++) {
-		if (v[i].kind == MN_STAT_COUNTER)
-			mn_strbuf_printf(out, "%-*s  counter  %14llu\n",
-					 (int)width, v[i].name,
-					 (unsigned long long)v[i].counter);
-		else if (v[i].kind == MN_STAT_HISTOGRAM)
-			mn_strbuf_printf(out, "%-*s  histogram %13llu  sum "
-					 "%llu mean %llu\n",
-					 (int)width, v[i].name,
-					 (unsigned long long)v[i].counter,
-					 (unsigned long long)v[i].sum,
-					 (unsigned long long)(v[i].counter ?
-					 v[i].sum / v[i].counter : 0));
-		else
-			mn_strbuf_printf(out, "%-*s  gauge    %14lld\n",
-					 (int)width, v[i].name,
-					 (long long)v[i].value);
-	}
+	err = mn_texttable_render(&t, out);
+	mn_texttable_release(&t);
 	free(v);
-	err = mn_strbuf_error(out);
+	if (err == 0)
+		err = mn_strbuf_error(out);
 	return err < 0 ? err : (int)n;
 }
 

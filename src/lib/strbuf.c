@@ -139,6 +139,19 @@ int mn_strbuf_printf(struct mn_strbuf *sb, const char *fmt, ...)
 	return err;
 }
 
+int mn_strbuf_errf(struct mn_strbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	int err;
+
+	if (!sb)
+		return 0;
+	va_start(ap, fmt);
+	err = mn_strbuf_vprintf(sb, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
 void mn_strbuf_truncate(struct mn_strbuf *sb, size_t len)
 {
 	if (len >= sb->len)
@@ -192,4 +205,17 @@ const char *mn_fmt_duration(char *buf, size_t bufsz, unsigned long long ns)
 		snprintf(buf, bufsz, "%llud %02lluh %02llum", s / 86400,
 			 s / 3600 % 24, s / 60 % 60);
 	return buf;
+}
+
+int mn_name_valid(const char *s, size_t max, const char *punct)
+{
+	size_t i, len = s ? strlen(s) : 0;
+
+	if (len == 0 || len >= max)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= '0' && s[i] <= '9') || strchr(punct, s[i])))
+			return 0;
+	return 1;
 }

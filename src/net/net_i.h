@@ -127,7 +127,15 @@ struct net_p2p {
 	struct net_ping_slot pings[NET_PING_SLOTS];
 	struct net_probe_slot probes[NET_PROBE_SLOTS];
 	uint32_t next_seq;
+	/* peer events, rate-limited (net_peer.c): this window's */
+	uint64_t ev_window_ns;		/* start, MicronOS time */
+	unsigned ev_listed;		/* published one by one */
+	unsigned ev_joined, ev_left;	/* counted for the summary */
 };
+
+/* At most this many peer events one by one per window; the rest summed. */
+#define NET_PEER_EVENTS_MAX 4
+#define NET_PEER_EVENTS_WINDOW_MS 10000
 
 struct mn_net {
 	pthread_mutex_t lock;

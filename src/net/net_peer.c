@@ -9,6 +9,14 @@
  * counted as an rx error of p2p0.  The receive thread (net_p2p.c) hands
  * each datagram to mn__net_peer_input(), which updates the table, answers
  * PROBE and PING, and completes the waits of discover and ping.
+ *
+ * Peer events are rate-limited: other instances come and go (every test
+ * run boots some), and one event each pushed people's events out of the
+ * history (278 of the first 327).  At most NET_PEER_EVENTS_MAX joins and
+ * leaves are published one by one per window of NET_PEER_EVENTS_WINDOW_MS;
+ * the rest are counted and published as one summary when the window ends.
+ * Peers silent for expire_ms are forgotten, at each tick and before each
+ * listing, so `scan` never shows a stale one even while netd is held.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -190,6 +198,42 @@ static void addr_text(const struct sockaddr_storage *ss, char *buf,
 	mn_net_addr_str(ss, buf, size);
 }
 
+/* Publishes the summary of the window that ended, if any (lock held). */
+static void peer_events_flush(struct mn_net *net, struct net_p2p *p,
+			      uint64_t now)
+{
+	uint64_t window = (uint64_t)NET_PEER_EVENTS_WINDOW_MS *
+			  MN_NSEC_PER_MSEC;
+
+	if (p->ev_window_ns && now - p->ev_window_ns < window)
+		return;
+	if (p->ev_joined || p->ev_left)
+		mn_evbus_publish(net->bus, p->ev_joined ?
+				 MN_EV_NETWORK_CONNECTED :
+				 MN_EV_NETWORK_DISCONNECTED, MN_SRC_NETWORK,
+				 net->netd_pid, "peers: %u more joined, %u more "
+				 "left in %u s (not listed one by one)",
+				 p->ev_joined, p->ev_left,
+				 NET_PEER_EVENTS_WINDOW_MS / 1000);
+	p->ev_window_ns = now;
+	p->ev_listed = p->ev_joined = p->ev_left = 0;
+}
+
+/* 1 if a join (or leave) may be published one by one now (lock held). */
+static int peer_event_ok(struct mn_net *net, struct net_p2p *p, int joined)
+{
+	peer_events_flush(net, p, mn__net_now(net));
+	if (p->ev_listed < NET_PEER_EVENTS_MAX) {
+		p->ev_listed++;
+		return 1;
+	}
+	if (joined)
+		p->ev_joined++;
+	else
+		p->ev_left++;
+	return 0;
+}
+
 /* A message from a live peer: list or refresh it (lock held). */
 static void seen(struct mn_net *net, struct net_p2p *p,
 		 const struct net_msg *m, const struct sockaddr_in *addr)
@@ -214,7 +258,7 @@ static void seen(struct mn_net *net, struct net_p2p *p,
 	memcpy(&e->addr, addr, sizeof(*addr));
 	e->last_ns = now;
 	e->messages++;
-	if (i < 0) {
+	if (i < 0 && peer_event_ok(net, p, 1)) {
 		addr_text(&e->addr, a, sizeof(a));
 		mn_evbus_publish(net->bus, MN_EV_NETWORK_CONNECTED,
 				 MN_SRC_NETWORK, net->netd_pid,
@@ -226,9 +270,11 @@ static void seen(struct mn_net *net, struct net_p2p *p,
 static void forget(struct mn_net *net, struct net_p2p *p, size_t i,
 		   const char *why)
 {
-	mn_evbus_publish(net->bus, MN_EV_NETWORK_DISCONNECTED, MN_SRC_NETWORK,
-			 net->netd_pid, "peer %s left (%s, id %016" PRIx64 ")",
-			 p->peers[i].name, why, p->peers[i].id);
+	if (peer_event_ok(net, p, 0))
+		mn_evbus_publish(net->bus, MN_EV_NETWORK_DISCONNECTED,
+				 MN_SRC_NETWORK, net->netd_pid,
+				 "peer %s left (%s, id %016" PRIx64 ")",
+				 p->peers[i].name, why, p->peers[i].id);
 	p->peers[i] = p->peers[--p->npeers];
 }
 
@@ -243,6 +289,7 @@ int mn__net_peer_expire(struct mn_net *net, struct net_p2p *p)
 			forget(net, p, i, "silent");
 			n++;
 		}
+	peer_events_flush(net, p, now);	/* a window that ended quietly */
 	return n;
 }
 
@@ -352,6 +399,7 @@ size_t mn_net_peer_list(struct mn_net *net, struct mn_net_peer_info *out,
 	if (!p)
 		return 0;
 	pthread_mutex_lock(&net->lock);
+	mn__net_peer_expire(net, p);	/* never list a stale peer */
 	n = p->npeers;
 	memcpy(all, p->peers, n * sizeof(*all));
 	pthread_mutex_unlock(&net->lock);

@@ -49,13 +49,22 @@ static int resolve(struct mn_net *net, struct net_p2p *p, const char *peer,
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
-	int found = -1, many = 0;
+	int found = -1, many = 0, named = 0;
 
 	memset(t, 0, sizeof(*t));
 	pthread_mutex_lock(&net->lock);
-	for (size_t i = 0; i < p->npeers && found < 0; i++)
-		if (!strcmp(p->peers[i].name, peer))
-			found = (int)i;
+	/* a name two instances share picks neither: their ids tell them
+	   apart (t->name lists them for the message) */
+	for (size_t i = 0; i < p->npeers; i++)
+		if (!strcmp(p->peers[i].name, peer)) {
+			size_t l = strlen(t->name);
+
+			snprintf(t->name + l, sizeof(t->name) - l, "%s%016"
+				 PRIx64, named ? ", " : "", p->peers[i].id);
+			found = named++ ? -3 : (int)i;
+		}
+	if (found >= 0)
+		t->name[0] = '\0';
 	for (size_t i = 0; found == -1 && hex_prefix(peer) && i < p->npeers;
 	     i++) {
 		char id[17];
@@ -76,6 +85,8 @@ static int resolve(struct mn_net *net, struct net_p2p *p, const char *peer,
 		memcpy(&t->addr, &e->addr, sizeof(t->addr));
 	}
 	pthread_mutex_unlock(&net->lock);
+	if (found == -3)
+		return -ENOTUNIQ;	/* several peers of that name */
 	if (found == -2)
 		return -EINVAL;		/* an ambiguous id prefix */
 	if (found < 0) {
@@ -216,6 +227,9 @@ int mn_net_ping(struct mn_net *net, const char *peer, int count,
 	if ((ret = mn__net_p2p_call(net, &p)) < 0)
 		return ret;
 	ret = resolve(net, p, peer, &t);
+	if (ret == -ENOTUNIQ && out)
+		mn_strbuf_printf(out, "'%s' names several peers (ids %s): "
+				 "ping one by its id\n", peer, t.name);
 	if (ret == 0) {
 		if (!st)
 			st = &local;

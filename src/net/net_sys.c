@@ -160,7 +160,11 @@ static long sys_recvfrom(struct mn_sysctx *ctx, const uint64_t a[6], void *d)
 }
 
 #define A(...) {__VA_ARGS__}
-/* The rows: the SPEC's four exist already; the rest are added. */
+/*
+ * The rows: the four of the base table (socket 3000, bind 3001, listen
+ * 3003, accept 3004, created "missing" by mn_syscalls_create) exist
+ * already and are wired; the rest are added.
+ */
 static const struct mn_syscall_desc rows[] = {
 	{MN_SYS_SOCKET, "socket", A(0), NULL, sys_socket, NULL},
 	{MN_SYS_BIND, "bind", A(0), NULL, sys_bind, NULL},

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <micronos/kernel.h>
 #include <micronos/posix.h>
 
 #include "shell_i.h"
@@ -29,7 +30,8 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /*
- * Groups, in the order `help` prints them (SPEC.md section 9).
+ * Groups, in the order `help` prints them: system info, processes,
+ * filesystem, network, system, advanced, utilities.
  */
 #define G_INFO "system info"
 #define G_PROC "processes"
@@ -217,12 +219,21 @@ static const struct mn_shell_cmd table[] = {
 
 #define NCMDS ARRAY_SIZE(table)
 
-/* Handlers that adapters swapped in; protected by hook_lock. */
+/*
+ * Handlers that adapters swapped in for one instance, kept in its slot
+ * MN_SLOT_SHELL while any is set (allocated by the first, freed with the
+ * last).  hook_lock guards every kernel's slot and table: a dispatch
+ * copies the handler out under it, so a hook being removed never frees a
+ * table under a reader.  It is a leaf.
+ */
 static pthread_mutex_t hook_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct {
-	mn_shell_fn fn;
-	void *arg;
-} hooks[NCMDS];
+struct shell_hooks {
+	struct {
+		mn_shell_fn fn;
+		void *arg;
+	} row[NCMDS];
+	size_t set;	/* rows with a handler */
+};
 
 const struct mn_shell_cmd *mn_shell_commands(size_t *count)
 {
@@ -507,21 +518,59 @@ static void put_usages(struct mn_strbuf *sb, const char *name)
 	}
 }
 
-static mn_shell_fn handler_of(const struct mn_shell_cmd *r, void **arg)
+static mn_shell_fn handler_of(struct mn_kernel *k,
+			      const struct mn_shell_cmd *r, void **arg)
 {
 	size_t i = (size_t)(r - table);
-	mn_shell_fn fn;
+	struct shell_hooks *h;
+	mn_shell_fn fn = NULL;
 
+	*arg = NULL;
+	if (!k)
+		return r->fn;
 	pthread_mutex_lock(&hook_lock);
-	fn = hooks[i].fn;
-	*arg = hooks[i].arg;
+	h = mn_kernel_slot(k, MN_SLOT_SHELL);
+	if (h) {
+		fn = h->row[i].fn;
+		*arg = h->row[i].arg;
+	}
 	pthread_mutex_unlock(&hook_lock);
 	return fn ? fn : r->fn;
 }
 
-int mn_shell_set_hook(const char *name, const char *sub, mn_shell_fn fn,
-		      void *arg)
+/* Sets row i of k's table (hook_lock held); the table comes and goes. */
+static int set_row(struct mn_kernel *k, size_t i, mn_shell_fn fn, void *arg)
 {
+	struct shell_hooks *h = mn_kernel_slot(k, MN_SLOT_SHELL);
+
+	if (!h && !fn)
+		return 0;
+	if (!h) {
+		h = calloc(1, sizeof(*h));
+		if (!h)
+			return -ENOMEM;
+		mn_kernel_set_slot(k, MN_SLOT_SHELL, h);
+	}
+	if (fn && !h->row[i].fn)
+		h->set++;
+	else if (!fn && h->row[i].fn)
+		h->set--;
+	h->row[i].fn = fn;
+	h->row[i].arg = fn ? arg : NULL;
+	if (h->set == 0) {
+		mn_kernel_set_slot(k, MN_SLOT_SHELL, NULL);
+		free(h);
+	}
+	return 0;
+}
+
+int mn_shell_set_hook(struct mn_kernel *k, const char *name, const char *sub,
+		      mn_shell_fn fn, void *arg)
+{
+	int ret;
+
+	if (!k || !name)
+		return -EINVAL;
 	for (size_t i = 0; i < NCMDS; i++) {
 		const struct mn_shell_cmd *r = &table[i];
 
@@ -529,10 +578,9 @@ int mn_shell_set_hook(const char *name, const char *sub, mn_shell_fn fn,
 		    (sub && strcmp(r->sub, sub)))
 			continue;
 		pthread_mutex_lock(&hook_lock);
-		hooks[i].fn = fn;
-		hooks[i].arg = fn ? arg : NULL;
+		ret = set_row(k, i, fn, arg);
 		pthread_mutex_unlock(&hook_lock);
-		return 0;
+		return ret;
 	}
 	return -ENOENT;
 }
@@ -562,7 +610,7 @@ static int dispatch(struct mn_shell_ctx *c, int argc, char **argv)
 		return mn_shell_usage(c, "missing argument");
 	if (r->max_args >= 0 && nargs > r->max_args)
 		return mn_shell_usage(c, "too many arguments");
-	fn = handler_of(r, &c->hook_arg);
+	fn = handler_of(c->k, r, &c->hook_arg);
 	return fn(c, argc, argv);
 }
 

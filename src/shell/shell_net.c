@@ -163,6 +163,9 @@ int mn_shell_cmd_ping(struct mn_shell_ctx *c, int argc, char **argv)
 		return mn_shell_fail(c, "no peer '%s' (see 'scan' or "
 				     "'discover')",
 				     argv[1]);
+	if (ret == -ENOTUNIQ)
+		return mn_shell_fail(c, "'%s' names several peers: ping one "
+				     "by its id (see 'scan')", argv[1]);
 	if (ret == 0)
 		return mn_shell_fail(c, "no reply from %s", argv[1]);
 	return done(c, ret, "ping");

@@ -14,7 +14,7 @@
  * it is shown.
  *
  * spawn needs the sandbox, which replaces the handler with
- * mn_shell_set_hook("spawn", NULL, ...) when it is loaded.
+ * mn_shell_set_hook(k, "spawn", NULL, ...) when it is loaded.
  */
 #include <errno.h>
 #include <signal.h>
@@ -59,7 +59,7 @@ int mn_shell_cmd_ps(struct mn_shell_ctx *c, int argc, char **argv)
 	if (n < 0)
 		return mn_shell_errno(c, n, "process table");
 	mn_texttable_init_header(&t, ">PID|>PPID|>PGID|>SID|>UID|S|PRIO|>NI|"
-				 "KIND|>THR|>RSS|>TIME|CMD");
+				 "KIND|>THR|>RSS|>TIME|>SYSCALLS|CMD");
 	for (i = 0; i < n; i++) {
 		uint64_t cpu;
 
@@ -88,6 +88,9 @@ int mn_shell_cmd_ps(struct mn_shell_ctx *c, int argc, char **argv)
 		mn_texttable_cell(&t, "%llu:%02llu",
 				  (unsigned long long)(cpu / 60),
 				  (unsigned long long)(cpu % 60));
+		/* MicronOS syscalls made: translated and trapped ones */
+		mn_texttable_cell(&t, "%llu",
+				  (unsigned long long)v.pi.syscalls);
 		mn_texttable_cell(&t, "%s", cmd);
 	}
 	free(pids);

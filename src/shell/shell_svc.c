@@ -16,6 +16,8 @@
 #include <micronos/health.h>
 #include <micronos/ipc.h>
 #include <micronos/kernel.h>
+#include <micronos/kstats.h>
+#include <micronos/net.h>
 #include <micronos/stats.h>
 #include <micronos/timer.h>
 
@@ -205,7 +207,12 @@ int mn_shell_cmd_config(struct mn_shell_ctx *c, int argc, char **argv)
 int mn_shell_cmd_stats(struct mn_shell_ctx *c, int argc, char **argv)
 {
 	const char *prefix = argc == 2 ? argv[1] : NULL;
-	int ret = mn_stats_format(mn_kernel_stats(c->k), prefix, c->out);
+	int ret;
+
+	/* every subsystem's figures as of now (kstats.h) */
+	mn_kernel_stats_refresh(c->k);
+	mn_net_stats_refresh(c->k);
+	ret = mn_stats_format(mn_kernel_stats(c->k), prefix, c->out);
 
 	if (ret < 0)
 		return mn_shell_errno(c, ret, "stats");

@@ -1,6 +1,6 @@
 /*
- * sys_file.c - the file syscalls of SPEC.md section 2: open (2000), close
- * (2001), read (2002), write (2003), lseek (2004).
+ * sys_file.c - the file group of the base syscall table (syscall.h):
+ * open (2000), close (2001), read (2002), write (2003), lseek (2004).
  *
  * As xv6's sysfile.c: each handler only checks and unpacks its arguments
  * and calls the VFS (vfs.h); the descriptor tables live here.  A table per

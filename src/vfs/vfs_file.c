@@ -272,20 +272,31 @@ static void count_read(struct mn_vfs_file *f, ssize_t ret)
 				  memory_order_relaxed);
 }
 
-ssize_t mn_vfs_read(struct mn_vfs_file *f, void *buf, size_t size, off_t off)
+/*
+ * Why f cannot be read or written at off: opened the other way only
+ * (`wrong` is O_WRONLY for a read), a directory, a negative offset, or a
+ * file system without the operation.  0 if it can.
+ */
+static int io_refused(struct mn_vfs_file *f, int wrong, int has_op, off_t off)
 {
-	struct mn_fault_hit hit;
-	ssize_t ret;
-
 	if ((atomic_load_explicit(&f->flags, memory_order_relaxed) &
-	     O_ACCMODE) == O_WRONLY)
+	     O_ACCMODE) == wrong)
 		return -EBADF;
 	if (f->is_dir)
 		return -EISDIR;
-	if (off < 0)
+	if (off < 0 || !has_op)
 		return -EINVAL;
-	if (!f->vn->fs->ops->read)
-		return -EINVAL;
+	return 0;
+}
+
+ssize_t mn_vfs_read(struct mn_vfs_file *f, void *buf, size_t size, off_t off)
+{
+	ssize_t ret = io_refused(f, O_WRONLY, f->vn->fs->ops->read != NULL,
+				 off);
+	struct mn_fault_hit hit;
+
+	if (ret < 0)
+		return ret;
 	if (file_fault(f, "read", size, &hit) && hit.error)
 		return hit.error;
 	ret = f->vn->fs->ops->read(f, buf, size, off);
@@ -311,18 +322,12 @@ ssize_t mn_vfs_read_ref(struct mn_vfs_file *f, void *scratch, size_t size,
 ssize_t mn_vfs_write(struct mn_vfs_file *f, const void *buf, size_t size,
 		     off_t off)
 {
+	ssize_t ret = io_refused(f, O_RDONLY, f->vn->fs->ops->write != NULL,
+				 off);
 	struct mn_fault_hit hit;
-	ssize_t ret;
 
-	if ((atomic_load_explicit(&f->flags, memory_order_relaxed) &
-	     O_ACCMODE) == O_RDONLY)
-		return -EBADF;
-	if (f->is_dir)
-		return -EISDIR;
-	if (off < 0)
-		return -EINVAL;
-	if (!f->vn->fs->ops->write)
-		return -EINVAL;
+	if (ret < 0)
+		return ret;
 	if (file_fault(f, "write", size, &hit)) {
 		if (hit.short_len >= 0)
 			size = (size_t)hit.short_len;

@@ -148,12 +148,27 @@ static int is_owner(const struct mn_vfs_cred *cred, const struct stat *st)
 	return mn_vfs_cred_root(cred) || cred->uid == st->st_uid;
 }
 
+/*
+ * Whether a mode change only clears setuid/setgid.  Linux clears them
+ * itself when someone else writes the file, and the FUSE kernel asks for
+ * that as a chmod from the writer: whoever may write the file may have
+ * them cleared (a write would do it anyway).
+ */
+static int kills_suid(const struct stat *cur, const struct stat *attr)
+{
+	mode_t old = cur->st_mode & 07777, new = attr->st_mode & 07777;
+	mode_t ids = S_ISUID | S_ISGID;
+
+	return new != old && (new & ~ids) == (old & ~ids) && !(new & ~old);
+}
+
 /* The rules of chmod, chown, truncate and utimes (see the header). */
 static int setattr_check(const struct mn_vfs_cred *cred,
 			 const struct stat *cur, struct stat *attr, int to_set,
 			 struct mn_vfs_file *f)
 {
-	if ((to_set & MN_SETATTR_MODE) && !is_owner(cred, cur))
+	if ((to_set & MN_SETATTR_MODE) && !is_owner(cred, cur) &&
+	    !(kills_suid(cur, attr) && mn_vfs_perm(cred, cur, W_OK) == 0))
 		return -EPERM;
 	if ((to_set & MN_SETATTR_MODE) && !mn_vfs_cred_root(cred) &&
 	    !mn_vfs_cred_in_group(cred, (to_set & MN_SETATTR_GID) ?
@@ -312,6 +327,13 @@ int mn_vfs_mknod(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 {
 	if ((mode & S_IFMT) == 0)
 		mode |= S_IFREG;
+	if (!S_ISREG(mode) && !S_ISFIFO(mode) && !S_ISSOCK(mode) &&
+	    !S_ISCHR(mode) && !S_ISBLK(mode))
+		return -EINVAL;
+	/* a device node is a name and a number to the file system (the
+	 * mounts are nodev); making one is root's, as CAP_MKNOD is */
+	if ((S_ISCHR(mode) || S_ISBLK(mode)) && !mn_vfs_cred_root(cred))
+		return -EPERM;
 	return make(vfs, cred, parent, name, mode & (S_IFMT | 07777), NULL,
 		    rdev, MK_NOD, out);
 }

@@ -316,8 +316,14 @@ int mn_vfs_stat_path(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 	return 0;
 }
 
-int mn_vfs_mkdir_path(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
-		      const char *cwd, const char *path, mode_t mode)
+/*
+ * Creates the last component of path in its parent: a directory of mode
+ * `mode`, or a symlink to `target` when that is not NULL.  "/", "x/." and
+ * "x/.." resolve to no new name: they exist (-EEXIST).
+ */
+static int create_path(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
+		       const char *cwd, const char *path, mode_t mode,
+		       const char *target)
 {
 	char name[MN_VFS_NAME_MAX + 1];
 	struct mn_vfs_entry e;
@@ -326,14 +332,23 @@ int mn_vfs_mkdir_path(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 
 	ret = mn_vfs_resolve_parent(vfs, cred, cwd, path, &parent, name, NULL);
 	if (ret == -EINVAL)
-		return -EEXIST;	/* "/", "x/.", "x/.." exist */
+		return -EEXIST;
 	if (ret < 0)
 		return ret;
-	ret = mn_vfs_mkdir(vfs, cred, parent, name, mode, &e);
+	if (target)
+		ret = mn_vfs_symlink(vfs, cred, target, parent, name, &e);
+	else
+		ret = mn_vfs_mkdir(vfs, cred, parent, name, mode, &e);
 	if (ret == 0)
 		mn_vfs_forget(vfs, e.ino, 1);
 	mn_vfs_forget(vfs, parent, 1);
 	return ret;
+}
+
+int mn_vfs_mkdir_path(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
+		      const char *cwd, const char *path, mode_t mode)
+{
+	return create_path(vfs, cred, cwd, path, mode, NULL);
 }
 
 static int remove_path(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
@@ -374,21 +389,7 @@ int mn_vfs_rmdir_path(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 int mn_vfs_symlink_path(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,
 			const char *cwd, const char *target, const char *path)
 {
-	char name[MN_VFS_NAME_MAX + 1];
-	struct mn_vfs_entry e;
-	uint64_t parent;
-	int ret;
-
-	ret = mn_vfs_resolve_parent(vfs, cred, cwd, path, &parent, name, NULL);
-	if (ret == -EINVAL)
-		return -EEXIST;
-	if (ret < 0)
-		return ret;
-	ret = mn_vfs_symlink(vfs, cred, target, parent, name, &e);
-	if (ret == 0)
-		mn_vfs_forget(vfs, e.ino, 1);
-	mn_vfs_forget(vfs, parent, 1);
-	return ret;
+	return target ? create_path(vfs, cred, cwd, path, 0, target) : -EINVAL;
 }
 
 int mn_vfs_rename_path(struct mn_vfs *vfs, const struct mn_vfs_cred *cred,

@@ -234,6 +234,31 @@ static int c_pidfd_proc(void)
 	return r;
 }
 
+/*
+ * epoll_ctl(ADD) of a regular file: Linux refuses it (EPERM).  On
+ * MicronOS's trees FUSE accepts it (a documented difference: see
+ * micronos-run(1)); run_files.sh expects "accepted" there.
+ */
+static int c_epoll_file(void)
+{
+	struct epoll_event ev = {.events = EPOLLIN};
+	char path[512];
+	int fd, ep, r;
+
+	snprintf(path, sizeof(path), "%s/fc.epoll", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (fd < 0 || ep < 0)
+		return FAIL("open: %s", strerror(errno));
+	unlink(path);
+	r = epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+	r = r == 0 ? FAIL("accepted") : errno != EPERM ?
+	    FAIL("%s, want EPERM", strerror(errno)) : 0;
+	close(ep);
+	close(fd);
+	return r;
+}
+
 struct kase {
 	const char *name;
 	int (*fn)(void);
@@ -245,6 +270,7 @@ static const struct kase cases[] = {
 	{"unix_dgram", c_unix_dgram},
 	{"sparse", c_sparse},
 	{"pidfd_proc", c_pidfd_proc},
+	{"epoll_file", c_epoll_file},
 };
 
 int main(int argc, char **argv)

@@ -216,7 +216,7 @@ check "two ESTABLISHED ends" 2 "$(printf '%s\n' "$rows" | grep -c ^ESTABLISHED)"
 agree "ESTABLISHED" "$TPORT"
 check_grep "a NetworkConnected event names the connection" \
 	"NetworkConnected .*127\.0\.0\.1:$TPORT .*ESTABLISHED" \
-	"$(msh 'events list' | grep -F ":$TPORT")"
+	"$(msh 'events filter network 1000' | grep -F ":$TPORT")"
 
 # the client closes first: FIN_WAIT_2 at the client, CLOSE_WAIT at the
 # server (which holds its end 3 s), then TIME_WAIT once the server closes
@@ -229,7 +229,7 @@ until_state "$TPORT" TIME_WAIT && ok "sockets shows TIME_WAIT after both closed"
 agree "TIME_WAIT" "$TPORT"
 check_grep "a NetworkDisconnected event follows" \
 	"NetworkDisconnected .*127\.0\.0\.1:$TPORT" \
-	"$(msh 'events list' | grep -F ":$TPORT")"
+	"$(msh 'events filter network 1000' | grep -F ":$TPORT")"
 wait "$SRV_RUN"
 check "the server exits 0" 0 $?
 wait "$CLI_RUN"

@@ -42,7 +42,7 @@ check_grep "--events shows the run's events" 'ProcessTerminated .*\(sh\) exited 
 runner=$!
 for _ in $(seq 50); do [ -s "$WORK/p1" ] && break; sleep 0.1; done
 pid=$(cat "$WORK/p1")
-check_grep "the shell's ps shows the program at its pid" "^ +$pid +1 +[0-9]+ +[0-9]+ +1000 .*sleep 30" "$(msh "$N" ps)"
+check_grep "the shell's ps shows the program at its pid" "^ *$pid +1 +[0-9]+ +[0-9]+ +1000 .*sleep 30" "$(msh "$N" ps)"
 # terminal signals are forwarded: SIGINT ends sleep with 130
 kill -INT "$runner"
 wait "$runner"
@@ -76,7 +76,7 @@ out=$(msh "$N" 'spawn sh -c "echo hello from spawn; echo to stderr >&2; exec sle
 check_grep "spawn prints the pid and the log" '^spawned [0-9]+ \(sh\), output in /var/log/spawn-[0-9]+\.log$' "$out"
 sp=$(printf '%s\n' "$out" | sed -n 's/^spawned \([0-9]*\) .*/\1/p')
 sleep 0.3
-check_grep "ps lists it" "^ +$sp +1 +[0-9]+ +[0-9]+ +1000 .*sleep 60" "$(msh "$N" ps)"
+check_grep "ps lists it" "^ *$sp +1 +[0-9]+ +[0-9]+ +1000 .*sleep 60" "$(msh "$N" ps)"
 check "its log has stdout and stderr" "hello from spawn|to stderr" \
 	"$(msh "$N" "cat /var/log/spawn-$sp.log" | tr '\n' '|' | sed 's/|$//')"
 # its host pid: the child of our instance's micronos-init at that pid inside

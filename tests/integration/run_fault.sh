@@ -128,6 +128,23 @@ print("fetched")
 # a run's rule applies to its tree only: another run is untouched
 out=$(R --fault 'execve errno=EACCES after=1' sh -c 'ls / >/dev/null; echo "rc=$?"' 2>&1)
 check_grep "execve fault inside the run" "rc=126" "$out"
+out=$(R --fault 'fork errno=EAGAIN after=1' "$PY" -c '
+import os, threading
+pid = os.fork()
+if pid == 0:
+    os._exit(0)
+os.waitpid(pid, 0)
+print("first fork ok")
+try:
+    os.fork()
+    print("second fork ran")
+except OSError as e:
+    print("second fork", e.errno)
+t = threading.Thread(target=lambda: print("a thread runs"))
+t.start()
+t.join()' 2>&1)
+check "fork rules fail process creation, never threads" "first fork ok second fork 11 a thread runs" "$(echo $out)"
+check_grep "sh under a fork rule cannot fork" "Cannot fork" "$(R --fault fork sh -c 'ls / >/dev/null' 2>&1)"
 check "a typo in --fault is refused before running" 125 "$(R --fault 'open errno=NOPE' true 2>/dev/null; echo $?)"
 
 # --- seeded runs ----------------------------------------------------------
@@ -159,5 +176,13 @@ for i in range(40):
         r += "0"
 print(r)')"
 check_grep "... and fire about half the time" '^[01]*0[01]*1[01]*$|^[01]*1[01]*0[01]*$' "$out"
+pyrand() {
+	timeout -s KILL 60 "$RUN" --seed "$1" "$PY" -c \
+		'import os; print(os.urandom(16).hex(), hash("micronos"))'
+}
+a=$(pyrand 11); b=$(pyrand 11); c=$(pyrand 12)
+check "getrandom (os.urandom, the hash seed) repeats with the seed" "$a" "$b"
+[ -n "$a" ] && [ "$a" != "$c" ] && ok "... and differs with another" ||
+	bad "seeds 11 and 12 gave [$a] and [$c]"
 check "--seed 0 is refused" 125 "$("$RUN" --seed 0 true 2>/dev/null; echo $?)"
 finish

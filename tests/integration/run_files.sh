@@ -1,7 +1,9 @@
 #!/bin/bash
 # Issue 10's file and process cases (tests/conformance/files_cases.c):
 # /proc/self in a fresh fork, unix sockets bound on MicronOS's trees,
-# pidfds from /proc/PID, sparse files in /tmp, epoll on regular files.
+# pidfds from /proc/PID, sparse files in /tmp, epoll on regular files
+# (accepted inside: the one documented difference), /etc's independence
+# from the host's files, /tmp's cap from tmp.size.
 # Natively on the host's /tmp first (each case must pass there, or the
 # case itself is wrong), then through a running instance, whose /proc
 # and /tmp are MicronOS's: the program is copied into the mount's /tmp.
@@ -16,6 +18,12 @@ while IFS= read -r line; do
 	check "natively: ${line%% *}" ok "${line#* }"
 done <"$WORK/native.txt"
 
+# case -> why it differs inside (micronos-run(1), LIMITS), and what it gives
+declare -A MUST_DIFFER=(
+	[epoll_file]="FUSE files always have a poll operation: epoll takes them"
+)
+declare -A INSIDE=([epoll_file]="fail: accepted")
+
 N=rf$$
 if daemon_up "$N"; then
 	MNT="$MICRONOS_RUNTIME_ROOT/$N/mnt"
@@ -24,7 +32,13 @@ if daemon_up "$N"; then
 	for who in --root ""; do
 		out=$(run $who /tmp/cases /tmp)
 		while IFS= read -r line; do
-			check "inside${who:+ as root}: ${line%% *}" ok "${line#* }"
+			key=${line%% *}
+			if [ -n "${MUST_DIFFER[$key]+x}" ]; then
+				check "inside${who:+ as root}: $key (${MUST_DIFFER[$key]})" \
+					"${INSIDE[$key]}" "${line#* }"
+			else
+				check "inside${who:+ as root}: $key" ok "${line#* }"
+			fi
 		done <<<"$out"
 		check "inside${who:+ as root}: as many cases as natively" \
 			"$(wc -l <"$WORK/native.txt")" "$(printf '%s\n' "$out" | wc -l)"

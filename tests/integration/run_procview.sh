@@ -43,6 +43,8 @@ pidof sleep >$o/pidof
 pgrep -f '^sleep 3018' >$o/pgrep
 ls /proc/$(cat $o/py)/task >$o/tasks
 uptime >$o/uptime 2>&1; echo $? >$o/uptime.rc
+: >$o/zps
+for i in 1 2 3 4 5 6; do /bin/true; ps -eo pid=,stat=,comm= >>$o/zps; done
 TERM=dumb timeout 20 watch -n 0.5 -t -g cat /proc/uptime >/dev/null 2>&1
 echo $? >$o/watch.rc
 touch $o/ready
@@ -89,6 +91,8 @@ check_grep "uptime has the load average" "load average: [0-9.]+, " "$(cat "$OUT/
 check "watch -g exits 0 when /proc/uptime changes (re-read per frame)" 0 "$(cat "$OUT/watch.rc")"
 
 # --- ps against the host's view of the same programs ---------------------
+check "no zombie listed that the host has reaped (sh waited for each)" "" \
+	"$(awk '$2 ~ /^Z/' "$OUT/zps")"
 row() { awk -v p="$1" '$1 == p' "$OUT/ps"; }
 host_of() {	# host pid of a program by its unique command line
 	pgrep -f -x "$1" | head -1
@@ -131,6 +135,13 @@ for pid in "$slp" "$py" "$lsl"; do
 		"$(row "$pid" | awk '{ print substr($5, 1, 1), $2, $3, $7 }')" \
 		"$(srow "$pid" | awk '{ print $6, $3, $4, $10 }')"
 done
+stop=$(msh "$N" "top -c")
+for pid in "$slp" "$py"; do
+	check "shell top $pid: state as ps inside" \
+		"$(row "$pid" | awk '{ print substr($5, 1, 1) }')" \
+		"$(printf '%s\n' "$stop" | awk -v p="$pid" '$1 == p { print $5 }')"
+done
+check_grep "shell top: Mem is the RAM free shows" "^Mem: +[0-9.]+ [KMGT]iB total" "$stop"
 for pid in 2 3 4 5; do
 	st=$(awk '{ print $3 }' "$MNT/proc/$pid/stat")
 	check "kernel task $pid: shell ps state is /proc/$pid/stat's" "$st" "$(srow "$pid" | awk '{ print $6 }')"
@@ -150,6 +161,7 @@ touch "$OUT/go"
 for _ in $(seq 300); do [ -e "$OUT/done" ] && break; sleep 0.1; done
 check "pkill -f '^sleep 3018' exits 0" 0 "$(cat "$OUT/pkill.rc" 2>/dev/null)"
 check "pgrep finds it no more" 1 "$(cat "$OUT/pgrep2.rc" 2>/dev/null)"
+for _ in $(seq 50); do [ -z "$(host_of "sleep 3018")" ] && break; sleep 0.1; done
 check "and neither does the host" "" "$(host_of "sleep 3018")"
 wait "$RUNPID"
 daemon_down "$N"

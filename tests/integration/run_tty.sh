@@ -1,7 +1,9 @@
 #!/bin/bash
-# micronos-run on a terminal: vi edits a file, the window size is the
-# terminal's and follows a resize (SIGWINCH), ^C typed on the terminal
-# ends the program (SIGINT forwarded), ^Z and fg stop and continue it.  A pseudo-terminal is driven by
+# micronos-run on a terminal: the program gets a terminal of its own
+# (sandbox/pty.c): vi edits a file, the window size is the terminal's and
+# follows a resize (SIGWINCH), ^C typed on the terminal ends the program,
+# a shell has job control (^Z stops its foreground job, fg continues it),
+# and tty names /dev/pts/N.  A pseudo-terminal is driven by
 # /usr/bin/python3's pty module; each case in a throwaway instance and
 # through a running one.
 . "$(dirname "$0")/run_lib.bash"
@@ -58,36 +60,6 @@ sys.stdout.write(out.decode("utf-8", "replace"))
 PYEOF
 T() { timeout -s KILL 60 "$PY" "$WORK/term.py" "$RUN" "${RUN_ARGS[@]}" "$@"; }
 
-# tstp.py TAG: runs `sleep TAG` on a pty, types ^Z, then continues it as
-# a shell's fg does (SIGCONT) and types ^C; prints the states seen
-cat >"$WORK/tstp.py" <<'PYEOF'
-import os, pty, signal, subprocess, sys, time
-tag = sys.argv[1]
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(sys.argv[2], sys.argv[2:] + ["sleep", tag])
-def state(p):
-    with open("/proc/%s/stat" % p) as f:
-        return f.read().rsplit(")", 1)[1].split()[0]
-def prog():
-    out = subprocess.run(["pgrep", "-x", "-f", "sleep " + tag],
-                         capture_output=True, text=True).stdout.split()
-    return out[0] if out else None
-for _ in range(50):
-    if prog():
-        break
-    time.sleep(0.1)
-os.write(fd, b"\x1a")
-time.sleep(0.5)
-print("stopped: runner=%s program=%s" % (state(pid), state(prog())))
-os.kill(pid, signal.SIGCONT)
-time.sleep(0.5)
-print("continued: runner=%s program=%s" % (state(pid), state(prog())))
-os.write(fd, b"\x03")
-_, st = os.waitpid(pid, 0)
-print("status=%d" % os.waitstatus_to_exitcode(st))
-PYEOF
-
 tty_checks() {
 	local out
 	out=$(KEYS='[b"i", b"hello from vi", b"\x1b", b":wq\r"]' T vi "$1/vi.txt")
@@ -100,11 +72,19 @@ tty_checks() {
 	check_grep "a resize reaches it (SIGWINCH)" '^40 120' "$(printf '%s\n' "$out" | tr -d '\r')"
 	out=$(KEYS='[b"\x03"]' T sleep 30)
 	check_grep "^C on the terminal ends it (SIGINT)" '^status=130' "$out"
-	out=$(timeout -s KILL 60 "$PY" "$WORK/tstp.py" $((500000 + RANDOM)) \
-		"$RUN" "${RUN_ARGS[@]}")
-	check_grep "^Z stops micronos-run and the program" '^stopped: runner=T program=T' "$out"
-	check_grep "fg (SIGCONT) continues both" '^continued: runner=[RS] program=[RS]' "$out"
-	check_grep "... and ^C ends it" '^status=130' "$out"
+	# a shell inside has its own terminal: job control, ^Z and ^C reach
+	# the foreground job as on a console
+	out=$(KEYS='[b"tty\r", b"sleep 1000\r", b"\x1a", b"jobs\r", b"fg\r", b"\x03", b"echo st=$?\r", b"exit 3\r"]' \
+		T bash --norc --noprofile -i 2>&1 | tr -d '\r' |
+		sed 's/\x1b\[[?0-9;]*[a-zA-Z]//g')
+	check_grep "bash exits with its status" '^status=3' "$out"
+	check_grep "tty names the program's terminal" '^/dev/pts/[0-9]+$' "$out"
+	check "bash has job control" "" "$(printf '%s\n' "$out" | grep 'no job control')"
+	check_grep "^Z stops the foreground job" '^\[1\]\+ +Stopped +sleep 1000' "$out"
+	check_grep "fg continues it and ^C ends it" '^st=130$' "$out"
+	out=$(KEYS='[b"\x1a", b"\x03"]' T sleep 30)
+	check_grep "^Z leaves a program that is not a shell running (orphaned group, as under ssh -t); ^C ends it" \
+		'^status=130' "$out"
 }
 
 echo "# a throwaway instance (each run its own: the file goes to a bind)"

@@ -95,6 +95,22 @@ check "-m 256M holds across children (8 x 64 MiB: not all)" yes \
 out=$(run sh -c 'for i in 1 2 3 4 5 6 7 8; do /t/hog 64 2 & done; wait' 2>&1)
 check "... and without -m all eight hold" 8 "$(printf '%s\n' "$out" | grep -c held)"
 
+echo "# item 5: init killed -9 under a throwaway micronos-run"
+RUN_ARGS=()
+tag=$((600000 + RANDOM))
+"$RUN" sh -c "sleep $tag & sleep $tag" </dev/null >"$WORK/r5t.out" 2>&1 &
+runner=$!
+for _ in $(seq 100); do pgrep -x -f "sleep $tag" >/dev/null && break; sleep 0.1; done
+init=$(pgrep -P "$runner" -x micronos-init)
+check "its init is micronos-run's child" yes "$([ -n "$init" ] && echo yes)"
+kill -9 "$init"
+for _ in $(seq 100); do kill -0 "$runner" 2>/dev/null || break; sleep 0.1; done
+kill -9 "$runner" 2>/dev/null
+wait "$runner"; rc=$?
+check "micronos-run returns 128+9 at once" 137 "$rc"
+check_grep "... saying why" "init died" "$(cat "$WORK/r5t.out")"
+check "... and the programs died with init" 0 "$(pgrep -c -x -f "sleep $tag")"
+
 echo "# item 6: micronos-run killed, the whole tree goes (daemon)"
 N=rw$$
 if daemon_up "$N"; then

@@ -11,7 +11,8 @@ for uid, r, w in ((1001, r1, w2), (1002, r2, w1)):
         os.uname()                          # the next trapped call
         time.sleep(0.05)
         st = open("/proc/%d/status" % os.getpid()).read()
-        print(uid, [l for l in st.split("\n") if l.startswith("Uid:")][0].split()[1:3], flush=True)
+        ids = [l for l in st.split("\n") if l.startswith("Uid:")][0].split()[1:3]
+        os.write(1, ("%d %s\n" % (uid, ids)).encode())  # one write: no interleaving
         os._exit(0)
     kids.append(pid)
 for k in kids: os.waitpid(k, 0)

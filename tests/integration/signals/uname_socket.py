@@ -5,8 +5,8 @@ import os, signal, socket, sys
 signal.signal(signal.SIGALRM, lambda *a: None)
 if sys.argv[1:] == ["restart"]:
     signal.siginterrupt(signal.SIGALRM, False)
-signal.setitimer(signal.ITIMER_REAL, 0.0001, 0.0001)
 ref = os.uname()
+signal.setitimer(signal.ITIMER_REAL, 0.0001, 0.0001)
 intr = wrong = 0
 for _ in range(5000):
     try:
