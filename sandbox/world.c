@@ -213,7 +213,6 @@ static void intermediate(const struct inter_args *a)
 		close(a->hs);
 		sbx_init_main(a->init_sock, a->cfg);
 	}
-	/* (init_main never returns: h is the intermediate's only) */
 	if (pid < 0)
 		hs_fail(a->hs, -errno, "fork init");
 	h.init_pid = pid;

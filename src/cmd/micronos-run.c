@@ -43,15 +43,35 @@
 extern char **environ;
 
 struct fwd {
-	struct mn_sandbox *sb;
+	pthread_mutex_t lock;
+	struct mn_sandbox *sb;	/* NULL until the program runs */
 	int32_t pid;
 	sigset_t set;
 };
+
+/*
+ * Boot is bounded (every helper has a deadline) but may take seconds; the
+ * signals are blocked for the forwarder from the start, so until there is
+ * a program to hand them to, an interrupt ends micronos-run itself, as
+ * `timeout` and ^C expect.  Nothing is left behind: the world's init and
+ * its socket helper see their sockets close and end.
+ */
+static void interrupted_while_booting(int sig)
+{
+	static const char msg[] = "micronos-run: interrupted while booting "
+				  "the instance\n";
+
+	if (write(2, msg, sizeof(msg) - 1) < 0)
+		(void)0;
+	_exit(128 + sig);
+}
 
 /* Forwards terminal and job signals to the program's process group. */
 static void *forwarder(void *arg)
 {
 	struct fwd *f = arg;
+	struct mn_sandbox *sb;
+	int32_t pid;
 	int sig;
 
 	for (;;) {
@@ -59,15 +79,25 @@ static void *forwarder(void *arg)
 			continue;
 		if (sig == SIGUSR2)
 			break;	/* our own stop request */
+		pthread_mutex_lock(&f->lock);
+		sb = f->sb;
+		pid = f->pid;
+		pthread_mutex_unlock(&f->lock);
+		if (!sb) {
+			if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP ||
+			    sig == SIGQUIT)
+				interrupted_while_booting(sig);
+			continue;
+		}
 		if (sig == SIGTSTP) {
 			/* ^Z: the program's group is orphaned (its parent
 			   is init, in another session), where the kernel
 			   drops SIGTSTP: stop it, then ourselves */
-			mn_sandbox_signal(f->sb, f->pid, SIGSTOP);
+			mn_sandbox_signal(sb, pid, SIGSTOP);
 			kill(getpid(), SIGSTOP);
 			continue;
 		}
-		mn_sandbox_signal(f->sb, f->pid, sig);
+		mn_sandbox_signal(sb, pid, sig);
 	}
 	return NULL;
 }
@@ -253,6 +283,7 @@ int main(int argc, char **argv)
 	struct mn_sandbox_spawn sp = {.fds = {0, 1, 2}};
 	struct fwd f;
 	pthread_t fwd_thread;
+	int fwd_started = 0;
 	char **env = NULL;
 	int32_t pid;
 	int status = 0, code = 125, e;
@@ -289,6 +320,10 @@ int main(int argc, char **argv)
 			"booting a throwaway instance for this program\n",
 			o.name);
 	}
+	f.sb = NULL;
+	f.pid = 0;
+	pthread_mutex_init(&f.lock, NULL);
+	fwd_started = pthread_create(&fwd_thread, NULL, forwarder, &f) == 0;
 	if (boot(&o, &k, &sb) < 0)
 		goto out;
 	sp.argv = (const char *const *)o.argv;
@@ -307,15 +342,11 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	run_tty_raw();	/* its pty is set up: keys go to it as typed */
+	pthread_mutex_lock(&f.lock);
 	f.sb = sb;
 	f.pid = pid;
-	if (pthread_create(&fwd_thread, NULL, forwarder, &f) == 0) {
-		e = mn_sandbox_wait(sb, pid, &status, -1);
-		pthread_kill(fwd_thread, SIGUSR2);
-		pthread_join(fwd_thread, NULL);
-	} else {
-		e = mn_sandbox_wait(sb, pid, &status, -1);
-	}
+	pthread_mutex_unlock(&f.lock);
+	e = mn_sandbox_wait(sb, pid, &status, -1);
 	code = e < 0 ? 125 : exit_code(status);
 	if (e == -ESHUTDOWN) {
 		/* init died: the pid namespace, the program with it */
@@ -327,6 +358,10 @@ int main(int argc, char **argv)
 			strerror(-e));
 	}
 out:
+	if (fwd_started) {
+		pthread_kill(fwd_thread, SIGUSR2);
+		pthread_join(fwd_thread, NULL);
+	}
 	run_tty_restore();
 	mn_sandbox_destroy(sb);
 	if (k && o.show_events)

@@ -116,6 +116,35 @@ out=$(as_user "$MN" down 2>&1); rc=$?
 check "down again" 0 "$rc"
 check "nothing mounted left" 0 "$(grep -c " $RT" /proc/self/mounts)"
 
+# --- without XDG_RUNTIME_DIR: /tmp/micronos-UID ----------------------------
+RL_ENV=()
+as_user "$MN" up -n fb -d -q >/dev/null 2>&1
+check "fallback runtime dir /tmp/micronos-UID/NAME, 0700" "700 $RL_USER" \
+	"$(stat -c '%a %U' "/tmp/micronos-$RL_UID/fb" 2>&1)"
+RL_PIDS="$RL_PIDS $(cat "/tmp/micronos-$RL_UID/fb/pid" 2>/dev/null)"
+as_user "$MN" down -n fb >/dev/null 2>&1
+
+# --- other users: root's instance is not the user's -----------------------
+# (a name of its own under /run/micronos, data in the work dir)
+RN=rlroot$$
+env -u MICRONOS_RUNTIME_ROOT timeout -s KILL 60 "$MN" up -n "$RN" \
+	--data "$RL_WORK/rootdata" -d -q >/dev/null 2>&1
+RL_PIDS="$RL_PIDS $(cat "/run/micronos/$RN/pid" 2>/dev/null)"
+out=$(as_user "$MN" status 2>&1)
+check_grep "a user's status says where root's instances live" \
+	"root's \([0-9]+\) live in /run/micronos" "$out"
+out=$(as_user "$MN" shell -n "$RN" -c ps 2>&1); rc=$?
+check_grep "shell -n of root's instance names it, and fails" \
+	"root's '$RN' lives in /run/micronos/$RN" "$rc $out"
+out=$(as_user ls "/run/micronos/$RN/mnt" 2>&1)
+check_grep "root's mount is not the user's to browse" 'Permission denied' "$out"
+out=$(as_user "$RUN" -n "$RN" id 2>&1); rc=$?
+check "micronos-run -n of root's instance: not the user's (125)" 125 "$rc"
+env -u MICRONOS_RUNTIME_ROOT timeout -s KILL 60 "$MN" down -n "$RN" >/dev/null 2>&1
+check "root's instance went down" "gone" \
+	"$([ -e "/run/micronos/$RN" ] && echo there || echo gone)"
+RL_ENV=(XDG_RUNTIME_DIR="$XDG")
+
 # --- user_allow_other: MicronOS ids 0-65535 on the subordinate range ------
 echo user_allow_other >>/etc/fuse.conf
 err=$(as_user "$MN" up -n full -d -q 2>&1); rc=$?

@@ -29,6 +29,26 @@ check "in one line" 1 "$(lines "$out")"
 check "well inside the deadline" yes \
 	"$([ $(($(date +%s) - start)) -lt 30 ] && echo yes || echo no)"
 
+# a helper that hangs is cut at its deadline; meanwhile SIGTERM (what
+# `timeout` sends) ends micronos-run at once: it was blocked for good
+mkdir -p "$RL_WORK/slow"
+# (it ends with its caller, so no process of the user outlives the test)
+printf '#!/bin/sh\nwhile kill -0 $PPID 2>/dev/null; do sleep 0.2; done\n' \
+	>"$RL_WORK/slow/newuidmap"
+chmod 755 "$RL_WORK/slow" "$RL_WORK/slow/newuidmap"
+start=$(date +%s)
+out=$(as_user env PATH="$RL_WORK/slow:/usr/bin:/bin" \
+	timeout --preserve-status -s TERM 2 "$RUN" --throwaway id 2>&1)
+rc=$?
+check "SIGTERM while booting ends micronos-run (128+15)" 143 "$rc"
+check_grep "saying so" 'interrupted while booting' "$out"
+check "at once, not at the helper's 10 s deadline" yes \
+	"$([ $(($(date +%s) - start)) -lt 8 ] && echo yes || echo no)"
+out=$(as_user env PATH="$RL_WORK/slow:/usr/bin:/bin" "$RUN" --throwaway id 2>&1)
+rc=$?
+check "a hung newuidmap: exit 125 after its deadline" 125 "$rc"
+check_grep "naming it" 'newuidmap did not answer in 10 s' "$out"
+
 # --- no subordinate ids: one id, said once, the rest EINVAL ---------------
 cp /etc/subuid "$RL_WORK/subuid.saved"
 cp /etc/subgid "$RL_WORK/subgid.saved"

@@ -42,6 +42,11 @@ done
 exec 9>/run/lock/micronos-rootless-tests.lock
 flock -w 600 9 || { echo "not ok - fixture lock"; exit 1; }
 
+# users of runs killed outright (ctest's timeout is a SIGKILL: no trap):
+# the name carries the creating shell's pid
+for u in $(grep -o '^mnrl[0-9]*' /etc/passwd); do
+	kill -0 "${u#mnrl}" 2>/dev/null || userdel -r "$u" >/dev/null 2>&1
+done
 RL_USER="mnrl$$"
 RL_WORK=$(mktemp -d /tmp/mn-rootless.XXXXXX)
 chmod 755 "$RL_WORK"
@@ -54,7 +59,7 @@ rl_cleanup() {
 	for p in $RL_PIDS; do kill -9 "$p" 2>/dev/null; done
 	sleep 0.2
 	# dead or live mounts of the user's instances: detach before rm
-	grep -oE " (/tmp/micronos-$RL_UID|$RL_WORK)[^ ]*" /proc/self/mounts \
+	grep -oE " (/tmp/micronos-$RL_UID|$RL_WORK|/run/micronos/rlroot$$)[^ ]*" /proc/self/mounts \
 		2>/dev/null | sort -r |
 		while read -r m; do umount -l "$m" 2>/dev/null; done
 	[ -n "$RL_FUSE_MODE" ] && chmod "$RL_FUSE_MODE" /dev/fuse
@@ -62,6 +67,7 @@ rl_cleanup() {
 		cat "$RL_WORK/fuse.conf.saved" >/etc/fuse.conf
 	userdel -r "$RL_USER" >/dev/null 2>&1
 	rm -rf "/tmp/micronos-$RL_UID" "$RL_WORK"
+	rmdir "/run/micronos/rlroot$$" 2>/dev/null
 }
 RL_UID=none
 trap rl_cleanup EXIT
