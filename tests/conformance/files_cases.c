@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 static const char *dir;
-static char why[256];
+static char why[1024];
 
 #define FAIL(...) (snprintf(why, sizeof(why), __VA_ARGS__), -1)
 
