@@ -146,7 +146,8 @@ static void op_done(struct mn_fusefs *fs, enum fusefs_op op, uint64_t t0,
 		    int pub)
 {
 	struct fusefs_opstat *os = &fs->opstat[op];
-	uint64_t ns = clock_ns() - t0, max;
+	uint64_t ns = clock_ns() - t0;
+	unsigned long long max;
 	unsigned b = bucket_of(ns);
 
 	atomic_fetch_add_explicit(&os->ns, ns, memory_order_relaxed);
