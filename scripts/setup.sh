@@ -5,7 +5,7 @@
 MN_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 MN_PACKAGES="build-essential cmake pkg-config libfuse3-dev fuse3
 libseccomp-dev libcmocka-dev libreadline-dev iproute2 procps busybox-static
-groff-base man-db python3"
+groff-base man-db python3 libpython3.11-testsuite"
 
 mn_missing_packages() {
 	local p missing=""
