@@ -170,52 +170,71 @@ static void end_like(int status)
 	_exit(128 + sig);
 }
 
+/* What micronos-run forwarded to the relay's group, and the program's
+   end (which ends the relay). */
+static void on_signals(struct sbx_pty *p, pid_t child, int sfd, int out)
+{
+	struct signalfd_siginfo si;
+	struct winsize ws;
+	int status;
+
+	while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGWINCH) {
+			if (ioctl(0, TIOCGWINSZ, &ws) == 0)
+				ioctl(p->master, TIOCSWINSZ, &ws);
+		} else if (si.ssi_signo != SIGCHLD) {
+			to_foreground(p, child, (int)si.ssi_signo);
+		}
+	}
+	if (waitpid(child, &status, WNOHANG) == child) {
+		drain(p, out);
+		end_like(status);
+	}
+}
+
+/*
+ * The copy loop.  The master is non-blocking and typed input waits in
+ * `in` while the program does not read it: a relay blocked writing input
+ * could not read the output the program is blocked writing.
+ */
 static void relay(struct sbx_pty *p, pid_t child, int sfd)
 {
 	int out = p->was_tty[1] ? 1 : p->was_tty[2] ? 2 : 0;
-	struct pollfd pf[3] = {{.fd = 0, .events = POLLIN},
-			       {.fd = p->master, .events = POLLIN},
-			       {.fd = sfd, .events = POLLIN}};
-	char buf[BUF];
-	int status;
+	struct pollfd pf[3] = {{.fd = 0}, {.fd = p->master}, {.fd = sfd}};
+	char buf[BUF], in[BUF];
+	size_t in_len = 0, in_off = 0;
 	ssize_t n;
 
+	fcntl(p->master, F_SETFL, fcntl(p->master, F_GETFL) | O_NONBLOCK);
+	pf[2].events = POLLIN;
 	for (;;) {
+		pf[0].events = in_len ? 0 : POLLIN;
+		pf[1].events = POLLIN | (in_len ? POLLOUT : 0);
 		if (poll(pf, 3, -1) < 0)
 			continue;
 		if (pf[0].revents) {
-			n = read(0, buf, sizeof(buf));
+			n = read(0, in, sizeof(in));
 			if (n > 0)
-				put_all(p->master, buf, n);
+				in_len = (size_t)n, in_off = 0;
 			else if (n == 0 || errno != EINTR)
 				pf[0].fd = -1;	/* the user's side hung up */
 		}
-		if (pf[1].revents) {
+		if (in_len && pf[1].fd >= 0) {
+			n = write(p->master, in + in_off, in_len);
+			if (n > 0)
+				in_off += (size_t)n, in_len -= (size_t)n;
+			else if (n < 0 && errno != EAGAIN && errno != EINTR)
+				in_len = 0;	/* nobody to type to */
+		}
+		if (pf[1].revents & (POLLIN | POLLHUP | POLLERR)) {
 			n = read(p->master, buf, sizeof(buf));
 			if (n > 0)
 				put_all(out, buf, n);
-			else if (n == 0 || errno != EINTR)
+			else if (n == 0 || (errno != EINTR && errno != EAGAIN))
 				pf[1].fd = -1;	/* no program side left */
 		}
-		if (pf[2].revents) {
-			struct signalfd_siginfo si;
-			struct winsize ws;
-
-			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-				if (si.ssi_signo == SIGWINCH) {
-					if (ioctl(0, TIOCGWINSZ, &ws) == 0)
-						ioctl(p->master, TIOCSWINSZ,
-						      &ws);
-				} else if (si.ssi_signo != SIGCHLD) {
-					to_foreground(p, child,
-						      (int)si.ssi_signo);
-				}
-			}
-			if (waitpid(child, &status, WNOHANG) == child) {
-				drain(p, out);
-				end_like(status);
-			}
-		}
+		if (pf[2].revents)
+			on_signals(p, child, sfd, out);
 	}
 }
 

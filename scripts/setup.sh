@@ -22,6 +22,7 @@ man-db
 python3
 git
 uidmap
+libpython3.11-testsuite
 "
 
 mn_missing_packages() {

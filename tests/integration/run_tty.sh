@@ -60,6 +60,46 @@ sys.stdout.write(out.decode("utf-8", "replace"))
 PYEOF
 T() { timeout -s KILL 60 "$PY" "$WORK/term.py" "$RUN" "${RUN_ARGS[@]}" "$@"; }
 
+# flood.py ARGV: types 100 KB at once (from a thread) while ARGV prints
+# 600 KB without reading; prints the status and whether "done" came out
+cat >"$WORK/flood.py" <<'PYEOF'
+import os, pty, select, sys, threading, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+out = bytearray()
+def typist():
+    try:
+        os.write(fd, (b"y" * 200 + b"\n") * 500)
+    except OSError:
+        pass
+threading.Thread(target=typist, daemon=True).start()
+st = None
+deadline = time.time() + 40
+while time.time() < deadline:
+    r, _, _ = select.select([fd], [], [], 0.1)
+    if r:
+        try:
+            out.extend(os.read(fd, 65536))
+        except OSError:
+            pass
+    p, st = os.waitpid(pid, os.WNOHANG)
+    if p:
+        break
+else:
+    os.kill(pid, 9)
+    p, st = os.waitpid(pid, 0)
+while select.select([fd], [], [], 0.5)[0]:
+    try:
+        d = os.read(fd, 65536)
+    except OSError:
+        break
+    if not d:
+        break
+    out.extend(d)
+print("status=%d done=%s" % (os.waitstatus_to_exitcode(st), b"done" in out))
+PYEOF
+
 tty_checks() {
 	local out
 	out=$(KEYS='[b"i", b"hello from vi", b"\x1b", b":wq\r"]' T vi "$1/vi.txt")
@@ -90,6 +130,10 @@ tty_checks() {
 		'^status=4' "$out"
 	out=$(KEYS='[]' T sh -c 'kill -9 $$')
 	check_grep "a program killed by SIGKILL: 137" '^status=137' "$out"
+	out=$(timeout -s KILL 60 "$PY" "$WORK/flood.py" "$RUN" "${RUN_ARGS[@]}" \
+		sh -c 'sleep 1; seq 1 100000; echo done')
+	check "typing ahead of a program that only writes blocks neither" \
+		"status=0 done=True" "$out"
 	# the user's terminal is raw only while the program runs
 	out=$(KEYS='[]' timeout -s KILL 60 "$PY" "$WORK/term.py" /bin/sh -c \
 		'"$0" "$@" sh -c "stty -a | grep -o -- \" -\?icanon\" | sed s/^/inside/"; stty -a | grep -o -- " -\?icanon"' \
