@@ -15,7 +15,9 @@
  *            addresses) is new after every successful exec - and forgotten
  *            when the same thread makes another trapped call with the
  *            layout unchanged (its execve failed and returned), or when
- *            the process is gone.  A failed execve is never recorded.
+ *            the process is gone.  A failed execve is never recorded
+ *            (an exec into the same layout - the same binary and
+ *            argument sizes with ASLR off - is taken for a failure).
  *
  * Entries are per process, never per notification thread: two processes of
  * one tree that both change ids before their next trapped calls each keep
@@ -88,6 +90,9 @@ static int read_stat(pid_t pid, uint64_t *start, uint64_t *layout)
 		return -EIO;
 	for (p = strtok_r(p + 1, " ", &save); p;
 	     p = strtok_r(NULL, " ", &save), field++) {
+		/* a zombie has no memory left to compare: it is gone */
+		if (field == 3 && (*p == 'Z' || *p == 'X'))
+			return -ESRCH;
 		if (field == 22)
 			*start = strtoull(p, NULL, 10);
 		if (layout && i < LAYOUT_FIELDS && field == layout_fields[i])

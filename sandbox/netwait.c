@@ -25,11 +25,11 @@
  * epoll set (an accept waits for POLLIN, a connect under way for POLLOUT)
  * and checks each tick (WAIT_TICK_MS) that its notification is still
  * valid (a killed or interrupted caller) and, every SIG_TICK_MS, that its
- * caller has no signal to take (signal_sweep_locked); a job whose socket is ready goes
- * to a worker, which makes the call under the guard (below), answers the
- * notification on a duplicate of the listener, or, interrupted because
- * another process took the connection first, gives the job back to the
- * waiter.  So a thousand blocked accepts cost one thread, and workers
+ * caller has no signal to take (signal_sweep_locked); a job whose socket
+ * is ready goes to a worker, which makes the call under the guard
+ * (below), answers the notification on a duplicate of the listener, or,
+ * interrupted because another process took the connection first, gives
+ * the job back to the waiter.  So a thousand blocked accepts cost one thread, and workers
  * (started on demand, up to MAX_WORKERS, living until the sandbox goes)
  * only ever make calls that return.  Past the cap a ready job waits in
  * the queue for the next free worker.
@@ -66,7 +66,7 @@
 
 #define MAX_WORKERS 32
 #define WAIT_TICK_MS 100
-#define SIG_TICK_MS 10		/* a parked caller's signal waits this long */
+#define SIG_TICK_MS 10		/* a parked caller's signal waits so long */
 #define SIG_SHARED_TICKS 3	/* see signal_sweep_locked */
 #define WORKER_STACK (256 * 1024)
 #define GUARD_NS 5000000	/* a call made here may block this long */

@@ -3,8 +3,9 @@
  *
  * Each spawned program tree has its own seccomp listener (the filter is
  * installed in the program's child; its forks share it) and one thread
- * that serves it, blocked in NOTIF_RECV itself (not in poll): the kernel
- * hands it a notification the moment one is queued.  The listener has
+ * that serves it, blocked in NOTIF_RECV itself (not in poll; on kernels
+ * before 6.6, whose RECV does not wake at the end, in poll first): the
+ * kernel hands it a notification the moment one is queued.  The listener has
  * SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP set, so the kernel switches straight
  * from the blocked program to this thread and back (Linux 6.6).  The
  * thread ends when the listener reports POLLHUP: no process uses the
@@ -278,6 +279,7 @@ static void *listener_main(void *arg)
 	struct sbx_call c = {.sb = l->sb, .fd = l->fd, .ctx = &ctx,
 			     .trace = l->trace};
 	uint64_t flags = SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
+	int poll_first;
 
 	if (syscall(__NR_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0)
 		goto out;
@@ -287,12 +289,22 @@ static void *listener_main(void *arg)
 		      sz.seccomp_notif_resp : sizeof(*resp));
 	if (!req || !resp)
 		goto out;
-	/* a speed-up only: older kernels simply lack it */
-	ioctl(l->fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, flags);
+	/* a speed-up only: older kernels simply lack it.  The same kernels
+	   (before 6.6) do not wake a blocked RECV when the last process
+	   leaves the filter: there the thread waits in poll first */
+	poll_first = ioctl(l->fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, flags) < 0;
 	mn_sysctx_init(&ctx, l->sb->k, 0, 0, 0);
 	c.req = req;
 	c.resp = resp;
 	for (;;) {
+		if (poll_first) {
+			struct pollfd p = {.fd = l->fd, .events = POLLIN};
+
+			if (poll(&p, 1, -1) < 0)
+				continue;
+			if (p.revents & (POLLHUP | POLLERR | POLLNVAL))
+				break;
+		}
 		memset(req, 0, sz.seccomp_notif);
 		if (ioctl(l->fd, SECCOMP_IOCTL_NOTIF_RECV, req) < 0) {
 			struct pollfd p = {.fd = l->fd, .events = POLLIN};
