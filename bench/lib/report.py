@@ -22,13 +22,13 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import svg  # noqa: E402
 
 
-class Group:
-    # Markers of the section bench/fuse_requests.sh -w maintains.
+# Markers of the section bench/fuse_requests.sh -w maintains.
 FUSE_BEGIN = "<!-- fuse_requests.sh begin -->"
 FUSE_END = "<!-- fuse_requests.sh end -->"
 
 
-def __init__(self, name):
+class Group:
+    def __init__(self, name):
         self.name = name
         self.title = name
         self.baseline = ""
