@@ -87,7 +87,7 @@ suite_startup() {
 
 	log "startup: $STARTUP_RUNS runs each"
 	rec_group startup "Startup" native "" \
-		"Milliseconds from exec of the command to its exit for \`PROGRAM /bin/true\`, $STARTUP_RUNS runs after $STARTUP_WARMUP warm-up runs (hyperfine -N when installed). micronos-run has two rows: with the instance it names running (it should only ask the daemon), and naming an instance that does not run, so that it boots a throwaway kernel and sandbox world for the one program."
+		"Milliseconds from exec of the command to its exit for \`PROGRAM /bin/true\`, $STARTUP_RUNS runs after $STARTUP_WARMUP warm-up runs (hyperfine -N when installed). micronos-run has two rows: with the instance it names running (it should only ask the daemon), and with --throwaway, so that it boots a throwaway kernel and sandbox world for the one program (naming an instance that does not run is refused since issue 11)."
 	rec_case startup true ms lower
 	rec_order startup native bwrap "$up" "$tw" proot runsc strace
 	for sb in "${SANDBOXES[@]}"; do
@@ -110,7 +110,7 @@ suite_startup() {
 	else
 		rec_na startup true "$up" "$MNRUN_WHY"
 	fi
-	cmd=$(quote_cmd "$BUILD/micronos-run" -n "$INSTANCE-none" /bin/true)
+	cmd=$(quote_cmd "$BUILD/micronos-run" --throwaway -n "$INSTANCE-none" /bin/true)
 	rec_cmd startup true "$tw" "$cmd"
 	if [[ -n ${UNAVAIL[micronos-run]:-} ]]; then
 		rec_na startup true "$tw" "${UNAVAIL[micronos-run]}"
